@@ -1,0 +1,311 @@
+//! Milvus roles and the rules that name the component of a source or a line.
+//!
+//! A source's component comes from its pod or file name; inside a standalone
+//! or mix-coord stream each line's component comes from its caller directory
+//! (catalogue §1.4), or, for the lines whose caller is the bogus
+//! `runtime/asm_amd64.s:NNNN`, from the message. The rules are tables of data.
+
+use serde::Serialize;
+
+/// A component of a Milvus deployment, or a neighbour found in a bundle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Component {
+    /// QueryCoord.
+    Querycoord,
+    /// QueryNode.
+    Querynode,
+    /// Proxy.
+    Proxy,
+    /// DataCoord.
+    Datacoord,
+    /// DataNode.
+    Datanode,
+    /// RootCoord.
+    Rootcoord,
+    /// IndexCoord (2.2; merged into DataCoord in 2.3).
+    Indexcoord,
+    /// IndexNode.
+    Indexnode,
+    /// The mix-coord process (`mixture` role): every coordinator in one.
+    Mixcoord,
+    /// The standalone process: every role in one.
+    Standalone,
+    /// A Milvus process whose role the name does not tell.
+    Milvus,
+    /// etcd.
+    Etcd,
+    /// A client (SDK logs, request logs).
+    Client,
+    /// MinIO.
+    Minio,
+    /// Pulsar.
+    Pulsar,
+    /// Kafka.
+    Kafka,
+    /// Anything else.
+    Other,
+}
+
+impl Component {
+    /// Lower-case id, as in JSON and on the command line.
+    pub fn id(self) -> &'static str {
+        match self {
+            Component::Querycoord => "querycoord",
+            Component::Querynode => "querynode",
+            Component::Proxy => "proxy",
+            Component::Datacoord => "datacoord",
+            Component::Datanode => "datanode",
+            Component::Rootcoord => "rootcoord",
+            Component::Indexcoord => "indexcoord",
+            Component::Indexnode => "indexnode",
+            Component::Mixcoord => "mixcoord",
+            Component::Standalone => "standalone",
+            Component::Milvus => "milvus",
+            Component::Etcd => "etcd",
+            Component::Client => "client",
+            Component::Minio => "minio",
+            Component::Pulsar => "pulsar",
+            Component::Kafka => "kafka",
+            Component::Other => "other",
+        }
+    }
+
+    /// Every component, for `--component` validation and did-you-mean.
+    pub const ALL: [Component; 17] = [
+        Component::Querycoord,
+        Component::Querynode,
+        Component::Proxy,
+        Component::Datacoord,
+        Component::Datanode,
+        Component::Rootcoord,
+        Component::Indexcoord,
+        Component::Indexnode,
+        Component::Mixcoord,
+        Component::Standalone,
+        Component::Milvus,
+        Component::Etcd,
+        Component::Client,
+        Component::Minio,
+        Component::Pulsar,
+        Component::Kafka,
+        Component::Other,
+    ];
+
+    /// Parses an id (also accepts `mixture`, Milvus' name for mix-coord).
+    pub fn from_id(s: &str) -> Option<Component> {
+        let s = s.to_ascii_lowercase();
+        if s == "mixture" {
+            return Some(Component::Mixcoord);
+        }
+        Component::ALL.into_iter().find(|c| c.id() == s)
+    }
+
+    /// True for processes that host several roles, whose lines are told apart
+    /// by caller.
+    pub fn is_multi_role(self) -> bool {
+        matches!(
+            self,
+            Component::Standalone | Component::Mixcoord | Component::Milvus
+        )
+    }
+
+    /// True for Milvus server processes.
+    pub fn is_milvus(self) -> bool {
+        !matches!(
+            self,
+            Component::Etcd
+                | Component::Client
+                | Component::Minio
+                | Component::Pulsar
+                | Component::Kafka
+                | Component::Other
+        )
+    }
+}
+
+/// Name fragments of pods and files, most specific first. A pod is named
+/// `<release>-milvus-<role>-<hash>`; file logs are `<role>-<nodeID>.log`
+/// (catalogue §1.4 and §3).
+const NAME_RULES: &[(&str, Component)] = &[
+    ("querycoord", Component::Querycoord),
+    ("querynode", Component::Querynode),
+    ("proxy", Component::Proxy),
+    ("datacoord", Component::Datacoord),
+    ("datanode", Component::Datanode),
+    ("rootcoord", Component::Rootcoord),
+    ("indexcoord", Component::Indexcoord),
+    ("indexnode", Component::Indexnode),
+    ("mixcoord", Component::Mixcoord),
+    ("mixture", Component::Mixcoord),
+    ("standalone", Component::Standalone),
+    ("embedded", Component::Standalone),
+    ("etcd", Component::Etcd),
+    ("minio", Component::Minio),
+    ("pulsar", Component::Pulsar),
+    ("bookie", Component::Pulsar),
+    ("zookeeper", Component::Pulsar),
+    ("kafka", Component::Kafka),
+    ("pymilvus", Component::Client),
+    ("client", Component::Client),
+    ("milvus", Component::Milvus),
+];
+
+/// The component a path names (file name first, then its folders).
+pub fn from_path(path: &str) -> Component {
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').filter(|p| !p.is_empty()).collect();
+    parts.reverse();
+    for part in parts {
+        if let Some((_, c)) = NAME_RULES.iter().find(|(frag, _)| part.contains(frag)) {
+            return *c;
+        }
+    }
+    Component::Other
+}
+
+/// Caller leaf directories and the role they belong to (catalogue §1.4,
+/// unique in 2.4 unless noted; `pipeline/`, `meta/`, `utils/`, `client/`
+/// are ambiguous and so absent).
+const CALLER_RULES: &[(&str, Component)] = &[
+    // QueryCoord (internal/querycoordv2/..., 2.2 internal/querycoord)
+    ("querycoordv2/", Component::Querycoord),
+    ("querycoord/", Component::Querycoord),
+    ("checkers/", Component::Querycoord),
+    ("task/", Component::Querycoord),
+    ("dist/", Component::Querycoord),
+    ("observers/", Component::Querycoord),
+    ("job/", Component::Querycoord),
+    ("balance/", Component::Querycoord),
+    ("session/", Component::Querycoord),
+    // QueryNode 2.3+ (internal/querynodev2/...) and 2.2 (internal/querynode)
+    ("querynodev2/", Component::Querynode),
+    ("querynode/", Component::Querynode),
+    ("delegator/", Component::Querynode),
+    ("segments/", Component::Querynode),
+    ("tasks/", Component::Querynode),
+    ("tsafe/", Component::Querynode),
+    ("cluster/", Component::Querynode),
+    ("pkoracle/", Component::Querynode),
+    ("deletebuffer/", Component::Querynode),
+    ("optimizers/", Component::Querynode),
+    ("collector/", Component::Querynode),
+    // Proxy
+    ("proxy/", Component::Proxy),
+    ("accesslog/", Component::Proxy),
+    ("connection/", Component::Proxy),
+    // Data, root and index roles
+    ("datacoord/", Component::Datacoord),
+    ("datanode/", Component::Datanode),
+    ("rootcoord/", Component::Rootcoord),
+    ("tso/", Component::Rootcoord),
+    ("indexcoord/", Component::Indexcoord),
+    ("indexnode/", Component::Indexnode),
+];
+
+/// The role of a caller such as `querycoordv2/server.go:748`, if its
+/// directory tells.
+pub fn from_caller(caller: &str) -> Option<Component> {
+    CALLER_RULES
+        .iter()
+        .find(|(dir, _)| caller.starts_with(dir))
+        .map(|(_, c)| *c)
+}
+
+/// Messages logged with the bogus caller `runtime/asm_amd64.s:NNNN` (loggers
+/// created before the file logger, trap 1 of the harness README), and the
+/// role whose code logs them (Milvus 2.3.5 call sites).
+const MESSAGE_RULES: &[(&str, Component)] = &[
+    ("expire all shard leader cache", Component::Proxy), // proxy/meta_cache.go
+    ("Failed to execute task: ", Component::Proxy),      // proxy/task_scheduler.go
+    (" failed to WaitToFinish", Component::Proxy), // proxy/impl.go (`<Method> failed to WaitToFinish`)
+    ("stop periodically update meta cache", Component::Proxy), // proxy/meta_cache.go
+    ("leader is not available", Component::Proxy), // proxy/lb_policy.go
+    ("start dist handler", Component::Querycoord), // dist/dist_handler.go
+    ("close dist handler", Component::Querycoord), // dist/dist_handler.go
+    ("failed to get data distribution", Component::Querycoord), // dist/dist_handler.go
+    ("Start check query node health loop", Component::Querycoord), // querycoordv2/server.go
+    ("worker failed to load segments", Component::Querynode), // delegator/delegator.go
+    ("index builder schedule loop start", Component::Datacoord), // datacoord/index_builder.go
+    ("failed to update tso", Component::Rootcoord), // rootcoord/root_coord.go
+    ("quotaCenter sync metrics failed", Component::Rootcoord), // rootcoord/quota_center.go
+    ("invalid metrics of ", Component::Rootcoord), // rootcoord/quota_center.go
+];
+
+/// The role that logs `message`, for lines whose caller tells nothing.
+pub fn from_message(message: &str) -> Option<Component> {
+    MESSAGE_RULES
+        .iter()
+        .find(|(m, _)| message.contains(m))
+        .map(|(_, c)| *c)
+}
+
+/// Component of one line of a source whose own component is `source`.
+pub fn of_line(source: Component, caller: &str, message: &str) -> Component {
+    if !source.is_multi_role() {
+        return source;
+    }
+    if caller.starts_with("runtime/") {
+        return from_message(message).unwrap_or(source);
+    }
+    from_caller(caller).unwrap_or(source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_of_pods_and_files() {
+        assert_eq!(
+            from_path("pod_log/my-release-milvus-querynode-5d8f7c-abcde.log"),
+            Component::Querynode
+        );
+        assert_eq!(
+            from_path("milvus/standalone-2-2026-11-26T04-43-28.704.log"),
+            Component::Standalone
+        );
+        assert_eq!(from_path("pod_log/my-release-etcd-0.log"), Component::Etcd);
+        assert_eq!(from_path("milvus/milvus-stdout.log"), Component::Milvus);
+        assert_eq!(from_path("client/client.jsonl"), Component::Client);
+        assert_eq!(from_path("etcd/etcd.log"), Component::Etcd);
+        assert_eq!(from_path("mixture-3.log"), Component::Mixcoord);
+    }
+
+    #[test]
+    fn lines_of_a_standalone_stream() {
+        let s = Component::Standalone;
+        assert_eq!(
+            of_line(s, "querycoordv2/server.go:748", "a node down, remove it"),
+            Component::Querycoord
+        );
+        assert_eq!(
+            of_line(
+                s,
+                "sessionutil/session_util.go:908",
+                "register session success"
+            ),
+            s
+        );
+        assert_eq!(
+            of_line(
+                s,
+                "runtime/asm_amd64.s:1598",
+                "expire all shard leader cache"
+            ),
+            Component::Proxy
+        );
+        assert_eq!(
+            of_line(
+                s,
+                "runtime/asm_amd64.s:1598",
+                "Search failed to WaitToFinish"
+            ),
+            Component::Proxy
+        );
+        assert_eq!(
+            of_line(Component::Querynode, "proxy/x.go:1", "m"),
+            Component::Querynode
+        );
+    }
+}

@@ -1,0 +1,568 @@
+//! Discover: turns the paths on the command line into a list of log sources.
+//!
+//! Accepts a directory, a `.tar.gz`/`.tgz`, a `.zip`, a `.gz` file or a plain
+//! file. Archive members are read in memory (never extracted to disk), with a
+//! size bound against decompression bombs. Each source gets its name inside
+//! the bundle (a single top-level folder of an archive stripped; with several
+//! bundles, prefixed by the bundle's name), a component guessed from its pod
+//! or file name, the `previous` flag of `pod_log_previous/` and `-pre.log`,
+//! and the role/node id of Milvus file logs (`standalone-2.log`). Files that
+//! are not logs (capture annotations, configs, traces, binaries) are listed as
+//! skipped with their reason; `milvus.yaml` is kept for the timing settings.
+//!
+//! Must not know: grammars, records, root causes, reports.
+
+use crate::component::{self, Component};
+use anyhow::{Context, Result};
+use flate2::read::MultiGzDecoder;
+use regex::Regex;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Limits of the discover stage.
+#[derive(Clone, Debug)]
+pub struct DiscoverConfig {
+    /// Largest decompressed size accepted for one member or file (bytes).
+    pub max_member_bytes: u64,
+    /// Largest decompressed size accepted for one archive (bytes).
+    pub max_archive_bytes: u64,
+}
+
+impl Default for DiscoverConfig {
+    fn default() -> Self {
+        DiscoverConfig {
+            max_member_bytes: 8 << 30,
+            max_archive_bytes: 32 << 30,
+        }
+    }
+}
+
+/// Where a source's bytes are.
+#[derive(Debug)]
+pub enum Content {
+    /// A plain file on disk, read by the ingest stage.
+    File(PathBuf),
+    /// A gzip file on disk, decompressed by the ingest stage.
+    GzFile(PathBuf),
+    /// Bytes already read from an archive, with a warning if reading stopped early.
+    Bytes(Vec<u8>, Option<String>),
+}
+
+/// A Milvus file log name: `<role>-<nodeID>.log`, rotated
+/// `<role>-<nodeID>-<YYYY-MM-DDTHH-MM-SS.mmm>.log`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleFile {
+    /// The role part (`standalone`, `querynode`, …).
+    pub role: String,
+    /// The node (server) id.
+    pub node_id: u32,
+    /// The rotation time of a rotated file, as written.
+    pub rotated: Option<String>,
+}
+
+/// One log source of the bundle.
+#[derive(Debug)]
+pub struct SourceSpec {
+    /// Path relative to the bundle root (prefixed with the bundle name when
+    /// several bundles form one incident).
+    pub name: String,
+    /// Folder of the source inside the bundle.
+    pub dir: String,
+    /// Component from the pod or file name.
+    pub component: Component,
+    /// From `pod_log_previous/` or `<pod>-pre.log`: the container before its last restart.
+    pub previous: bool,
+    /// Milvus file-log naming, if the name follows it.
+    pub role_file: Option<RoleFile>,
+    /// The bytes.
+    pub content: Content,
+}
+
+/// A file that is not read as a log, and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// Path relative to the bundle root.
+    pub source: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// A Milvus configuration file found in the bundle.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    /// Path relative to the bundle root.
+    pub name: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// Everything found on the command line.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Log sources, sorted by name.
+    pub sources: Vec<SourceSpec>,
+    /// Files not read as logs.
+    pub skipped: Vec<Skipped>,
+    /// `milvus.yaml` and friends.
+    pub configs: Vec<ConfigFile>,
+    /// Problems met while listing (unreadable archive members…).
+    pub warnings: Vec<String>,
+}
+
+/// What to do with a file, by its name.
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Log,
+    Config,
+    Skip(&'static str),
+}
+
+/// Names the capture harness writes beside the logs; not operator data.
+const ANNOTATIONS: [&str; 3] = [
+    "README.txt",
+    "ground_truth.json",
+    "ground_truth_evidence.md",
+];
+
+fn classify(rel: &str) -> Kind {
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    let lower = file.to_ascii_lowercase();
+    if ANNOTATIONS.contains(&file)
+        || (lower.starts_with("ground_truth")
+            && (lower.ends_with(".json") || lower.ends_with(".md")))
+    {
+        return Kind::Skip("capture-harness annotation, not operator data");
+    }
+    if file == "expected.json" {
+        return Kind::Skip("expected results of a committed sample, not operator data");
+    }
+    if rel.split('/').any(|p| p == "traces") || lower.contains("otlp") {
+        return Kind::Skip(
+            "OpenTelemetry traces: not part of the line accounting (analysed by a later stage)",
+        );
+    }
+    if rel.split('/').any(|p| p == "pod_describe") {
+        return Kind::Skip("kubectl describe output: not a log (read by a later stage)");
+    }
+    let stem = lower.strip_suffix(".gz").unwrap_or(&lower);
+    if stem.ends_with(".yaml") || stem.ends_with(".yml") {
+        return Kind::Config;
+    }
+    let log_ext = [".log", ".txt", ".jsonl", ".json", ".out", ".err", ".ndjson"];
+    let has_ext = stem
+        .rsplit_once('.')
+        .is_some_and(|(_, e)| !e.chars().all(|c| c.is_ascii_digit()));
+    if log_ext.iter().any(|e| stem.ends_with(e)) || !has_ext {
+        return Kind::Log;
+    }
+    Kind::Skip("not a log file (by its extension)")
+}
+
+fn role_file_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(standalone|embedded|rootcoord|proxy|querycoord|querynode|indexcoord|datacoord|datanode|indexnode|mixture|mixcoord)-(\d+)(?:-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:\.\d+)?))?\.log(?:\.gz)?$")
+            .expect("static regex")
+    })
+}
+
+/// Reads `<role>-<id>[-<rotation>].log`.
+pub fn role_file(file_name: &str) -> Option<RoleFile> {
+    let c = role_file_re().captures(file_name)?;
+    Some(RoleFile {
+        role: c[1].to_string(),
+        node_id: c[2].parse().ok()?,
+        rotated: c.get(3).map(|m| m.as_str().to_string()),
+    })
+}
+
+fn spec(name: String, content: Content) -> SourceSpec {
+    let file = name.rsplit('/').next().unwrap_or(&name).to_string();
+    let dir = name
+        .rsplit_once('/')
+        .map(|(d, _)| d.to_string())
+        .unwrap_or_default();
+    let stem = file.trim_end_matches(".gz").trim_end_matches(".log");
+    let previous = name.split('/').any(|p| p == "pod_log_previous") || stem.ends_with("-pre");
+    SourceSpec {
+        component: component::from_path(&name),
+        previous,
+        role_file: role_file(&file),
+        name,
+        dir,
+        content,
+    }
+}
+
+/// Lists every source of the given bundles.
+pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
+    let mut out = Discovered::default();
+    let several = paths.len() > 1;
+    for path in paths {
+        let prefix = if several {
+            format!("{}/", bundle_name(path))
+        } else {
+            String::new()
+        };
+        let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        let lower = path.to_string_lossy().to_ascii_lowercase();
+        if meta.is_dir() {
+            walk_dir(path, path, &prefix, &mut out)?;
+        } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") || lower.ends_with(".tar") {
+            read_tar(path, &prefix, cfg, &mut out)?;
+        } else if lower.ends_with(".zip") {
+            read_zip(path, &prefix, cfg, &mut out)?;
+        } else {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = format!("{prefix}{}", file.strip_suffix(".gz").unwrap_or(&file));
+            let content = if lower.ends_with(".gz") {
+                Content::GzFile(path.clone())
+            } else {
+                Content::File(path.clone())
+            };
+            add(name, content, &mut out);
+        }
+    }
+    out.sources.sort_by(|a, b| a.name.cmp(&b.name));
+    out.skipped.sort_by(|a, b| a.source.cmp(&b.source));
+    Ok(out)
+}
+
+fn bundle_name(path: &Path) -> String {
+    let f = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
+    for ext in [".tar.gz", ".tgz", ".tar", ".zip", ".gz"] {
+        if let Some(s) = f.strip_suffix(ext) {
+            return s.to_string();
+        }
+    }
+    f
+}
+
+fn add(name: String, content: Content, out: &mut Discovered) {
+    match classify(&name) {
+        Kind::Log => out.sources.push(spec(name, content)),
+        Kind::Config => {
+            let bytes = match content {
+                Content::Bytes(b, _) => Ok(b),
+                Content::File(p) => fs::read(&p).map_err(|e| e.to_string()),
+                Content::GzFile(p) => read_gz_file(&p, 64 << 20)
+                    .map(|(b, _)| b)
+                    .map_err(|e| e.to_string()),
+            };
+            match bytes {
+                Ok(b) => {
+                    out.configs.push(ConfigFile {
+                        name: name.clone(),
+                        text: String::from_utf8_lossy(&b).into_owned(),
+                    });
+                    out.skipped.push(Skipped {
+                        source: name,
+                        reason: "configuration file: timing settings read, not a log".into(),
+                    });
+                }
+                Err(e) => out
+                    .warnings
+                    .push(format!("{name}: cannot read configuration: {e}")),
+            }
+        }
+        Kind::Skip(reason) => out.skipped.push(Skipped {
+            source: name,
+            reason: reason.into(),
+        }),
+    }
+}
+
+fn walk_dir(root: &Path, dir: &Path, prefix: &str, out: &mut Discovered) -> Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        let ft = e.file_type()?;
+        if ft.is_symlink() {
+            let rel = rel_name(root, &p, prefix);
+            out.skipped.push(Skipped {
+                source: rel,
+                reason: "symbolic link: not followed".into(),
+            });
+        } else if ft.is_dir() {
+            walk_dir(root, &p, prefix, out)?;
+        } else {
+            let rel = rel_name(root, &p, prefix);
+            let content = if rel.ends_with(".gz") {
+                Content::GzFile(p)
+            } else {
+                Content::File(p)
+            };
+            let rel = rel.strip_suffix(".gz").map(str::to_string).unwrap_or(rel);
+            add(rel, content, out);
+        }
+    }
+    Ok(())
+}
+
+fn rel_name(root: &Path, p: &Path, prefix: &str) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    format!("{prefix}{}", rel.to_string_lossy().replace('\\', "/"))
+}
+
+/// Reads a gzip file fully, up to `limit` bytes; a truncated or corrupt
+/// stream keeps what was decompressed and says where it stopped.
+pub fn read_gz_file(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, Option<String>)> {
+    let f = fs::File::open(path)?;
+    Ok(read_limited(MultiGzDecoder::new(f), limit))
+}
+
+/// Reads everything from `r` up to `limit` bytes.
+fn read_limited(r: impl Read, limit: u64) -> (Vec<u8>, Option<String>) {
+    let mut buf = Vec::new();
+    let mut take = r.take(limit + 1);
+    let warn = match take.read_to_end(&mut buf) {
+        Ok(_) if buf.len() as u64 > limit => {
+            buf.truncate(limit as usize);
+            Some(format!(
+                "larger than {limit} bytes decompressed: read up to that size"
+            ))
+        }
+        Ok(_) => None,
+        Err(e) => Some(format!(
+            "stream broken at decompressed offset {}: {e}; the part before it is read",
+            buf.len()
+        )),
+    };
+    (buf, warn)
+}
+
+/// Archive member names with a single common top-level folder stripped.
+fn strip_common_root(names: &[String]) -> Option<String> {
+    let first = names.first()?.split('/').next()?.to_string();
+    let all_under = names.iter().all(|n| n.starts_with(&format!("{first}/")));
+    all_under.then_some(first)
+}
+
+/// A member path is used only as a name; anything that looks like an escape
+/// from the bundle is refused.
+fn safe_member_name(n: &str) -> bool {
+    !n.starts_with('/') && !n.split('/').any(|p| p == "..")
+}
+
+fn read_tar(path: &Path, prefix: &str, cfg: &DiscoverConfig, out: &mut Discovered) -> Result<()> {
+    let f = fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let lower = path.to_string_lossy().to_ascii_lowercase();
+    let reader: Box<dyn Read> = if lower.ends_with(".tar") {
+        Box::new(f)
+    } else {
+        Box::new(MultiGzDecoder::new(f))
+    };
+    let mut archive = tar::Archive::new(reader);
+    let mut members: Vec<(String, Content)> = Vec::new();
+    let mut total = 0u64;
+    let entries = archive
+        .entries()
+        .with_context(|| format!("reading {}", path.display()))?;
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                out.warnings.push(format!(
+                    "{}: archive broken after {} members: {e}; the members before it are read",
+                    path.display(),
+                    members.len()
+                ));
+                break;
+            }
+        };
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        let name = name.trim_start_matches("./").to_string();
+        if !safe_member_name(&name) {
+            out.skipped.push(Skipped {
+                source: name,
+                reason: "unsafe member path in archive".into(),
+            });
+            continue;
+        }
+        let limit = cfg
+            .max_member_bytes
+            .min(cfg.max_archive_bytes.saturating_sub(total));
+        let (bytes, warn) = read_limited(&mut entry, limit);
+        total += bytes.len() as u64;
+        members.push((name, Content::Bytes(bytes, warn)));
+    }
+    finish_members(members, prefix, cfg, out);
+    Ok(())
+}
+
+fn read_zip(path: &Path, prefix: &str, cfg: &DiscoverConfig, out: &mut Discovered) -> Result<()> {
+    let f = fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut zip =
+        zip::ZipArchive::new(f).with_context(|| format!("reading zip {}", path.display()))?;
+    let mut members = Vec::new();
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut file = match zip.by_index(i) {
+            Ok(f) => f,
+            Err(e) => {
+                out.warnings
+                    .push(format!("{}: member {i} unreadable: {e}", path.display()));
+                continue;
+            }
+        };
+        if !file.is_file() {
+            continue;
+        }
+        let name = match file.name() {
+            Ok(n) => n.replace('\\', "/"),
+            Err(e) => {
+                out.warnings.push(format!(
+                    "{}: member {i} has an unreadable name: {e}",
+                    path.display()
+                ));
+                continue;
+            }
+        };
+        if !safe_member_name(&name) {
+            out.skipped.push(Skipped {
+                source: name,
+                reason: "unsafe member path in archive".into(),
+            });
+            continue;
+        }
+        let limit = cfg
+            .max_member_bytes
+            .min(cfg.max_archive_bytes.saturating_sub(total));
+        let (bytes, warn) = read_limited(&mut file, limit);
+        total += bytes.len() as u64;
+        members.push((name, Content::Bytes(bytes, warn)));
+    }
+    finish_members(members, prefix, cfg, out);
+    Ok(())
+}
+
+fn finish_members(
+    members: Vec<(String, Content)>,
+    prefix: &str,
+    cfg: &DiscoverConfig,
+    out: &mut Discovered,
+) {
+    let names: Vec<String> = members.iter().map(|(n, _)| n.clone()).collect();
+    let root = strip_common_root(&names);
+    for (name, content) in members {
+        let rel = match &root {
+            Some(r) => name[r.len() + 1..].to_string(),
+            None => name,
+        };
+        let (rel, content) = match (rel.strip_suffix(".gz"), content) {
+            (Some(stem), Content::Bytes(b, _)) => {
+                let (bytes, warn) = read_limited(MultiGzDecoder::new(&b[..]), cfg.max_member_bytes);
+                (stem.to_string(), Content::Bytes(bytes, warn))
+            }
+            (_, c) => (rel, c),
+        };
+        add(format!("{prefix}{rel}"), content, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_bundle_files() {
+        assert_eq!(
+            classify("README.txt"),
+            Kind::Skip("capture-harness annotation, not operator data")
+        );
+        assert_eq!(
+            classify("ground_truth.json"),
+            Kind::Skip("capture-harness annotation, not operator data")
+        );
+        assert_eq!(classify("milvus/configs/milvus.yaml"), Kind::Config);
+        assert!(matches!(
+            classify("traces/otlp-traces.jsonl"),
+            Kind::Skip(_)
+        ));
+        assert_eq!(classify("milvus/standalone-1.log"), Kind::Log);
+        assert_eq!(classify("client/client.jsonl"), Kind::Log);
+        assert_eq!(classify("pod_log/my-milvus-querynode-0"), Kind::Log);
+        assert!(matches!(classify("docs/report.png"), Kind::Skip(_)));
+        // A docs/README.txt that is not the harness's still is a skip only by exact name.
+        assert_eq!(classify("notes/readme.txt"), Kind::Log);
+    }
+
+    #[test]
+    fn milvus_file_log_names() {
+        assert_eq!(
+            role_file("standalone-2.log"),
+            Some(RoleFile {
+                role: "standalone".into(),
+                node_id: 2,
+                rotated: None
+            })
+        );
+        let r = role_file("standalone-2-2026-11-26T04-43-28.704.log").unwrap();
+        assert_eq!(
+            (r.node_id, r.rotated.as_deref()),
+            (2, Some("2026-11-26T04-43-28.704"))
+        );
+        assert_eq!(role_file("milvus-stdout.log"), None);
+        let s = spec(
+            "pod_log_previous/rel-milvus-querynode-7c59-v42fh.log".into(),
+            Content::Bytes(vec![], None),
+        );
+        assert!(s.previous);
+        assert_eq!(s.component, Component::Querynode);
+        assert!(
+            spec(
+                "rel-milvus-proxy-abc-pre.log".into(),
+                Content::Bytes(vec![], None)
+            )
+            .previous
+        );
+    }
+
+    #[test]
+    fn archive_roots_and_member_safety() {
+        let names = vec![
+            "milvus-log/pod_log/a.log".to_string(),
+            "milvus-log/pod_log/b.log".to_string(),
+        ];
+        assert_eq!(strip_common_root(&names).as_deref(), Some("milvus-log"));
+        assert_eq!(
+            strip_common_root(&["a.log".to_string(), "x/b.log".to_string()]),
+            None
+        );
+        assert!(!safe_member_name("../../etc/passwd"));
+        assert!(!safe_member_name("/etc/passwd"));
+        assert!(safe_member_name("milvus/standalone-1.log"));
+    }
+
+    #[test]
+    fn truncated_gzip_keeps_the_head() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        for i in 0..20_000 {
+            writeln!(enc, "line {i} of a log that compresses").unwrap();
+        }
+        let full = enc.finish().unwrap();
+        let (bytes, warn) = read_limited(MultiGzDecoder::new(&full[..full.len() / 2]), 1 << 30);
+        assert!(warn
+            .unwrap()
+            .contains("stream broken at decompressed offset"));
+        assert!(bytes.starts_with(b"line 0 of"));
+    }
+}

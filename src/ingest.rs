@@ -1,0 +1,609 @@
+//! Ingest: reads every source and drives the `parsers` grammars over it.
+//!
+//! Parallel over sources and over newline-aligned chunks of large sources
+//! (rayon), and deterministic: chunk results are stitched in input order,
+//! so one thread or many give the same records. Every physical line is
+//! accounted for: parsed, continuation of the record before it, or unparsed
+//! (kept as a record without grammar, counted, and reported by line). A
+//! source that cannot be read is a warning naming it; the rest is still read.
+//!
+//! Must not know: components' roles beyond naming them, incarnations, time
+//! zones, root causes, reports.
+
+use crate::component::{self, Component};
+use crate::discover::{Content, Discovered, SourceSpec};
+use crate::record::{Accounting, FieldSpan, Record, Source, Span};
+use indicatif::ProgressBar;
+use parsers::{Grammar, LineKind, LineOut};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Settings of the ingest stage.
+#[derive(Clone, Debug)]
+pub struct IngestConfig {
+    /// Sources larger than this are parsed in parallel chunks of about this size.
+    pub chunk_bytes: usize,
+    /// How many unparsed lines of one source are named in its warnings.
+    pub max_unparsed_warnings: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            chunk_bytes: 8 << 20,
+            max_unparsed_warnings: 20,
+        }
+    }
+}
+
+/// What ingest read.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// Sources in name order, each with its records.
+    pub sources: Vec<Source>,
+    /// Sources not read and why (from discover, plus unreadable ones).
+    pub skipped: Vec<crate::discover::Skipped>,
+    /// Configuration files.
+    pub configs: Vec<crate::discover::ConfigFile>,
+    /// Bundle-level warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Reads and parses every discovered source.
+pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressBar>) -> Ingested {
+    let Discovered {
+        sources,
+        mut skipped,
+        configs,
+        warnings,
+    } = found;
+    let loaded: Vec<_> = sources
+        .into_par_iter()
+        .map(|spec| {
+            let r = load(spec, cfg);
+            if let Some(p) = progress {
+                p.inc(1);
+            }
+            r
+        })
+        .collect();
+    let mut out = Ingested {
+        configs,
+        warnings,
+        ..Default::default()
+    };
+    for r in loaded {
+        match r {
+            Ok(s) => out.sources.push(s),
+            Err(skip) => skipped.push(skip),
+        }
+    }
+    skipped.sort_by(|a, b| a.source.cmp(&b.source));
+    for (i, s) in out.sources.iter_mut().enumerate() {
+        for r in &mut s.records {
+            r.source = i as u32;
+        }
+    }
+    out.skipped = skipped;
+    out
+}
+
+/// Reads one source's bytes, checks them, and parses them.
+fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover::Skipped> {
+    let skip = |reason: String| crate::discover::Skipped {
+        source: spec.name.clone(),
+        reason,
+    };
+    let mut warnings = Vec::new();
+    let bytes = match &spec.content {
+        Content::File(p) => std::fs::read(p).map_err(|e| skip(format!("cannot read: {e}")))?,
+        Content::GzFile(p) => {
+            let (b, w) = crate::discover::read_gz_file(p, 8 << 30)
+                .map_err(|e| skip(format!("cannot read gzip: {e}")))?;
+            warnings.extend(w.map(|w| format!("{}: {w}", spec.name)));
+            b
+        }
+        Content::Bytes(b, w) => {
+            warnings.extend(w.clone().map(|w| format!("{}: {w}", spec.name)));
+            b.clone()
+        }
+    };
+    if let Some(pos) = memchr::memchr(0, &bytes[..bytes.len().min(8192)]) {
+        return Err(skip(format!(
+            "binary file (NUL byte at offset {pos}): not a log"
+        )));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..bad].iter().filter(|b| **b == b'\n').count() + 1;
+            warnings.push(format!(
+                "{}:{line}: invalid UTF-8 at byte offset {bad}; invalid bytes replaced by U+FFFD",
+                spec.name
+            ));
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
+    };
+    let text = decode_docker_json_file(text, &spec.name, &mut warnings);
+    Ok(parse_source(spec, text, warnings, cfg))
+}
+
+/// A Docker json-file log (`{"log":…,"stream":…,"time":…}` a line) becomes
+/// `<time> <line>` lines, one per record, so physical lines stay the same.
+fn decode_docker_json_file(text: String, name: &str, warnings: &mut Vec<String>) -> String {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut probe = String::new();
+    if !parsers::decode_docker_json(first, &mut probe) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut kept = 0usize;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if !parsers::decode_docker_json(body, &mut out) {
+            out.push_str(body);
+            kept += 1;
+        }
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    if kept > 0 {
+        warnings.push(format!("{name}: Docker json-file log with {kept} lines that are not json-file records (kept as they are)"));
+    }
+    out
+}
+
+/// Byte ranges of newline-aligned chunks of about `size` bytes.
+fn chunks(text: &str, size: usize) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < b.len() {
+        let mut end = (start + size).min(b.len());
+        if end < b.len() {
+            end = memchr::memchr(b'\n', &b[end..])
+                .map(|p| end + p + 1)
+                .unwrap_or(b.len());
+        }
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// A line before the first record of a chunk: whether it continues the
+/// previous chunk's last record is decided when the chunks are stitched.
+struct Leading {
+    line: u32,
+    offset: usize,
+    len: usize,
+}
+
+/// What one chunk gave.
+#[derive(Default)]
+struct ChunkOut {
+    records: Vec<Record>,
+    fields: Vec<FieldSpan>,
+    arena: String,
+    acct: Accounting,
+    formats: BTreeMap<&'static str, u64>,
+    leading: Vec<Leading>,
+    /// Grammar of the record still open at the end of the chunk.
+    open: Option<Grammar>,
+    /// Unparsed lines: (line, offset, len).
+    unparsed: Vec<(u32, usize, usize)>,
+}
+
+/// Converts a borrowed text of `full` into a span (or interns it when it is
+/// a string the grammar supplied itself).
+fn span_of(full: &str, t: parsers::Text<'_>, arena: &mut String) -> Span {
+    if t.raw.is_empty() {
+        return Span::default();
+    }
+    let base = full.as_ptr() as usize;
+    let p = t.raw.as_ptr() as usize;
+    if p >= base && p + t.raw.len() <= base + full.len() {
+        Span {
+            start: p - base,
+            len: t.raw.len() as u32,
+            escape: t.escape.into(),
+            in_arena: false,
+        }
+    } else {
+        let start = arena.len();
+        arena.push_str(t.raw);
+        Span {
+            start,
+            len: t.raw.len() as u32,
+            escape: t.escape.into(),
+            in_arena: true,
+        }
+    }
+}
+
+fn parse_chunk(
+    full: &str,
+    (from, to): (usize, usize),
+    first_line: u32,
+    source_component: Component,
+    first_chunk: bool,
+) -> ChunkOut {
+    let mut c = ChunkOut::default();
+    let mut out = LineOut::default();
+    let mut line_no = first_line;
+    let mut offset = from;
+    // Index in `c.records` of the record that continuation lines extend.
+    let mut open: Option<(Grammar, usize)> = None;
+    for raw_line in full[from..to].split_inclusive('\n') {
+        line_no += 1;
+        let line = raw_line.trim_end_matches(['\n', '\r']);
+        let line_off = offset;
+        offset += raw_line.len();
+        c.acct.lines_total += 1;
+        match parsers::parse_line(line, &mut out) {
+            LineKind::Records => {
+                c.acct.lines_parsed += 1;
+                *c.formats.entry(out.records[0].grammar.name()).or_default() += 1;
+                for r in &out.records {
+                    let rec = convert(full, line_off, line_no, r, &out, &mut c, source_component);
+                    c.records.push(rec);
+                }
+                let last = out
+                    .records
+                    .last()
+                    .map(|r| r.grammar)
+                    .unwrap_or(Grammar::Wrapped);
+                open = Some((last, c.records.len() - 1));
+            }
+            kind => {
+                let blank = kind == LineKind::Blank;
+                match open {
+                    Some((g, idx)) if blank || parsers::continues(g, line) => {
+                        c.acct.lines_continuation += 1;
+                        *c.formats.entry(g.name()).or_default() += 1;
+                        if g == Grammar::OtelCppSpan {
+                            extend_cpp_span(full, line, &mut c.records[idx]);
+                        }
+                    }
+                    None if !first_chunk && c.records.is_empty() => c.leading.push(Leading {
+                        line: line_no,
+                        offset: line_off,
+                        len: line.len(),
+                    }),
+                    _ => {
+                        c.acct.lines_unparsed += 1;
+                        c.unparsed.push((line_no, line_off, line.len()));
+                        c.records.push(unparsed_record(
+                            line_no,
+                            line_off,
+                            line.len(),
+                            source_component,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    c.open = open.map(|(g, _)| g);
+    c
+}
+
+/// A C++ span block's `start` and `name` members give its record a time and
+/// a message.
+fn extend_cpp_span(full: &str, line: &str, rec: &mut Record) {
+    let Some((k, v)) = parsers::cpp_span_member(line) else {
+        return;
+    };
+    match k {
+        "start" => {
+            if let Some(ts) = parsers::cpp_span_start(v) {
+                rec.raw_ts = Some(ts);
+            }
+        }
+        "name" if rec.message.len == 0 => {
+            let base = full.as_ptr() as usize;
+            rec.message = Span {
+                start: v.as_ptr() as usize - base,
+                len: v.len() as u32,
+                ..Default::default()
+            };
+        }
+        _ => {}
+    }
+}
+
+fn unparsed_record(line: u32, offset: usize, len: usize, component: Component) -> Record {
+    Record {
+        ts: 0,
+        ts_inferred: true,
+        raw_ts: None,
+        wrapper_ts: None,
+        level: parsers::Level::None,
+        grammar: None,
+        component,
+        source: 0,
+        line,
+        offset,
+        caller: Span::default(),
+        message: Span {
+            start: offset,
+            len: len as u32,
+            ..Default::default()
+        },
+        label: Span::default(),
+        fields: 0..0,
+        node: None,
+        incarnation: None,
+    }
+}
+
+fn convert(
+    full: &str,
+    line_off: usize,
+    line_no: u32,
+    r: &parsers::Record<'_>,
+    out: &LineOut<'_>,
+    c: &mut ChunkOut,
+    source_component: Component,
+) -> Record {
+    let fstart = c.fields.len() as u32;
+    for f in out.fields_of(r) {
+        let key = span_of(full, f.key, &mut c.arena);
+        let value = span_of(full, f.value, &mut c.arena);
+        c.fields.push(FieldSpan { key, value });
+    }
+    let component = line_component(source_component, r);
+    Record {
+        ts: 0,
+        ts_inferred: false,
+        raw_ts: r.ts,
+        wrapper_ts: r.wrapper_ts,
+        level: r.level,
+        grammar: Some(r.grammar),
+        component,
+        source: 0,
+        line: line_no,
+        offset: line_off + r.offset,
+        caller: span_of(full, parsers::Text::plain(r.caller), &mut c.arena),
+        message: span_of(full, r.message, &mut c.arena),
+        label: span_of(full, parsers::Text::plain(r.label), &mut c.arena),
+        fields: fstart..c.fields.len() as u32,
+        node: None,
+        incarnation: None,
+    }
+}
+
+/// The component of a line: the source's, refined by caller in multi-role
+/// streams; a file whose name says nothing takes the grammar's side.
+fn line_component(source: Component, r: &parsers::Record<'_>) -> Component {
+    let by_grammar = match r.grammar {
+        Grammar::EtcdJson | Grammar::EtcdCapnslog | Grammar::RaftStdlog => Some(Component::Etcd),
+        Grammar::ClientJsonl | Grammar::Pymilvus | Grammar::PythonLogging => {
+            Some(Component::Client)
+        }
+        _ => None,
+    };
+    let source = match (source, by_grammar) {
+        (Component::Other, Some(c)) => return c,
+        (Component::Other, None)
+            if matches!(r.grammar, Grammar::MilvusText | Grammar::MilvusJson) =>
+        {
+            Component::Milvus
+        }
+        (s, _) => s,
+    };
+    component::of_line(source, r.caller, r.message.raw)
+}
+
+/// Parses a whole source, in parallel chunks when it is large.
+fn parse_source(
+    spec: SourceSpec,
+    text: String,
+    mut warnings: Vec<String>,
+    cfg: &IngestConfig,
+) -> Source {
+    let ranges = chunks(&text, cfg.chunk_bytes.max(1));
+    // Line numbers of each chunk's start, from a newline count per chunk.
+    let counts: Vec<u32> = ranges
+        .par_iter()
+        .map(|(a, b)| memchr::memchr_iter(b'\n', &text.as_bytes()[*a..*b]).count() as u32)
+        .collect();
+    let mut firsts = Vec::with_capacity(ranges.len());
+    let mut acc = 0u32;
+    for (i, (a, b)) in ranges.iter().enumerate() {
+        firsts.push(acc);
+        // A final line without a newline still is a line.
+        acc += counts[i] + u32::from(i + 1 == ranges.len() && b > a && !text[..*b].ends_with('\n'));
+    }
+    let parts: Vec<ChunkOut> = ranges
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| parse_chunk(&text, *r, firsts[i], spec.component, i == 0))
+        .collect();
+    let mut src = Source {
+        name: spec.name,
+        dir: spec.dir,
+        component: spec.component,
+        previous: spec.previous,
+        role_file: spec.role_file,
+        text: String::new(),
+        arena: String::new(),
+        records: Vec::new(),
+        fields: Vec::new(),
+        accounting: Accounting::default(),
+        formats: BTreeMap::new(),
+        warnings: Vec::new(),
+    };
+    let mut open: Option<Grammar> = None;
+    let mut unparsed = Vec::new();
+    for mut part in parts {
+        // Lines before this chunk's first record continue the last one of the chunk before, or not.
+        let mut head = Vec::new();
+        for l in &part.leading {
+            let line = &text[l.offset..l.offset + l.len];
+            match open {
+                Some(g) if line.trim().is_empty() || parsers::continues(g, line) => {
+                    part.acct.lines_continuation += 1;
+                    *part.formats.entry(g.name()).or_default() += 1;
+                }
+                _ => {
+                    part.acct.lines_unparsed += 1;
+                    unparsed.push((l.line, l.offset, l.len));
+                    head.push(unparsed_record(l.line, l.offset, l.len, src.component));
+                }
+            }
+        }
+        let fbase = src.fields.len() as u32;
+        let abase = src.arena.len();
+        let shift = |s: &mut Span| {
+            if s.in_arena {
+                s.start += abase;
+            }
+        };
+        for mut f in part.fields {
+            shift(&mut f.key);
+            shift(&mut f.value);
+            src.fields.push(f);
+        }
+        src.arena.push_str(&part.arena);
+        src.records.extend(head);
+        for mut r in part.records {
+            r.fields = r.fields.start + fbase..r.fields.end + fbase;
+            shift(&mut r.caller);
+            shift(&mut r.message);
+            shift(&mut r.label);
+            src.records.push(r);
+        }
+        src.accounting.add(&part.acct);
+        for (k, v) in part.formats {
+            *src.formats.entry(k).or_default() += v;
+        }
+        unparsed.extend(part.unparsed);
+        if part.open.is_some() {
+            open = part.open;
+        }
+    }
+    unparsed.sort_unstable();
+    for (line, off, len) in unparsed.iter().take(cfg.max_unparsed_warnings) {
+        let s: String = text[*off..*off + *len].chars().take(120).collect();
+        warnings.push(format!(
+            "{}:{line}: no grammar recognises this line: {s:?}",
+            src.name
+        ));
+    }
+    if unparsed.len() > cfg.max_unparsed_warnings {
+        warnings.push(format!(
+            "{}: … and {} more unparsed lines",
+            src.name,
+            unparsed.len() - cfg.max_unparsed_warnings
+        ));
+    }
+    src.records.sort_by_key(|r| (r.line, r.offset));
+    src.warnings = warnings;
+    src.text = text;
+    src
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::{Content, SourceSpec};
+
+    fn spec(name: &str, text: &str) -> SourceSpec {
+        SourceSpec {
+            name: name.into(),
+            dir: String::new(),
+            component: crate::component::from_path(name),
+            previous: false,
+            role_file: None,
+            content: Content::Bytes(text.as_bytes().to_vec(), None),
+        }
+    }
+
+    const STDERR: &str = "2026/11/26 04:14:41 maxprocs: Leaving GOMAXPROCS=2: CPU quota undefined\n\n    __  _________ _   ____  ______    \nWelcome to use Milvus!\nVersion:   v2.3.5-lite\nsomething nobody knows\n{\"level\":\"warn\",\"ts\":\"2026-11-26T04:15:47.175Z\",\"logger\":\"etcd-client\",\"caller\":\"v3@v3.5.5/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\"}\npanic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/go/src/main.go:5 +0x1d\nexit status 2";
+
+    #[test]
+    fn every_line_is_accounted_for() {
+        let s = load(
+            spec("milvus/milvus-stderr.log", STDERR),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let a = &s.accounting;
+        assert_eq!(a.lines_total, 13);
+        assert_eq!(
+            a.lines_parsed + a.lines_continuation + a.lines_unparsed,
+            a.lines_total
+        );
+        assert_eq!(a.lines_unparsed, 1);
+        assert_eq!(a.lines_continuation, 6);
+        assert!(
+            s.warnings[0].contains("milvus/milvus-stderr.log:6: no grammar recognises this line")
+        );
+        // The unparsed line is kept as a record, in line order.
+        assert!(s.records.iter().any(|r| r.grammar.is_none() && r.line == 6));
+        assert_eq!(s.formats.get("go-panic"), Some(&6));
+    }
+
+    #[test]
+    fn chunked_parse_equals_whole_parse() {
+        let text = STDERR.repeat(50);
+        let whole = load(spec("a.log", &text), &IngestConfig::default()).unwrap();
+        for size in [1, 7, 64, 300] {
+            let cfg = IngestConfig {
+                chunk_bytes: size,
+                ..Default::default()
+            };
+            let parts = load(spec("a.log", &text), &cfg).unwrap();
+            assert_eq!(parts.accounting, whole.accounting, "chunk {size}");
+            assert_eq!(parts.formats, whole.formats);
+            let key = |s: &Source| {
+                s.records
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.line,
+                            r.offset,
+                            r.grammar,
+                            s.text_of(r.message).into_owned(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(key(&parts), key(&whole), "chunk {size}");
+        }
+    }
+
+    #[test]
+    fn binary_and_invalid_utf8() {
+        let bin = load(spec("core.log", "abc\0def"), &IngestConfig::default()).unwrap_err();
+        assert!(bin.reason.contains("binary file"));
+        let mut bytes =
+            b"[2026/11/26 04:14:41.569 +00:00] [INFO] [roles/roles.go:255] [ok]\n".to_vec();
+        bytes.extend_from_slice(
+            b"[2026/11/26 04:14:41.569 +00:00] [INFO] [roles/roles.go:255] [bad\xff]\n",
+        );
+        let sp = SourceSpec {
+            content: Content::Bytes(bytes, None),
+            ..spec("m.log", "")
+        };
+        let s = load(sp, &IngestConfig::default()).unwrap();
+        assert!(s.warnings[0].starts_with("m.log:2: invalid UTF-8"));
+        assert_eq!(s.accounting.lines_parsed, 2);
+    }
+
+    #[test]
+    fn docker_json_file_keeps_physical_lines() {
+        let text = "{\"log\":\"[2024/12/19 08:12:33.123 +00:00] [INFO] [querycoordv2/server.go:748] [\\\"a node down, remove it\\\"] [nodeID=5]\\n\",\"stream\":\"stdout\",\"time\":\"2024-12-19T08:12:33.124567Z\"}\n{\"log\":\"Welcome to use Milvus!\\n\",\"stream\":\"stderr\",\"time\":\"2024-12-19T08:12:34Z\"}\n";
+        let s = load(
+            spec("containers/abc-json.log", text),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(s.accounting.lines_parsed, 2);
+        assert_eq!(s.text_of(s.records[0].message), "a node down, remove it");
+        assert_eq!(s.records[1].line, 2);
+    }
+}

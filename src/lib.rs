@@ -1,0 +1,21 @@
+//! milvus-postmortem: turns the logs collected after a Milvus outage into one
+//! timeline and, stage by stage, into an answer.
+//!
+//! The folders follow the pipeline of DESIGN.md:
+//! [`discover`] (bundle → sources) → [`ingest`] (parallel parse with the
+//! `parsers` crate → [`record`]s) → [`timeline`] (UTC, incarnations, one
+//! order) → [`report`]. [`component`] names roles, [`settings`] reads the
+//! timing settings of `milvus.yaml`, [`pipeline`] runs the stages and
+//! [`cli`] turns the command line into a [`pipeline::Config`].
+
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod component;
+pub mod discover;
+pub mod ingest;
+pub mod pipeline;
+pub mod record;
+pub mod report;
+pub mod settings;
+pub mod timeline;

@@ -1,0 +1,101 @@
+//! The `milvus-postmortem` binary: parses the command line, runs the
+//! pipeline, writes the report, maps the outcome to an exit code.
+
+use clap::Parser;
+use milvus_postmortem::cli::{Cli, Command};
+use milvus_postmortem::pipeline::{self, Analysis};
+use milvus_postmortem::report::{self, timeline::Format};
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+/// A failure with its exit code.
+struct Failure(u8, anyhow::Error);
+
+fn bad_args(e: anyhow::Error) -> Failure {
+    Failure(2, e)
+}
+
+fn output(path: Option<&str>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match path {
+        None | Some("-") => Box::new(BufWriter::new(std::io::stdout().lock())),
+        Some(p) => Box::new(BufWriter::new(
+            std::fs::File::create(p).map_err(|e| anyhow::anyhow!("cannot write {p}: {e}"))?,
+        )),
+    })
+}
+
+fn load(
+    common: &milvus_postmortem::cli::CommonArgs,
+) -> Result<(Analysis, report::timeline::Selection), Failure> {
+    let (cfg, sel) = common.resolve().map_err(bad_args)?;
+    if let Some(n) = common.threads {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    let analysis = pipeline::run(&cfg).map_err(|e| Failure(1, e))?;
+    if analysis.is_empty() {
+        return Err(Failure(1, anyhow::anyhow!("nothing could be read from {}\ntip: run `analyze --json -` to see which files were skipped and why", analysis.inputs.join(", "))));
+    }
+    Ok((analysis, sel))
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let io = |e: anyhow::Error| Failure(1, e);
+    match cli.command {
+        Command::Analyze(args) => {
+            let (a, _) = load(&args.common)?;
+            match args.json.as_deref() {
+                Some(p) => {
+                    let mut w = output(Some(p)).map_err(io)?;
+                    serde_json::to_writer_pretty(&mut w, &report::json::document(&a))
+                        .map_err(|e| io(e.into()))?;
+                    writeln!(w)
+                        .and_then(|_| w.flush())
+                        .map_err(|e| io(e.into()))?;
+                }
+                None => {
+                    let mut w = output(None).map_err(io)?;
+                    report::terminal::write(&a, &mut w).map_err(io)?;
+                    w.flush().map_err(|e| io(e.into()))?;
+                }
+            }
+        }
+        Command::Timeline(args) => {
+            // Filters are checked before any input is read.
+            args.selection(Default::default()).map_err(bad_args)?;
+            let (a, sel) = load(&args.common)?;
+            let sel = args.selection(sel).map_err(bad_args)?;
+            let path = args.out.as_ref().map(|p| p.display().to_string());
+            let mut w = output(path.as_deref()).map_err(io)?;
+            let t = &a.timeline;
+            match args.format {
+                Format::Text => report::timeline::write_text(t, &sel, &mut w),
+                Format::Jsonl => report::timeline::write_jsonl(t, &sel, &mut w),
+                Format::Csv => report::timeline::write_csv(t, &sel, &mut w),
+                Format::Parquet => report::timeline::write_parquet(t, &sel, &mut w),
+            }
+            .map_err(io)?;
+            w.flush().map_err(|e| io(e.into()))?;
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, e)) => {
+            // A closed pipe (`| head`) is not a failure.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("milvus-postmortem: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}

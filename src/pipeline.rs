@@ -1,0 +1,101 @@
+//! Pipeline: runs the stages in order, once, and hands the result to the reports.
+//!
+//! discover → ingest (parallel parse) → timeline. Later stages (recognise,
+//! windows, attribute) plug in after the timeline.
+
+use crate::discover::{self, DiscoverConfig, Skipped};
+use crate::ingest::{self, IngestConfig};
+use crate::settings::{self, Setting};
+use crate::timeline::{Timeline, TimelineConfig};
+use anyhow::Result;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Everything the stages need, resolved once from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Bundles (folders, archives, files) forming one incident.
+    pub inputs: Vec<PathBuf>,
+    /// Discover limits.
+    pub discover: DiscoverConfig,
+    /// Ingest settings.
+    pub ingest: IngestConfig,
+    /// Timeline settings.
+    pub timeline: TimelineConfig,
+    /// Show a progress bar on a terminal for large inputs.
+    pub progress: bool,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The inputs as given.
+    pub inputs: Vec<String>,
+    /// The merged timeline.
+    pub timeline: Timeline,
+    /// Files not read as logs.
+    pub skipped: Vec<Skipped>,
+    /// Timing settings found in config files.
+    pub settings: Vec<Setting>,
+    /// Bundle-level warnings.
+    pub warnings: Vec<String>,
+}
+
+impl Analysis {
+    /// True when no line at all could be read.
+    pub fn is_empty(&self) -> bool {
+        self.timeline
+            .sources
+            .iter()
+            .all(|s| s.accounting.lines_total == 0)
+    }
+}
+
+/// Inputs larger than this get a progress bar on a terminal.
+const PROGRESS_BYTES: u64 = 64 << 20;
+
+/// Runs discover, ingest and timeline.
+pub fn run(cfg: &Config) -> Result<Analysis> {
+    let found = discover::discover(&cfg.inputs, &cfg.discover)?;
+    let bytes: u64 = found
+        .sources
+        .iter()
+        .map(|s| match &s.content {
+            discover::Content::File(p) | discover::Content::GzFile(p) => {
+                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+            }
+            discover::Content::Bytes(b, _) => b.len() as u64,
+        })
+        .sum();
+    let bar =
+        (cfg.progress && bytes > PROGRESS_BYTES && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new(found.sources.len() as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} reading {pos}/{len} sources [{bar:30}] {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
+    let ing = ingest::ingest(found, &cfg.ingest, bar.as_ref());
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let settings = ing
+        .configs
+        .iter()
+        .flat_map(|c| settings::read(&c.name, &c.text))
+        .collect();
+    let skipped = ing.skipped.clone();
+    let mut warnings = ing.warnings.clone();
+    let timeline = Timeline::build(ing, &cfg.timeline);
+    warnings.extend(timeline.warnings.iter().cloned());
+    Ok(Analysis {
+        inputs: cfg.inputs.iter().map(|p| p.display().to_string()).collect(),
+        timeline,
+        skipped,
+        settings,
+        warnings,
+    })
+}

@@ -1,0 +1,205 @@
+//! The records that flow from ingest to the timeline and the reports.
+//!
+//! A [`Record`] is small and owned; its text (caller, message, fields) is a
+//! set of spans into its source's text, unescaped only when read. A source
+//! keeps its text, its records and its fields together ([`Source`]).
+
+use crate::component::Component;
+use parsers::{Escape, Grammar, Level, Text, Timestamp};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// A span of a source's text (or of its side arena, for the few strings a
+/// grammar supplies itself), with its escape rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Length in bytes.
+    pub len: u32,
+    /// How the bytes are escaped.
+    pub escape: EscapeKind,
+    /// True when the span points into [`Source::arena`] rather than the text.
+    pub in_arena: bool,
+}
+
+/// `parsers::Escape`, with a default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EscapeKind {
+    /// As is.
+    #[default]
+    None,
+    /// zap-text quoting.
+    Quoted,
+    /// JSON string.
+    Json,
+}
+
+impl From<Escape> for EscapeKind {
+    fn from(e: Escape) -> Self {
+        match e {
+            Escape::None => EscapeKind::None,
+            Escape::Quoted => EscapeKind::Quoted,
+            Escape::Json => EscapeKind::Json,
+        }
+    }
+}
+
+impl From<EscapeKind> for Escape {
+    fn from(e: EscapeKind) -> Self {
+        match e {
+            EscapeKind::None => Escape::None,
+            EscapeKind::Quoted => Escape::Quoted,
+            EscapeKind::Json => Escape::Json,
+        }
+    }
+}
+
+/// One key/value of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldSpan {
+    /// The key.
+    pub key: Span,
+    /// The value.
+    pub value: Span,
+}
+
+/// One log record (or one unparsed line, kept as a record without grammar).
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// UTC µs since the epoch; set by the timeline stage.
+    pub ts: i64,
+    /// True when the time was not on the record (taken from the line before).
+    pub ts_inferred: bool,
+    /// The time as written on the record.
+    pub raw_ts: Option<Timestamp>,
+    /// The time of a wrapper around it (`kubectl --timestamps`, Docker, CI).
+    pub wrapper_ts: Option<Timestamp>,
+    /// Severity.
+    pub level: Level,
+    /// Grammar, or `None` for an unparsed line.
+    pub grammar: Option<Grammar>,
+    /// Component of the line (from the source, or its caller in a standalone stream).
+    pub component: Component,
+    /// Index of the source in the ingest result.
+    pub source: u32,
+    /// 1-based physical line in the source.
+    pub line: u32,
+    /// Byte offset of the record in its source text.
+    pub offset: usize,
+    /// Caller (`dir/file.go:line`, logger name).
+    pub caller: Span,
+    /// Message.
+    pub message: Span,
+    /// Wrapper label (compose service, pod name).
+    pub label: Span,
+    /// The record's fields in [`Source::fields`].
+    pub fields: Range<u32>,
+    /// Emitter: server id of the process that wrote it, when known (timeline).
+    pub node: Option<u32>,
+    /// Process incarnation index in the timeline (timeline).
+    pub incarnation: Option<u32>,
+}
+
+/// Line accounting of one source (or of a whole bundle).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Accounting {
+    /// Physical lines.
+    pub lines_total: u64,
+    /// Lines a grammar read.
+    pub lines_parsed: u64,
+    /// Lines that continue the record before them.
+    pub lines_continuation: u64,
+    /// Lines nobody read (kept as records, counted, reported).
+    pub lines_unparsed: u64,
+}
+
+impl Accounting {
+    /// Adds another accounting.
+    pub fn add(&mut self, o: &Accounting) {
+        self.lines_total += o.lines_total;
+        self.lines_parsed += o.lines_parsed;
+        self.lines_continuation += o.lines_continuation;
+        self.lines_unparsed += o.lines_unparsed;
+    }
+}
+
+/// A source after ingest: its text and everything read from it.
+#[derive(Debug)]
+pub struct Source {
+    /// Name relative to the bundle root.
+    pub name: String,
+    /// Folder inside the bundle.
+    pub dir: String,
+    /// Component from the name.
+    pub component: Component,
+    /// Before the container's last restart.
+    pub previous: bool,
+    /// Milvus file-log naming.
+    pub role_file: Option<crate::discover::RoleFile>,
+    /// The text (UTF-8; invalid bytes replaced, with a warning).
+    pub text: String,
+    /// Strings the grammars supply themselves (`thread`, …).
+    pub arena: String,
+    /// Records in line order.
+    pub records: Vec<Record>,
+    /// Fields of all records.
+    pub fields: Vec<FieldSpan>,
+    /// Line accounting.
+    pub accounting: Accounting,
+    /// Lines per grammar (parsed and continuation lines).
+    pub formats: BTreeMap<&'static str, u64>,
+    /// Problems, each naming the line or offset.
+    pub warnings: Vec<String>,
+}
+
+impl Source {
+    /// The text of a span, unescaped.
+    pub fn text_of(&self, s: Span) -> std::borrow::Cow<'_, str> {
+        let base = if s.in_arena { &self.arena } else { &self.text };
+        let raw = base.get(s.start..s.start + s.len as usize).unwrap_or("");
+        Text {
+            raw,
+            escape: s.escape.into(),
+        }
+        .to_cow()
+    }
+
+    /// The raw bytes of a span, as written.
+    pub fn raw_of(&self, s: Span) -> &str {
+        let base = if s.in_arena { &self.arena } else { &self.text };
+        base.get(s.start..s.start + s.len as usize).unwrap_or("")
+    }
+
+    /// The fields of a record, unescaped.
+    pub fn fields_of(
+        &self,
+        r: &Record,
+    ) -> impl Iterator<Item = (std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> {
+        self.fields[r.fields.start as usize..r.fields.end as usize]
+            .iter()
+            .map(move |f| (self.text_of(f.key), self.text_of(f.value)))
+    }
+
+    /// The value of the first field named `key`.
+    pub fn field(&self, r: &Record, key: &str) -> Option<std::borrow::Cow<'_, str>> {
+        self.fields[r.fields.start as usize..r.fields.end as usize]
+            .iter()
+            .find(|f| self.raw_of(f.key) == key)
+            .map(|f| self.text_of(f.value))
+    }
+
+    /// The physical line a record starts on, as written.
+    pub fn line_text(&self, r: &Record) -> &str {
+        let start = self.text[..r.offset.min(self.text.len())]
+            .rfind('\n')
+            .map(|p| p + 1)
+            .unwrap_or(0);
+        let end = self.text[start..]
+            .find('\n')
+            .map(|p| start + p)
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches('\r')
+    }
+}

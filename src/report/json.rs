@@ -1,0 +1,104 @@
+//! The `analyze --json` document.
+//!
+//! Wire format (`schema_version` 1):
+//!
+//! ```text
+//! { "schema_version": 1,
+//!   "tool": {"name", "version"},
+//!   "bundle": {"inputs": [..], "milvus_version": str|null, "start": ts|null, "end": ts|null,
+//!              "components": [..]},
+//!   "incarnations": [{"id", "group", "component", "node", "start", "end", "start_seen",
+//!                     "start_at": {"source", "line"}|null, "sources": [..]}],
+//!   "settings": [{"key", "value", "unit", "source", "line"}],
+//!   "accounting": {"lines_total", "lines_parsed", "lines_continuation", "lines_unparsed",
+//!                  "sources": [{"source", "component", "previous", "formats": {grammar: lines},
+//!                               "lines_total", "lines_parsed", "lines_continuation",
+//!                               "lines_unparsed", "warnings": [..]}],
+//!                  "skipped": [{"source", "reason"}],
+//!                  "warnings": [..]} }
+//! ```
+//!
+//! `formats` counts parsed and continuation lines by grammar; times are RFC
+//! 3339 UTC with ms; `node` is a string or null.
+
+use super::rfc3339_ms;
+use crate::pipeline::Analysis;
+use crate::record::Accounting;
+use serde_json::{json, Value};
+
+/// Version of this document's layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole document.
+pub fn document(a: &Analysis) -> Value {
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")},
+        "bundle": bundle(a),
+        "incarnations": a.timeline.incarnations.iter().map(|i| json!({
+            "id": i.id,
+            "group": i.group,
+            "component": i.component.id(),
+            "node": i.node_id.map(|n| n.to_string()),
+            "start": rfc3339_ms(i.start_us),
+            "end": rfc3339_ms(i.end_us),
+            "start_seen": i.start_seen,
+            "start_at": i.start_at.as_ref().map(|(s, l)| json!({"source": s, "line": l})),
+            "sources": i.sources,
+        })).collect::<Vec<_>>(),
+        "settings": a.settings,
+        "accounting": accounting(a),
+    })
+}
+
+fn bundle(a: &Analysis) -> Value {
+    let t = &a.timeline;
+    let first = t.order.first().map(|k| t.record(*k).1.ts);
+    let last = t.order.last().map(|k| t.record(*k).1.ts);
+    let mut comps: Vec<&str> = t
+        .sources
+        .iter()
+        .flat_map(|s| s.records.iter().map(|r| r.component.id()))
+        .collect();
+    comps.sort_unstable();
+    comps.dedup();
+    json!({
+        "inputs": a.inputs,
+        "milvus_version": t.milvus_version(),
+        "start": first.map(rfc3339_ms),
+        "end": last.map(rfc3339_ms),
+        "components": comps,
+    })
+}
+
+/// Totals of the whole bundle.
+pub fn totals(a: &Analysis) -> Accounting {
+    let mut tot = Accounting::default();
+    for s in &a.timeline.sources {
+        tot.add(&s.accounting);
+    }
+    tot
+}
+
+fn accounting(a: &Analysis) -> Value {
+    let tot = totals(a);
+    json!({
+        "lines_total": tot.lines_total,
+        "lines_parsed": tot.lines_parsed,
+        "lines_continuation": tot.lines_continuation,
+        "lines_unparsed": tot.lines_unparsed,
+        "sources": a.timeline.sources.iter().map(|s| json!({
+            "source": s.name,
+            "component": s.component.id(),
+            "previous": s.previous,
+            "formats": s.formats,
+            "lines_total": s.accounting.lines_total,
+            "lines_parsed": s.accounting.lines_parsed,
+            "lines_continuation": s.accounting.lines_continuation,
+            "lines_unparsed": s.accounting.lines_unparsed,
+            "warnings": s.warnings,
+        })).collect::<Vec<_>>(),
+        "skipped": a.skipped,
+        "warnings": a.warnings,
+    })
+}

@@ -1,0 +1,242 @@
+//! The `timeline` command's writers: text, JSON Lines, CSV and Parquet.
+//!
+//! JSON Lines wire format, one record a line:
+//! `{"ts":"<RFC 3339 UTC, ms>","ts_inferred":bool,"level":…,"component":…,"node":…,
+//! "source":"<path in the bundle>","line":<1-based>,"format":…,"message":…,"fields":{…}}`.
+//! `node` is the emitter's server id as a string, or null. `format` is the
+//! grammar id, or null for an unparsed line (kept, with the whole line as
+//! message).
+
+use super::rfc3339_ms;
+use crate::record::{Record, Source};
+use crate::timeline::Timeline;
+use anyhow::Result;
+use polars::prelude::*;
+use std::io::Write;
+
+/// Which records to write.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only these components (any when empty).
+    pub components: Vec<crate::component::Component>,
+    /// Only records written by this node (server id).
+    pub node: Option<u32>,
+    /// From this UTC µs on.
+    pub since: Option<i64>,
+    /// Up to this UTC µs.
+    pub until: Option<i64>,
+}
+
+impl Selection {
+    /// True when the record passes every filter.
+    pub fn keeps(&self, r: &Record) -> bool {
+        (self.components.is_empty() || self.components.contains(&r.component))
+            && self.node.is_none_or(|n| r.node == Some(n))
+            && self.since.is_none_or(|t| r.ts >= t)
+            && self.until.is_none_or(|t| r.ts <= t)
+    }
+}
+
+/// Output format of `timeline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A readable merged view.
+    Text,
+    /// One JSON object a record.
+    Jsonl,
+    /// CSV (through Polars).
+    Csv,
+    /// Parquet (through Polars).
+    Parquet,
+}
+
+fn selected<'a>(
+    t: &'a Timeline,
+    sel: &'a Selection,
+) -> impl Iterator<Item = (&'a Source, &'a Record)> + 'a {
+    t.order
+        .iter()
+        .map(move |k| t.record(*k))
+        .filter(move |(_, r)| sel.keeps(r))
+}
+
+/// Long field values (stacks, verbose errors) are cut in the text view.
+const TEXT_FIELD_MAX: usize = 160;
+
+/// Writes the readable view: time, component, node, level, message, fields, source:line.
+pub fn write_text(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()> {
+    for (s, r) in selected(t, sel) {
+        let node = r
+            .node
+            .map(|n| format!("n{n}"))
+            .unwrap_or_else(|| "-".into());
+        let mark = if r.ts_inferred { "~" } else { " " };
+        let level = if r.grammar.is_none() {
+            "?"
+        } else {
+            r.level.name()
+        };
+        write!(
+            w,
+            "{}{mark} {:<10} {:>4} {:<5} {}",
+            rfc3339_ms(r.ts),
+            r.component.id(),
+            node,
+            level,
+            one_line(&s.text_of(r.message))
+        )?;
+        let hidden = hidden_fields(r.grammar);
+        for (k, v) in s.fields_of(r) {
+            if hidden.contains(&k.as_ref()) {
+                continue;
+            }
+            let v = one_line(&v);
+            let v: String = if v.chars().count() > TEXT_FIELD_MAX {
+                v.chars().take(TEXT_FIELD_MAX).chain("…".chars()).collect()
+            } else {
+                v
+            };
+            write!(w, " [{k}={v}]")?;
+        }
+        writeln!(w, "  ({}:{})", s.name, r.line)?;
+    }
+    Ok(())
+}
+
+/// Fields the text view leaves out: stacks, and what the line's time and
+/// message already say.
+fn hidden_fields(g: Option<parsers::Grammar>) -> &'static [&'static str] {
+    match g {
+        Some(parsers::Grammar::ClientJsonl) => &[
+            "start",
+            "end",
+            "ok",
+            "phase",
+            "error",
+            "error_message",
+            "error_type",
+            "op",
+        ],
+        Some(parsers::Grammar::OtelGoSpan) => &[
+            "SpanContext",
+            "Parent",
+            "Attributes",
+            "Events",
+            "Links",
+            "Resource",
+            "InstrumentationLibrary",
+            "StartTime",
+            "Name",
+        ],
+        _ => &["errorVerbose", "stack"],
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], "⏎")
+}
+
+/// The JSON object of one record (the JSON Lines wire format above).
+pub fn record_json(s: &Source, r: &Record) -> serde_json::Value {
+    let mut fields = serde_json::Map::new();
+    for (k, v) in s.fields_of(r) {
+        fields
+            .entry(k.into_owned())
+            .or_insert(serde_json::Value::String(v.into_owned()));
+    }
+    serde_json::json!({
+        "ts": rfc3339_ms(r.ts),
+        "ts_inferred": r.ts_inferred,
+        "level": if r.level == parsers::Level::None { serde_json::Value::Null } else { r.level.name().into() },
+        "component": r.component.id(),
+        "node": r.node.map(|n| n.to_string()),
+        "source": s.name,
+        "line": r.line,
+        "format": r.grammar.map(|g| g.name()),
+        "message": s.text_of(r.message),
+        "fields": fields,
+    })
+}
+
+/// Writes JSON Lines.
+pub fn write_jsonl(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()> {
+    for (s, r) in selected(t, sel) {
+        serde_json::to_writer(&mut *w, &record_json(s, r))?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The selected records as a Polars frame: `ts` (datetime µs UTC),
+/// `ts_inferred`, `level`, `component`, `node`, `source`, `line`, `format`,
+/// `message`, `fields` (a JSON object as text).
+pub fn frame(t: &Timeline, sel: &Selection) -> Result<DataFrame> {
+    let (
+        mut ts,
+        mut inferred,
+        mut level,
+        mut comp,
+        mut node,
+        mut source,
+        mut line,
+        mut format,
+        mut message,
+        mut fields,
+    ) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for (s, r) in selected(t, sel) {
+        ts.push(r.ts);
+        inferred.push(r.ts_inferred);
+        level.push(r.level.name());
+        comp.push(r.component.id());
+        node.push(r.node.map(|n| n.to_string()));
+        source.push(s.name.as_str());
+        line.push(r.line);
+        format.push(r.grammar.map(|g| g.name()));
+        message.push(s.text_of(r.message).into_owned());
+        let f: serde_json::Map<String, serde_json::Value> = s
+            .fields_of(r)
+            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+            .collect();
+        fields.push(serde_json::Value::Object(f).to_string());
+    }
+    let ts =
+        Series::new("ts".into(), ts).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
+    let df = DataFrame::new_infer_height(vec![
+        ts.into(),
+        Column::new("ts_inferred".into(), inferred),
+        Column::new("level".into(), level),
+        Column::new("component".into(), comp),
+        Column::new("node".into(), node),
+        Column::new("source".into(), source),
+        Column::new("line".into(), line),
+        Column::new("format".into(), format),
+        Column::new("message".into(), message),
+        Column::new("fields".into(), fields),
+    ])?;
+    Ok(df)
+}
+
+/// Writes CSV.
+pub fn write_csv(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()> {
+    let mut df = frame(t, sel)?;
+    CsvWriter::new(w).finish(&mut df)?;
+    Ok(())
+}
+
+/// Writes Parquet.
+pub fn write_parquet(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()> {
+    let mut df = frame(t, sel)?;
+    ParquetWriter::new(w).finish(&mut df)?;
+    Ok(())
+}

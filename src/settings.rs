@@ -1,0 +1,168 @@
+//! Settings: the failure-detection timings a bundle's `milvus.yaml` holds,
+//! kept for the stages that compare phase lengths with them.
+//!
+//! Only scalar `key: value` lines are read, by indentation path; the value
+//! written is trusted, never the comment beside it (the shipped comments are
+//! sometimes wrong, e.g. `checkHealthRPCTimeout`). Units follow the readers
+//! in the Milvus source (catalogue §2f).
+
+use serde::Serialize;
+
+/// One timing setting found in a config file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Setting {
+    /// Dotted key, e.g. `common.session.ttl`.
+    pub key: String,
+    /// Value as a number.
+    pub value: f64,
+    /// `s`, `ms` or `""` for counts.
+    pub unit: &'static str,
+    /// Config file it came from.
+    pub source: String,
+    /// 1-based line in that file.
+    pub line: u32,
+}
+
+/// Keys kept, with their unit (catalogue §2f). `queryCoord.*` numeric keys
+/// not listed are kept in ms, the unit of its interval settings.
+const UNITS: &[(&str, &str)] = &[
+    ("common.session.ttl", "s"),
+    ("common.session.retryTimes", ""),
+    ("common.gracefulStopTimeout", "s"),
+    ("queryCoord.loadTimeoutSeconds", "s"),
+    ("queryCoord.checkNodeSessionInterval", "s"),
+    ("queryCoord.gracefulStopTimeout", "s"),
+    ("queryCoord.autoHandoff", ""),
+    ("queryCoord.autoBalance", ""),
+    ("queryCoord.overloadedMemoryThresholdPercentage", ""),
+    ("queryCoord.balanceIntervalSeconds", "s"),
+    ("queryCoord.memoryUsageMaxDifferencePercentage", ""),
+    ("queryCoord.growingRowCountWeight", ""),
+    ("queryCoord.port", ""),
+    ("queryNode.gracefulStopTimeout", "s"),
+    ("queryNode.scheduler.maxTimestampLag", "s"),
+    ("proxy.healthCheckTimeout", "ms"),
+    ("proxy.healthCheckTimetout", "ms"),
+    ("proxy.checkQueryNodeHealthInterval", "ms"),
+    ("proxy.retryTimesOnHealthCheck", ""),
+    ("proxy.retryTimesOnReplica", ""),
+    ("proxy.shardLeaderCacheInterval", "s"),
+    ("grpc.client.dialTimeout", "ms"),
+    ("grpc.client.maxMaxAttempts", ""),
+    ("grpc.client.initialBackOff", "s"),
+    ("grpc.client.initialBackoff", "s"),
+    ("grpc.client.maxBackoff", "s"),
+];
+
+fn unit_of(key: &str) -> Option<&'static str> {
+    if let Some((_, u)) = UNITS.iter().find(|(k, _)| *k == key) {
+        return Some(u);
+    }
+    key.strip_prefix("queryCoord.")
+        .filter(|k| !k.contains('.'))
+        .map(|_| "ms")
+}
+
+/// Strips a ` # comment` that is not inside quotes.
+fn strip_comment(v: &str) -> &str {
+    let mut quote = None;
+    for (i, c) in v.char_indices() {
+        match (c, quote) {
+            ('"' | '\'', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            ('#', None) if i == 0 || v[..i].ends_with(' ') => return &v[..i],
+            _ => {}
+        }
+    }
+    v
+}
+
+/// Reads the timing settings of one YAML file.
+pub fn read(name: &str, text: &str) -> Vec<Setting> {
+    let mut stack: Vec<(usize, String)> = Vec::new();
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let indent = raw.len() - raw.trim_start_matches(' ').len();
+        let body = strip_comment(raw.trim_start()).trim_end();
+        if body.is_empty() || body.starts_with("- ") || body == "-" || body.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = body.split_once(':') else {
+            continue;
+        };
+        let key = key.trim().trim_matches(['"', '\'']);
+        while stack.last().is_some_and(|(ind, _)| *ind >= indent) {
+            stack.pop();
+        }
+        let value = value.trim().trim_matches(['"', '\'']);
+        if value.is_empty() {
+            stack.push((indent, key.to_string()));
+            continue;
+        }
+        let path = stack
+            .iter()
+            .map(|(_, k)| k.as_str())
+            .chain([key])
+            .collect::<Vec<_>>()
+            .join(".");
+        if let (Some(unit), Ok(v)) = (unit_of(&path), value.parse::<f64>()) {
+            out.push(Setting {
+                key: path,
+                value: v,
+                unit,
+                source: name.to_string(),
+                line: i as u32 + 1,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_values_not_comments() {
+        let yaml = "common:\n  session:\n    ttl: 45 # ttl value when session granting a lease to register service\n    retryTimes: 30\nqueryCoord:\n  checkHealthRPCTimeout: 2000 # 100ms, (milliseconds) the timeout of checking health rpc to query node\n  heartbeatAvailableInterval: 2000\n  ip: 127.0.0.1\nproxy:\n  healthCheckTimeout: 3000\n  http:\n    enabled: true\n";
+        let s = read("milvus/configs/milvus.yaml", yaml);
+        let get = |k: &str| {
+            s.iter()
+                .find(|x| x.key == k)
+                .map(|x| (x.value, x.unit, x.line))
+        };
+        assert_eq!(get("common.session.ttl"), Some((45.0, "s", 3)));
+        assert_eq!(
+            get("queryCoord.checkHealthRPCTimeout"),
+            Some((2000.0, "ms", 6))
+        );
+        assert_eq!(
+            get("queryCoord.heartbeatAvailableInterval"),
+            Some((2000.0, "ms", 7))
+        );
+        assert_eq!(get("proxy.healthCheckTimeout"), Some((3000.0, "ms", 10)));
+        assert_eq!(get("queryCoord.ip"), None);
+    }
+
+    #[test]
+    fn bundle_config_has_the_session_ttl() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/bundles/stutter-3/milvus/configs/milvus.yaml"
+        );
+        let text = std::fs::read_to_string(path).expect("../shared/bundles beside the repository");
+        let s = read("milvus.yaml", &text);
+        assert_eq!(
+            s.iter()
+                .find(|x| x.key == "common.session.ttl")
+                .map(|x| x.value),
+            Some(30.0)
+        );
+        assert_eq!(
+            s.iter()
+                .find(|x| x.key == "queryCoord.heartbeatAvailableInterval")
+                .map(|x| x.value),
+            Some(2000.0)
+        );
+    }
+}

@@ -1,0 +1,567 @@
+//! Timeline: puts every record of every source on one UTC time axis, in one
+//! stable order, and says which process incarnation wrote it.
+//!
+//! * UTC: the offset written on a line wins; zoneless times are read in
+//!   `--tz` (UTC by default); a missing year comes from the nearest dated
+//!   record of the same source, else of the bundle; `--skew SRC=±DUR` moves a
+//!   source's clock.
+//! * A record without a time (banner, continuation-only shapes, unparsed
+//!   lines) takes the time of the record before it in its source and is
+//!   marked `ts_inferred`.
+//! * Incarnations: a Milvus process starts at `starting running Milvus
+//!   components` or at its banner (with the `maxprocs` line before it). The
+//!   file log of one incarnation (`standalone-<id>.log`), its stdout and its
+//!   stderr are linked by time into one process, whose server id is the
+//!   emitter (`node`) of every record it wrote.
+//! * Order: by UTC time, then source name, then line: stable and
+//!   independent of thread count.
+//!
+//! Must not know: grammars' syntax, root causes, report formats.
+
+use crate::component::Component;
+use crate::ingest::Ingested;
+use crate::record::{Record, Source};
+use anyhow::{bail, Result};
+use parsers::{Grammar, Timestamp};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Settings of the timeline stage.
+#[derive(Clone, Debug, Default)]
+pub struct TimelineConfig {
+    /// Offset (s east of UTC) for times written without a zone.
+    pub tz_offset_s: i32,
+    /// Clock corrections: (source name or suffix, µs to add).
+    pub skews: Vec<(String, i64)>,
+    /// Year for yearless times when no record of the bundle has a year.
+    pub fallback_year: i32,
+}
+
+/// A process incarnation: one run of one Milvus process.
+#[derive(Clone, Debug, Serialize)]
+pub struct Incarnation {
+    /// Index in [`Timeline::incarnations`].
+    pub id: u32,
+    /// What ties its sources together (folder and role, or pod).
+    pub group: String,
+    /// Role of the process.
+    pub component: Component,
+    /// Server id (the emitter id of its records), when known.
+    pub node_id: Option<u32>,
+    /// First record, UTC µs.
+    pub start_us: i64,
+    /// Last record, UTC µs.
+    pub end_us: i64,
+    /// True when the start was seen (banner or `starting running Milvus components`).
+    pub start_seen: bool,
+    /// Where the start was seen: (source, line).
+    pub start_at: Option<(String, u32)>,
+    /// True when `start_at` is a `starting running Milvus components` line (ms precision).
+    #[serde(skip)]
+    pub start_precise: bool,
+    /// Sources holding its records.
+    pub sources: Vec<String>,
+}
+
+/// The merged timeline.
+#[derive(Debug)]
+pub struct Timeline {
+    /// Sources with their records (records carry UTC times, node, incarnation).
+    pub sources: Vec<Source>,
+    /// Every record as (source index, record index), in timeline order.
+    pub order: Vec<(u32, u32)>,
+    /// Process incarnations, by start time.
+    pub incarnations: Vec<Incarnation>,
+    /// Problems found while building it.
+    pub warnings: Vec<String>,
+}
+
+/// Parses `+05:30`, `-0800`, `UTC`, `Z` into seconds east of UTC.
+pub fn parse_tz(s: &str) -> Result<i32> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
+        return Ok(0);
+    }
+    match parsers::timestamp::zone(t) {
+        Ok(("", off)) => Ok(off),
+        _ => bail!("time zone {s:?} is not an offset like +08:00, -0500 or UTC"),
+    }
+}
+
+/// Parses a duration like `1.5s`, `-200ms`, `+2m`, `1h`, `300us` into µs.
+pub fn parse_duration_us(s: &str) -> Result<i64> {
+    let t = s.trim();
+    let (sign, body) = match t.as_bytes().first() {
+        Some(b'-') => (-1.0, &t[1..]),
+        Some(b'+') => (1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    let split = body
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(body.len());
+    let (num, unit) = body.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| anyhow::anyhow!("duration {s:?} has no number"))?;
+    let mul = match unit {
+        "us" | "µs" => 1.0,
+        "ms" => 1e3,
+        "s" | "" => 1e6,
+        "m" | "min" => 60e6,
+        "h" => 3600e6,
+        _ => bail!("duration {s:?}: unit must be us, ms, s, m or h"),
+    };
+    Ok((sign * n * mul).round() as i64)
+}
+
+/// Parses `SRC=±DUR`.
+pub fn parse_skew(s: &str) -> Result<(String, i64)> {
+    let Some((src, dur)) = s.rsplit_once('=') else {
+        bail!("--skew {s:?}: expected SRC=±DUR, e.g. milvus/standalone-1.log=+1.5s")
+    };
+    Ok((src.to_string(), parse_duration_us(dur)?))
+}
+
+/// Parses a `--since`/`--until` time: RFC 3339 or `YYYY-MM-DD HH:MM:SS[.fff]`
+/// (read in `tz_offset_s` when it has no zone).
+pub fn parse_time_arg(s: &str, tz_offset_s: i32) -> Result<i64> {
+    match parsers::timestamp::datetime(s.trim()) {
+        Ok(("", ts)) => Ok(ts
+            .utc_us()
+            .unwrap_or(ts.local_us - i64::from(tz_offset_s) * 1_000_000)),
+        _ => bail!("time {s:?} is not like 2026-11-26T04:15:28Z or 2026-11-26 04:15:28"),
+    }
+}
+
+impl Timeline {
+    /// Builds the timeline of everything ingest read.
+    pub fn build(ing: Ingested, cfg: &TimelineConfig) -> Timeline {
+        let mut sources = ing.sources;
+        let mut warnings = Vec::new();
+        let bundle_ref = bundle_reference(&sources);
+        let fallback_year = cfg.fallback_year;
+        let notes: Vec<Option<String>> = sources
+            .par_iter_mut()
+            .map(|s| resolve_times(s, cfg, bundle_ref, fallback_year))
+            .collect();
+        warnings.extend(notes.into_iter().flatten());
+        let incarnations = link_incarnations(&mut sources);
+        let mut keys: Vec<(i64, u32, u32, usize, u32)> =
+            Vec::with_capacity(sources.iter().map(|s| s.records.len()).sum());
+        for (si, s) in sources.iter().enumerate() {
+            for (ri, r) in s.records.iter().enumerate() {
+                keys.push((r.ts, si as u32, r.line, r.offset, ri as u32));
+            }
+        }
+        keys.par_sort_unstable();
+        let order = keys.into_iter().map(|(_, s, _, _, r)| (s, r)).collect();
+        Timeline {
+            sources,
+            order,
+            incarnations,
+            warnings,
+        }
+    }
+
+    /// The record at a position of [`Timeline::order`].
+    pub fn record(&self, (s, r): (u32, u32)) -> (&Source, &Record) {
+        let src = &self.sources[s as usize];
+        (src, &src.records[r as usize])
+    }
+
+    /// The Milvus version from the first banner `Version:` line.
+    pub fn milvus_version(&self) -> Option<String> {
+        self.sources
+            .iter()
+            .flat_map(|s| {
+                s.records
+                    .iter()
+                    .filter(|r| r.grammar == Some(Grammar::Banner))
+                    .map(move |r| s.text_of(r.message))
+            })
+            .find_map(|m| parsers::banner_version(&m).map(str::to_string))
+    }
+}
+
+/// A dated local time of the bundle (the first one, in source order), to
+/// give a year to sources that have none.
+fn bundle_reference(sources: &[Source]) -> Option<i64> {
+    sources
+        .iter()
+        .flat_map(|s| s.records.iter())
+        .find_map(|r| r.raw_ts.filter(|t| t.year_known).map(|t| t.local_us))
+}
+
+/// The year (of ref−1, ref, ref+1) that puts a yearless time closest to a
+/// dated reference.
+fn fill_year(ts: Timestamp, reference_local: i64) -> Timestamp {
+    let (y, _, _) = parsers::timestamp::civil_from_days(reference_local.div_euclid(86_400_000_000));
+    [y - 1, y, y + 1]
+        .into_iter()
+        .map(|yy| ts.with_year(yy))
+        .min_by_key(|t| (t.local_us - reference_local).abs())
+        .unwrap_or(ts)
+}
+
+/// Sets `ts`/`ts_inferred` of every record of a source.
+fn resolve_times(
+    s: &mut Source,
+    cfg: &TimelineConfig,
+    bundle_ref: Option<i64>,
+    fallback_year: i32,
+) -> Option<String> {
+    let skew: i64 = cfg
+        .skews
+        .iter()
+        .filter(|(pat, _)| s.name == *pat || s.name.ends_with(&format!("/{pat}")))
+        .map(|(_, d)| *d)
+        .sum();
+    let tz_us = i64::from(cfg.tz_offset_s) * 1_000_000;
+    // Nearest dated record before (forward pass) or after (backward pass).
+    let n = s.records.len();
+    let mut prev_dated: Vec<Option<i64>> = vec![None; n];
+    let mut last = None;
+    for (i, r) in s.records.iter().enumerate() {
+        if let Some(t) = r.raw_ts.or(r.wrapper_ts).filter(|t| t.year_known) {
+            last = Some(t.local_us);
+        }
+        prev_dated[i] = last;
+    }
+    let mut next = None;
+    let mut yearless_without_ref = false;
+    let mut utc: Vec<Option<i64>> = vec![None; n];
+    for i in (0..n).rev() {
+        let r = &s.records[i];
+        if let Some(t) = r.raw_ts.or(r.wrapper_ts).filter(|t| t.year_known) {
+            next = Some(t.local_us);
+        }
+        let Some(mut t) = r.raw_ts.or(r.wrapper_ts) else {
+            continue;
+        };
+        if !t.year_known {
+            match prev_dated[i].or(next).or(bundle_ref) {
+                Some(reference) => t = fill_year(t, reference),
+                None => {
+                    t = t.with_year(fallback_year);
+                    yearless_without_ref = true;
+                }
+            }
+        }
+        utc[i] = Some(t.utc_us().unwrap_or(t.local_us - tz_us) + skew);
+    }
+    let first_known = utc.iter().flatten().next().copied().unwrap_or(0);
+    let mut carry = first_known;
+    for (r, u) in s.records.iter_mut().zip(utc) {
+        match u {
+            Some(v) => {
+                r.ts = v;
+                r.ts_inferred = false;
+                carry = v;
+            }
+            None => {
+                r.ts = carry;
+                r.ts_inferred = true;
+            }
+        }
+    }
+    yearless_without_ref.then(|| format!("{}: times without a year and no dated line in the bundle; year {fallback_year} assumed", s.name))
+}
+
+/// A run of records of one source that belongs to one process.
+struct Segment {
+    source: usize,
+    first: usize,
+    last: usize,
+    start_us: i64,
+    end_us: i64,
+    /// Record index of a seen start (banner or `starting running Milvus components`).
+    marker: Option<usize>,
+}
+
+/// Milvus messages that start a process.
+const START_MESSAGE: &str = "starting running Milvus components";
+
+fn is_start(s: &Source, r: &Record) -> bool {
+    matches!(r.grammar, Some(Grammar::MilvusText | Grammar::MilvusJson))
+        && s.raw_of(r.message) == START_MESSAGE
+}
+
+fn is_banner_welcome(s: &Source, r: &Record) -> bool {
+    r.grammar == Some(Grammar::Banner) && s.raw_of(r.message).starts_with("Welcome to use Milvus!")
+}
+
+/// Splits a source into segments at process starts. A banner and the
+/// `starting running Milvus components` after it are one start.
+fn segments(si: usize, s: &Source) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    let mut has_banner = false;
+    let mut has_start = false;
+    let mut begin = 0usize;
+    let mut marker = None;
+    for (i, r) in s.records.iter().enumerate() {
+        let banner = is_banner_welcome(s, r);
+        let start = !banner && is_start(s, r);
+        if !(banner || start) {
+            continue;
+        }
+        let new = if banner {
+            has_banner || has_start
+        } else {
+            has_start
+        };
+        // The banner's first rows and the `maxprocs` line just before it belong to the new process.
+        let mut at = i;
+        if banner {
+            while at > begin
+                && s.records[at - 1]
+                    .grammar
+                    .is_some_and(|g| g == Grammar::Banner || g == Grammar::GoStdlog)
+                && s.records[at - 1].line + 3 >= s.records[at].line
+            {
+                at -= 1;
+            }
+        }
+        if new || (marker.is_none() && at > begin) {
+            if at > begin {
+                out.push(seg(si, s, begin, at - 1, marker));
+            }
+            begin = at;
+            has_banner = false;
+            has_start = false;
+            marker = None;
+        }
+        marker.get_or_insert(at);
+        has_banner |= banner;
+        has_start |= start;
+    }
+    if begin < s.records.len() {
+        out.push(seg(si, s, begin, s.records.len() - 1, marker));
+    }
+    out
+}
+
+fn seg(source: usize, s: &Source, first: usize, last: usize, marker: Option<usize>) -> Segment {
+    Segment {
+        source,
+        first,
+        last,
+        start_us: s.records[first].ts,
+        end_us: s.records[last].ts,
+        marker,
+    }
+}
+
+/// The key that ties the sources of one process together: the folder and
+/// role for file logs and the stdout/stderr beside them; the pod for
+/// `kubectl logs` (current and previous).
+fn group_key(s: &Source, roles_in_dir: &BTreeMap<String, Vec<String>>) -> String {
+    let dir: Vec<&str> = s
+        .dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != "pod_log" && *p != "pod_log_previous")
+        .collect();
+    let dir = dir.join("/");
+    if let Some(rf) = &s.role_file {
+        return format!("{dir}|{}", rf.role);
+    }
+    match roles_in_dir.get(&s.dir).map(Vec::as_slice) {
+        Some([only]) => format!("{dir}|{only}"),
+        _ => {
+            let file = s.name.rsplit('/').next().unwrap_or(&s.name);
+            let stem = file.trim_end_matches(".log").trim_end_matches("-pre");
+            format!("{dir}|{stem}")
+        }
+    }
+}
+
+/// Server id written by the process itself (2.3 standalone: one id for all roles).
+fn node_id_in(s: &Source, r: &Record) -> Option<u32> {
+    let msg = s.raw_of(r.message);
+    if msg == "Service registered successfully" {
+        return s
+            .field(r, "serverID")
+            .or_else(|| s.field(r, "ServerID"))
+            .and_then(|v| v.parse().ok());
+    }
+    if msg == "Set log file to " {
+        let path = s.field(r, "path")?;
+        return crate::discover::role_file(path.rsplit('/').next()?).map(|rf| rf.node_id);
+    }
+    None
+}
+
+/// How close (µs) two starts must be to be the same process seen in two streams.
+const SAME_START_US: i64 = 5_000_000;
+
+fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
+    let mut roles_in_dir: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in sources.iter() {
+        if let Some(rf) = &s.role_file {
+            let v = roles_in_dir.entry(s.dir.clone()).or_default();
+            if !v.contains(&rf.role) {
+                v.push(rf.role.clone());
+            }
+        }
+    }
+    let mut groups: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
+    for (si, s) in sources.iter().enumerate() {
+        if !s.component.is_milvus() || s.records.is_empty() {
+            continue;
+        }
+        let key = group_key(s, &roles_in_dir);
+        groups.entry(key).or_default().extend(segments(si, s));
+    }
+    let mut incarnations: Vec<Incarnation> = Vec::new();
+    for (group, mut segs) in groups {
+        segs.sort_by_key(|g| (g.start_us, g.source, g.first));
+        // (incarnation index, segments) of this group.
+        let mut procs: Vec<(usize, Vec<Segment>)> = Vec::new();
+        for g in segs {
+            let role_id = sources[g.source].role_file.as_ref().map(|rf| rf.node_id);
+            let compatible = |inc: &Incarnation| match (role_id, inc.node_id) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            let join = match g.marker {
+                // Another stream's view of a start already seen (stdout and stderr of one restart).
+                Some(_) => procs.iter().rposition(|(idx, members)| {
+                    let inc = &incarnations[*idx];
+                    inc.start_seen
+                        && (g.start_us - inc.start_us).abs() <= SAME_START_US
+                        && compatible(inc)
+                        && members.iter().all(|m| m.source != g.source)
+                }),
+                // A run without a start belongs to the latest process started before it.
+                None => procs.iter().rposition(|(idx, _)| {
+                    let inc = &incarnations[*idx];
+                    inc.start_us <= g.start_us + SAME_START_US && compatible(inc)
+                }),
+            };
+            let idx = match join {
+                Some(p) => procs[p].0,
+                None => {
+                    incarnations.push(Incarnation {
+                        id: incarnations.len() as u32,
+                        group: group.clone(),
+                        component: Component::Milvus,
+                        node_id: None,
+                        start_us: g.start_us,
+                        end_us: g.end_us,
+                        start_seen: false,
+                        start_at: None,
+                        start_precise: false,
+                        sources: Vec::new(),
+                    });
+                    procs.push((incarnations.len() - 1, Vec::new()));
+                    incarnations.len() - 1
+                }
+            };
+            let inc = &mut incarnations[idx];
+            let src = &sources[g.source];
+            if let Some(m) = g.marker {
+                // `starting running Milvus components` has ms; the banner's
+                // `maxprocs` line only seconds: prefer the former as the start.
+                let precise = is_start(src, &src.records[m]);
+                if !inc.start_seen || (precise && !inc.start_precise) {
+                    inc.start_us = src.records[m].ts;
+                    inc.start_at = Some((src.name.clone(), src.records[m].line));
+                    inc.start_precise = precise;
+                }
+                inc.start_seen = true;
+            } else {
+                inc.start_us = inc.start_us.min(g.start_us);
+            }
+            inc.end_us = inc.end_us.max(g.end_us);
+            if inc.node_id.is_none() {
+                inc.node_id = role_id.or_else(|| {
+                    src.records[g.first..=g.last]
+                        .iter()
+                        .find_map(|r| node_id_in(src, r))
+                });
+            }
+            if inc.component == Component::Milvus || inc.component == Component::Other {
+                inc.component = src.component;
+            }
+            if !inc.sources.contains(&src.name) {
+                inc.sources.push(src.name.clone());
+            }
+            let p = procs.iter().position(|(i, _)| *i == idx).unwrap_or(0);
+            procs[p].1.push(g);
+        }
+        for (idx, members) in procs {
+            let node = incarnations[idx].node_id;
+            for g in members {
+                for r in &mut sources[g.source].records[g.first..=g.last] {
+                    r.incarnation = Some(idx as u32);
+                    r.node = node;
+                }
+            }
+        }
+    }
+    // Number incarnations by start time, for a stable reading order.
+    let mut by_start: Vec<usize> = (0..incarnations.len()).collect();
+    by_start.sort_by_key(|i| (incarnations[*i].start_us, incarnations[*i].group.clone()));
+    let mut renumber = vec![0u32; incarnations.len()];
+    for (new, old) in by_start.iter().enumerate() {
+        renumber[*old] = new as u32;
+    }
+    for s in sources.iter_mut() {
+        for r in &mut s.records {
+            if let Some(i) = r.incarnation {
+                r.incarnation = Some(renumber[i as usize]);
+            }
+        }
+    }
+    let mut sorted: Vec<Incarnation> = by_start
+        .into_iter()
+        .map(|i| incarnations[i].clone())
+        .collect();
+    for (i, inc) in sorted.iter_mut().enumerate() {
+        inc.id = i as u32;
+        inc.sources.sort();
+    }
+    sorted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tz_durations_and_skews() {
+        assert_eq!(parse_tz("+05:30").unwrap(), 19_800);
+        assert_eq!(parse_tz("-0800").unwrap(), -28_800);
+        assert_eq!(parse_tz("UTC").unwrap(), 0);
+        assert!(parse_tz("Asia/Shanghai").is_err());
+        assert_eq!(parse_duration_us("-200ms").unwrap(), -200_000);
+        assert_eq!(parse_duration_us("+1.5s").unwrap(), 1_500_000);
+        assert_eq!(parse_duration_us("2m").unwrap(), 120_000_000);
+        assert!(parse_duration_us("2 weeks").is_err());
+        assert_eq!(
+            parse_skew("milvus/standalone-1.log=-2s").unwrap(),
+            ("milvus/standalone-1.log".into(), -2_000_000)
+        );
+        assert_eq!(
+            parse_time_arg("2026-11-26T04:15:28Z", 0).unwrap(),
+            parse_time_arg("2026-11-26 09:45:28", 19_800).unwrap()
+        );
+    }
+
+    #[test]
+    fn year_fill_picks_the_closest_year() {
+        let dec31 = parsers::timestamp::datetime("2024-12-31 23:59:00")
+            .unwrap()
+            .1
+            .local_us;
+        let (_, jan) = parsers::timestamp::syslog("Jan  1 00:01:00").unwrap();
+        let t = fill_year(jan, dec31);
+        assert_eq!(
+            t.local_us,
+            parsers::timestamp::datetime("2025-01-01 00:01:00")
+                .unwrap()
+                .1
+                .local_us
+        );
+    }
+}

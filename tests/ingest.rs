@@ -1,0 +1,265 @@
+//! Ingest on real bundles: every line accounted for, annotations and
+//! archives make no difference, broken files do not stop the rest.
+
+use crate::util::*;
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+
+fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap()
+}
+
+#[test]
+fn every_real_bundle_is_read_completely() {
+    for b in real_bundles() {
+        let d = analyze(&[&b]);
+        let a = &d["accounting"];
+        let (total, parsed, cont, unparsed) = (
+            u(&a["lines_total"]),
+            u(&a["lines_parsed"]),
+            u(&a["lines_continuation"]),
+            u(&a["lines_unparsed"]),
+        );
+        assert_eq!(parsed + cont + unparsed, total, "{}", b.display());
+        // The total is the physical line count of the files accounted, counted here independently.
+        let mut physical = 0;
+        for s in a["sources"].as_array().unwrap() {
+            let name = s["source"].as_str().unwrap();
+            let lines = physical_lines(&b.join(name));
+            assert_eq!(u(&s["lines_total"]), lines, "{}: {name}", b.display());
+            assert_eq!(
+                u(&s["lines_parsed"]) + u(&s["lines_continuation"]) + u(&s["lines_unparsed"]),
+                lines,
+                "{name}"
+            );
+            assert!(
+                u(&s["lines_unparsed"]) <= 1,
+                "{}: {name} has {} unparsed lines: {}",
+                b.display(),
+                s["lines_unparsed"],
+                s["warnings"]
+            );
+            let by_format: u64 = s["formats"].as_object().unwrap().values().map(u).sum();
+            assert_eq!(
+                by_format,
+                u(&s["lines_parsed"]) + u(&s["lines_continuation"]),
+                "{name}"
+            );
+            physical += lines;
+        }
+        assert_eq!(physical, total);
+        assert!(
+            unparsed * 200 <= total,
+            "{}: {unparsed} of {total} lines unparsed",
+            b.display()
+        );
+        // Annotations and the config are listed with their reason, not read as logs.
+        let skipped = d["accounting"]["skipped"].as_array().unwrap();
+        let reason = |n: &str| {
+            skipped
+                .iter()
+                .find(|s| s["source"] == n)
+                .map(|s| s["reason"].as_str().unwrap().to_string())
+        };
+        assert!(reason("README.txt").unwrap().contains("annotation"));
+        assert!(reason("ground_truth.json").unwrap().contains("annotation"));
+        assert!(reason("milvus/configs/milvus.yaml")
+            .unwrap()
+            .contains("configuration"));
+        assert!(
+            d["settings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["key"] == "common.session.ttl"),
+            "{}",
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn traces_are_listed_as_skipped() {
+    let d = analyze(&[&shared().join("bundles/kill-restart-7")]);
+    let skipped = d["accounting"]["skipped"].as_array().unwrap();
+    let t = skipped
+        .iter()
+        .find(|s| s["source"] == "traces/otlp-traces.jsonl")
+        .expect("traces listed");
+    assert!(t["reason"].as_str().unwrap().contains("OpenTelemetry"));
+    assert!(!d["accounting"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["source"].as_str().unwrap().starts_with("traces/")));
+}
+
+#[test]
+fn annotations_do_not_change_the_output() {
+    for name in ["kill-restart-1", "etcd-stall-1"] {
+        let b = shared().join("bundles").join(name);
+        let tmp = tempfile::tempdir().unwrap();
+        let copy = tmp.path().join(name);
+        copy_tree(&b, &copy, &|n| is_annotation(n));
+        assert_eq!(
+            timeline_jsonl(&[&b], &[]),
+            timeline_jsonl(&[&copy], &[]),
+            "{name}"
+        );
+        let (x, y) = (analyze(&[&b]), analyze(&[&copy]));
+        assert_eq!(x["accounting"]["sources"], y["accounting"]["sources"]);
+        assert_eq!(x["incarnations"], y["incarnations"]);
+        assert_eq!(x["settings"], y["settings"]);
+    }
+}
+
+fn tar_gz(dir: &Path, top: &str, out: &Path) {
+    let f = std::fs::File::create(out).unwrap();
+    let enc = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+    let mut t = tar::Builder::new(enc);
+    t.append_dir_all(top, dir).unwrap();
+    t.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn archives_give_the_same_records_as_the_folder() {
+    let b = shared().join("bundles/kill-restart-1");
+    let tmp = tempfile::tempdir().unwrap();
+    let tgz = tmp.path().join("kill-restart-1.tar.gz");
+    tar_gz(&b, "kill-restart-1", &tgz);
+    let from_dir = timeline_jsonl(&[&b], &[]);
+    assert_eq!(timeline_jsonl(&[&tgz], &[]), from_dir);
+    // A zip of the same files, without a top folder.
+    let zpath = tmp.path().join("bundle.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zpath).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for rel in [
+        "client/client.jsonl",
+        "client/pymilvus.log",
+        "etcd/etcd.log",
+        "etcd/etcd-stderr.log",
+        "milvus/milvus-stderr.log",
+        "milvus/milvus-stdout.log",
+        "milvus/standalone-1.log",
+        "milvus/standalone-2.log",
+        "milvus/configs/milvus.yaml",
+    ] {
+        z.start_file(rel, opts).unwrap();
+        z.write_all(&std::fs::read(b.join(rel)).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    assert_eq!(timeline_jsonl(&[&zpath], &[]), from_dir);
+}
+
+#[test]
+fn broken_files_are_named_and_the_rest_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = tmp.path().join("bundle");
+    std::fs::create_dir_all(b.join("milvus")).unwrap();
+    let good =
+        std::fs::read_to_string(shared().join("bundles/kill-restart-1/milvus/standalone-1.log"))
+            .unwrap();
+    std::fs::write(b.join("milvus/standalone-1.log"), &good).unwrap();
+    // A gzip cut in the middle, a binary core dump, a file with invalid UTF-8.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(good.as_bytes()).unwrap();
+    let gz = enc.finish().unwrap();
+    std::fs::write(b.join("milvus/standalone-3.log.gz"), &gz[..gz.len() / 2]).unwrap();
+    std::fs::write(b.join("milvus/core.log"), b"\x7fELF\0\0\0binary").unwrap();
+    let mut bad = good
+        .lines()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes();
+    bad.extend_from_slice(
+        b"\n[2026/11/26 04:14:43.585 +00:00] [INFO] [proxy/impl.go:1] [\"bad \xff byte\"]\n",
+    );
+    std::fs::write(b.join("milvus/standalone-4.log"), bad).unwrap();
+    let d = analyze(&[&b]);
+    let sources = d["accounting"]["sources"].as_array().unwrap();
+    let src = |n: &str| {
+        sources
+            .iter()
+            .find(|s| s["source"] == n)
+            .unwrap_or_else(|| panic!("{n} not read"))
+    };
+    assert_eq!(
+        u(&src("milvus/standalone-1.log")["lines_total"]),
+        physical_lines(&b.join("milvus/standalone-1.log"))
+    );
+    let gz_warn = src("milvus/standalone-3.log")["warnings"].to_string();
+    assert!(
+        gz_warn.contains("milvus/standalone-3.log") && gz_warn.contains("decompressed offset"),
+        "{gz_warn}"
+    );
+    assert!(
+        u(&src("milvus/standalone-3.log")["lines_parsed"]) > 100,
+        "the part before the cut is read"
+    );
+    assert!(src("milvus/standalone-4.log")["warnings"]
+        .to_string()
+        .contains("milvus/standalone-4.log:4: invalid UTF-8"));
+    assert_eq!(u(&src("milvus/standalone-4.log")["lines_parsed"]), 4);
+    let skipped = d["accounting"]["skipped"].as_array().unwrap();
+    assert!(skipped
+        .iter()
+        .any(|s| s["source"] == "milvus/core.log"
+            && s["reason"].as_str().unwrap().contains("binary")));
+}
+
+#[test]
+fn samples_match_their_expected_processes() {
+    for name in ["kill-restart-1", "baseline-1", "kill-restart-ttl45-1"] {
+        let b = root().join("samples").join(name);
+        let exp: Value =
+            serde_json::from_str(&std::fs::read_to_string(b.join("expected.json")).unwrap())
+                .unwrap();
+        let d = analyze(&[&b]);
+        assert_eq!(
+            d["bundle"]["milvus_version"], exp["milvus_version"],
+            "{name}"
+        );
+        let got = d["incarnations"].as_array().unwrap();
+        let want = exp["processes"].as_array().unwrap();
+        assert_eq!(got.len(), want.len(), "{name}: {got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g["node"], w["node"], "{name}");
+            assert_eq!(g["sources"], w["sources"], "{name}");
+            // The logged start follows the harness's process start by under 1.5 s.
+            let started = ms(w["started"].as_str().unwrap());
+            let logged = ms(g["start"].as_str().unwrap());
+            assert!(
+                logged >= started - 1000 && logged - started < 1500,
+                "{name}: start {} vs {}",
+                g["start"],
+                w["started"]
+            );
+            assert!(
+                g["start_at"]["source"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("milvus-stdout.log"),
+                "the start is the `starting running Milvus components` line"
+            );
+        }
+        for (k, v) in exp["settings"].as_object().unwrap() {
+            let s = d["settings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["key"] == k.as_str())
+                .unwrap_or_else(|| panic!("{k}"));
+            assert_eq!(s["value"].as_f64(), v.as_f64(), "{k}");
+        }
+        assert!(u(&d["accounting"]["lines_unparsed"]) <= u(&exp["max_unparsed_lines"]));
+    }
+}
+
+/// ms since the epoch of an RFC 3339 UTC time, computed here without the tool.
+pub fn ms(s: &str) -> i64 {
+    let t = chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    t.timestamp_millis()
+}

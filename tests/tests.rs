@@ -1,0 +1,14 @@
+//! End-to-end tests of the `milvus-postmortem` binary on real bundles.
+//!
+//! One test binary (see Cargo.toml `autotests = false`):
+//! * `util`: running the built binary, finding the shared bundles, copying;
+//! * `ingest`: line accounting of every real bundle, annotations and archives;
+//! * `corpus`: every timestamped line of the public corpus comes out at its time;
+//! * `timeline`: merge order, incarnations, time zones, skews, filters, formats;
+//! * `cli`: exit codes, help, determinism across thread counts.
+
+mod cli;
+mod corpus;
+mod ingest;
+mod timeline;
+mod util;

@@ -1,0 +1,208 @@
+//! The merged timeline on real bundles: restart order, incarnations and
+//! emitters, zones, skews, filters, output formats.
+
+use crate::ingest::ms;
+use crate::util::*;
+use serde_json::Value;
+
+fn pos(v: &[Value], f: impl Fn(&Value) -> bool) -> usize {
+    v.iter().position(f).expect("record present")
+}
+
+#[test]
+fn kill_restart_1_shows_the_restart_in_order() {
+    let b = shared().join("bundles/kill-restart-1");
+    let v = timeline_jsonl(&[&b], &[]);
+    // Times never go backwards.
+    let times: Vec<i64> = v.iter().map(|r| ms(r["ts"].as_str().unwrap())).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    let src = |r: &Value, s: &str| r["source"] == s;
+    let old_lines = physical_lines(&b.join("milvus/standalone-1.log"));
+    let old_last = pos(&v, |r| {
+        src(r, "milvus/standalone-1.log") && r["line"].as_u64() == Some(old_lines)
+    });
+    let restarts: Vec<usize> = v
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            src(r, "milvus/milvus-stdout.log")
+                && r["message"] == "starting running Milvus components"
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(restarts.len(), 2, "one start per incarnation in stdout");
+    let new_first = pos(&v, |r| src(r, "milvus/standalone-2.log"));
+    assert!(
+        old_last < restarts[1] && restarts[1] < new_first,
+        "old last line {old_last}, restart {}, new first line {new_first}",
+        restarts[1]
+    );
+    // The old and new file logs and stdout are interleaved by time, not appended.
+    let after: Vec<&str> = v[restarts[1]..]
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    let switches = after
+        .windows(2)
+        .filter(|w| {
+            w[0] != w[1]
+                && w.iter().all(|s| {
+                    s.starts_with("milvus/milvus-stdout") || s.starts_with("milvus/standalone-2")
+                })
+        })
+        .count();
+    assert!(
+        switches > 4,
+        "stdout and standalone-2.log interleave ({switches} switches)"
+    );
+    let first_old_stdout = pos(&v, |r| src(r, "milvus/milvus-stdout.log"));
+    let first_old_file = pos(&v, |r| src(r, "milvus/standalone-1.log"));
+    assert!(
+        first_old_stdout < first_old_file,
+        "stdout holds the first seconds of the process"
+    );
+    // Emitters: the first process is node 1, the restarted one node 2, in every stream.
+    for r in &v[..=old_last] {
+        if src(r, "milvus/standalone-1.log") {
+            assert_eq!(r["node"], "1");
+        }
+    }
+    for r in &v[restarts[1]..] {
+        if src(r, "milvus/standalone-2.log") || src(r, "milvus/milvus-stdout.log") {
+            assert_eq!(r["node"], "2", "{r}");
+        }
+    }
+    // The readable view shows the same order.
+    let text = ok(&["timeline", b.to_str().unwrap()]);
+    let lines: Vec<&str> = text.lines().collect();
+    let t_old = lines
+        .iter()
+        .position(|l| l.ends_with(&format!("(milvus/standalone-1.log:{old_lines})")))
+        .unwrap();
+    let t_restart = lines
+        .iter()
+        .rposition(|l| l.contains("starting running Milvus components"))
+        .unwrap();
+    let t_new = lines
+        .iter()
+        .position(|l| l.contains("(milvus/standalone-2.log:1)"))
+        .unwrap();
+    assert!(t_old < t_restart && t_restart < t_new);
+    assert!(lines[t_restart].contains(" n2 "), "{}", lines[t_restart]);
+}
+
+#[test]
+fn zone_and_skew_move_the_right_records() {
+    let b = root().join("samples/kill-restart-1");
+    let base = timeline_jsonl(&[&b], &[]);
+    let at = |v: &[Value], s: &str, line: u64| {
+        v.iter()
+            .find(|r| r["source"] == s && r["line"].as_u64() == Some(line))
+            .map(|r| ms(r["ts"].as_str().unwrap()))
+            .unwrap()
+    };
+    // glog lines carry no zone: --tz moves them; Milvus lines carry +00:00: it does not.
+    let tz = timeline_jsonl(&[&b], &["--tz", "+05:30"]);
+    let glog = (1..=45)
+        .find(|l| {
+            base.iter().any(|r| {
+                r["source"] == "milvus/milvus-stderr.log"
+                    && r["line"].as_u64() == Some(*l)
+                    && r["format"] == "glog"
+            })
+        })
+        .unwrap();
+    assert_eq!(
+        at(&tz, "milvus/milvus-stderr.log", glog),
+        at(&base, "milvus/milvus-stderr.log", glog) - 19_800_000
+    );
+    assert_eq!(
+        at(&tz, "milvus/standalone-1.log", 10),
+        at(&base, "milvus/standalone-1.log", 10)
+    );
+    let sk = timeline_jsonl(&[&b], &["--skew", "milvus/standalone-1.log=+2.5s"]);
+    assert_eq!(
+        at(&sk, "milvus/standalone-1.log", 10),
+        at(&base, "milvus/standalone-1.log", 10) + 2500
+    );
+    assert_eq!(
+        at(&sk, "milvus/standalone-2.log", 10),
+        at(&base, "milvus/standalone-2.log", 10)
+    );
+}
+
+#[test]
+fn filters_select_component_node_and_time() {
+    let b = root().join("samples/kill-restart-1");
+    let qc = timeline_jsonl(&[&b], &["--component", "querycoord"]);
+    assert!(!qc.is_empty() && qc.iter().all(|r| r["component"] == "querycoord"));
+    assert!(
+        qc.iter().any(|r| r["message"] == "a node down, remove it"),
+        "the standalone stream's QueryCoord lines are found by caller"
+    );
+    let n2 = timeline_jsonl(&[&b], &["--node", "2"]);
+    assert!(!n2.is_empty() && n2.iter().all(|r| r["node"] == "2"));
+    let w = timeline_jsonl(
+        &[&b],
+        &[
+            "--since",
+            "2026-11-26T04:15:30Z",
+            "--until",
+            "2026-11-26 04:15:40",
+        ],
+    );
+    assert!(!w.is_empty());
+    for r in &w {
+        let t = ms(r["ts"].as_str().unwrap());
+        assert!((ms("2026-11-26T04:15:30Z")..=ms("2026-11-26T04:15:40Z")).contains(&t));
+    }
+    // Client requests are on the timeline at their start.
+    let cl = timeline_jsonl(&[&b], &["--component", "client"]);
+    assert!(cl.iter().any(|r| r["format"] == "client-jsonl"
+        && r["level"] == "ERROR"
+        && r["message"]
+            .as_str()
+            .unwrap()
+            .contains("collection not loaded")));
+}
+
+#[test]
+fn csv_and_parquet_hold_every_record() {
+    let b = root().join("samples/baseline-1");
+    let n = timeline_jsonl(&[&b], &[]).len();
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("t.csv");
+    let pq = tmp.path().join("t.parquet");
+    ok(&[
+        "timeline",
+        b.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    ok(&[
+        "timeline",
+        b.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--out",
+        pq.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("ts,ts_inferred,level,component,node,source,line,format,message,fields\n")
+    );
+    let mut rdr = 0;
+    let mut in_quote = false;
+    for c in text.chars() {
+        match c {
+            '"' => in_quote = !in_quote,
+            '\n' if !in_quote => rdr += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(rdr, n + 1, "one CSV row per record plus the header");
+    let bytes = std::fs::read(&pq).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1") && bytes.len() > 10_000);
+}

@@ -1,0 +1,105 @@
+//! Helpers: run the binary, locate real data, copy bundles.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared`, which CI lays beside the clone.
+pub fn shared() -> PathBuf {
+    let p = root().join("../shared");
+    assert!(
+        p.join("bundles").is_dir(),
+        "../shared/bundles must be beside the repository (CI lays it there)"
+    );
+    p
+}
+
+/// Every real bundle: `../shared/bundles/*` and `samples/*`.
+pub fn real_bundles() -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for dir in [shared().join("bundles"), root().join("samples")] {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        found.sort();
+        v.extend(found);
+    }
+    assert!(
+        v.len() >= 10,
+        "expected the shared bundles and the samples, found {v:?}"
+    );
+    v
+}
+
+/// Runs the binary with `args`.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_milvus-postmortem"))
+        .args(args)
+        .output()
+        .expect("run milvus-postmortem")
+}
+
+/// Runs the binary, expects success, returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "milvus-postmortem {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// `analyze --json -` of the given inputs.
+pub fn analyze(inputs: &[&Path]) -> serde_json::Value {
+    let mut args = vec!["analyze"];
+    let s: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    args.extend(s.iter().map(String::as_str));
+    args.extend(["--json", "-"]);
+    serde_json::from_str(&ok(&args)).expect("analyze --json is JSON")
+}
+
+/// `timeline --format jsonl` of the given inputs, parsed.
+pub fn timeline_jsonl(inputs: &[&Path], extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["timeline"];
+    let s: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    args.extend(s.iter().map(String::as_str));
+    args.extend(["--format", "jsonl"]);
+    args.extend(extra);
+    ok(&args)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// Copies a directory tree, leaving out files whose name `skip` accepts.
+pub fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(&name), skip);
+        } else if !skip(&name) {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Capture-harness annotations (not operator data).
+pub fn is_annotation(name: &str) -> bool {
+    name == "README.txt" || name == "expected.json" || name.starts_with("ground_truth")
+}
+
+/// Physical lines of a file: newlines, plus a last line without one.
+pub fn physical_lines(p: &Path) -> u64 {
+    let b = std::fs::read(p).unwrap();
+    let n = b.iter().filter(|c| **c == b'\n').count() as u64;
+    n + u64::from(!b.is_empty() && !b.ends_with(b"\n"))
+}
