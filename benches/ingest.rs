@@ -1,1 +1,56 @@
-fn main() {}
+//! Whole-ingest throughput (discover output → records → timeline) on a
+//! generated 64 MiB bundle held in memory, so disk speed is left out.
+
+mod gen;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use milvus_postmortem::discover::{Content, Discovered, SourceSpec};
+use milvus_postmortem::ingest::{ingest, IngestConfig};
+use milvus_postmortem::timeline::{Timeline, TimelineConfig};
+
+fn discovered(files: &[(String, Vec<u8>)]) -> Discovered {
+    let sources = files
+        .iter()
+        .map(|(name, bytes)| SourceSpec {
+            name: name.clone(),
+            dir: "pod_log".into(),
+            component: milvus_postmortem::component::from_path(name),
+            previous: false,
+            role_file: None,
+            content: Content::Bytes(bytes.clone(), None),
+        })
+        .collect();
+    Discovered {
+        sources,
+        ..Default::default()
+    }
+}
+
+fn whole_ingest(c: &mut Criterion) {
+    let files = gen::bundle(64 << 20, 6);
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let mut g = c.benchmark_group("ingest");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("parse-64MiB", |b| {
+        b.iter(|| {
+            ingest(discovered(&files), &IngestConfig::default(), None)
+                .sources
+                .len()
+        })
+    });
+    g.bench_function("parse+timeline-64MiB", |b| {
+        b.iter(|| {
+            Timeline::build(
+                ingest(discovered(&files), &IngestConfig::default(), None),
+                &TimelineConfig::default(),
+            )
+            .order
+            .len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, whole_ingest);
+criterion_main!(benches);

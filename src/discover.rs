@@ -355,6 +355,31 @@ fn safe_member_name(n: &str) -> bool {
     !n.starts_with('/') && !n.split('/').any(|p| p == "..")
 }
 
+/// Reads one archive member into memory, within the member and archive
+/// size bounds; a member whose path could escape the bundle is refused.
+fn take_member(
+    name: String,
+    r: &mut dyn Read,
+    cfg: &DiscoverConfig,
+    total: &mut u64,
+    members: &mut Vec<(String, Content)>,
+    out: &mut Discovered,
+) {
+    if !safe_member_name(&name) {
+        out.skipped.push(Skipped {
+            source: name,
+            reason: "unsafe member path in archive".into(),
+        });
+        return;
+    }
+    let limit = cfg
+        .max_member_bytes
+        .min(cfg.max_archive_bytes.saturating_sub(*total));
+    let (bytes, warn) = read_limited(r, limit);
+    *total += bytes.len() as u64;
+    members.push((name, Content::Bytes(bytes, warn)));
+}
+
 fn read_tar(path: &Path, prefix: &str, cfg: &DiscoverConfig, out: &mut Discovered) -> Result<()> {
     let f = fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let lower = path.to_string_lossy().to_ascii_lowercase();
@@ -389,19 +414,7 @@ fn read_tar(path: &Path, prefix: &str, cfg: &DiscoverConfig, out: &mut Discovere
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
         let name = name.trim_start_matches("./").to_string();
-        if !safe_member_name(&name) {
-            out.skipped.push(Skipped {
-                source: name,
-                reason: "unsafe member path in archive".into(),
-            });
-            continue;
-        }
-        let limit = cfg
-            .max_member_bytes
-            .min(cfg.max_archive_bytes.saturating_sub(total));
-        let (bytes, warn) = read_limited(&mut entry, limit);
-        total += bytes.len() as u64;
-        members.push((name, Content::Bytes(bytes, warn)));
+        take_member(name, &mut entry, cfg, &mut total, &mut members, out);
     }
     finish_members(members, prefix, cfg, out);
     Ok(())
@@ -435,19 +448,7 @@ fn read_zip(path: &Path, prefix: &str, cfg: &DiscoverConfig, out: &mut Discovere
                 continue;
             }
         };
-        if !safe_member_name(&name) {
-            out.skipped.push(Skipped {
-                source: name,
-                reason: "unsafe member path in archive".into(),
-            });
-            continue;
-        }
-        let limit = cfg
-            .max_member_bytes
-            .min(cfg.max_archive_bytes.saturating_sub(total));
-        let (bytes, warn) = read_limited(&mut file, limit);
-        total += bytes.len() as u64;
-        members.push((name, Content::Bytes(bytes, warn)));
+        take_member(name, &mut file, cfg, &mut total, &mut members, out);
     }
     finish_members(members, prefix, cfg, out);
     Ok(())

@@ -108,6 +108,7 @@ fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover:
             b.clone()
         }
     };
+    let bytes = cap_size(bytes, &spec.name, &mut warnings);
     if let Some(pos) = memchr::memchr(0, &bytes[..bytes.len().min(8192)]) {
         return Err(skip(format!(
             "binary file (NUL byte at offset {pos}): not a log"
@@ -127,6 +128,23 @@ fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover:
     };
     let text = decode_docker_json_file(text, &spec.name, &mut warnings);
     Ok(parse_source(spec, text, warnings, cfg))
+}
+
+/// Spans are 32-bit offsets: a single source is read up to its last line
+/// below 4 GiB (Milvus rotates its logs at 300 MB by default).
+const MAX_SOURCE_BYTES: usize = u32::MAX as usize;
+
+fn cap_size(mut bytes: Vec<u8>, name: &str, warnings: &mut Vec<String>) -> Vec<u8> {
+    if bytes.len() > MAX_SOURCE_BYTES {
+        let cut = memchr::memrchr(b'\n', &bytes[..MAX_SOURCE_BYTES])
+            .map(|p| p + 1)
+            .unwrap_or(MAX_SOURCE_BYTES);
+        warnings.push(format!(
+            "{name}: larger than 4 GiB; read up to byte offset {cut}, the rest is not analysed"
+        ));
+        bytes.truncate(cut);
+    }
+    bytes
 }
 
 /// A Docker json-file log (`{"log":…,"stream":…,"time":…}` a line) becomes
@@ -173,6 +191,9 @@ fn chunks(text: &str, size: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// How many grammars there are.
+const GRAMMARS: usize = Grammar::ALL.len();
+
 /// A line before the first record of a chunk: whether it continues the
 /// previous chunk's last record is decided when the chunks are stitched.
 struct Leading {
@@ -188,7 +209,8 @@ struct ChunkOut {
     fields: Vec<FieldSpan>,
     arena: String,
     acct: Accounting,
-    formats: BTreeMap<&'static str, u64>,
+    /// Lines per grammar, indexed by `Grammar as usize`.
+    formats: [u64; GRAMMARS],
     leading: Vec<Leading>,
     /// Grammar of the record still open at the end of the chunk.
     open: Option<Grammar>,
@@ -206,7 +228,7 @@ fn span_of(full: &str, t: parsers::Text<'_>, arena: &mut String) -> Span {
     let p = t.raw.as_ptr() as usize;
     if p >= base && p + t.raw.len() <= base + full.len() {
         Span {
-            start: p - base,
+            start: (p - base) as u32,
             len: t.raw.len() as u32,
             escape: t.escape.into(),
             in_arena: false,
@@ -215,7 +237,7 @@ fn span_of(full: &str, t: parsers::Text<'_>, arena: &mut String) -> Span {
         let start = arena.len();
         arena.push_str(t.raw);
         Span {
-            start,
+            start: start as u32,
             len: t.raw.len() as u32,
             escape: t.escape.into(),
             in_arena: true,
@@ -230,7 +252,13 @@ fn parse_chunk(
     source_component: Component,
     first_chunk: bool,
 ) -> ChunkOut {
-    let mut c = ChunkOut::default();
+    // About one record a line: sizing once avoids copying while growing.
+    let lines_hint = memchr::memchr_iter(b'\n', &full.as_bytes()[from..to]).count() + 1;
+    let mut c = ChunkOut {
+        records: Vec::with_capacity(lines_hint),
+        fields: Vec::with_capacity(lines_hint * 4),
+        ..Default::default()
+    };
     let mut out = LineOut::default();
     let mut line_no = first_line;
     let mut offset = from;
@@ -245,7 +273,7 @@ fn parse_chunk(
         match parsers::parse_line(line, &mut out) {
             LineKind::Records => {
                 c.acct.lines_parsed += 1;
-                *c.formats.entry(out.records[0].grammar.name()).or_default() += 1;
+                c.formats[out.records[0].grammar as usize] += 1;
                 for r in &out.records {
                     let rec = convert(full, line_off, line_no, r, &out, &mut c, source_component);
                     c.records.push(rec);
@@ -262,7 +290,7 @@ fn parse_chunk(
                 match open {
                     Some((g, idx)) if blank || parsers::continues(g, line) => {
                         c.acct.lines_continuation += 1;
-                        *c.formats.entry(g.name()).or_default() += 1;
+                        c.formats[g as usize] += 1;
                         if g == Grammar::OtelCppSpan {
                             extend_cpp_span(full, line, &mut c.records[idx]);
                         }
@@ -305,7 +333,7 @@ fn extend_cpp_span(full: &str, line: &str, rec: &mut Record) {
         "name" if rec.message.len == 0 => {
             let base = full.as_ptr() as usize;
             rec.message = Span {
-                start: v.as_ptr() as usize - base,
+                start: (v.as_ptr() as usize - base) as u32,
                 len: v.len() as u32,
                 ..Default::default()
             };
@@ -328,7 +356,7 @@ fn unparsed_record(line: u32, offset: usize, len: usize, component: Component) -
         offset,
         caller: Span::default(),
         message: Span {
-            start: offset,
+            start: offset as u32,
             len: len as u32,
             ..Default::default()
         },
@@ -446,7 +474,7 @@ fn parse_source(
             match open {
                 Some(g) if line.trim().is_empty() || parsers::continues(g, line) => {
                     part.acct.lines_continuation += 1;
-                    *part.formats.entry(g.name()).or_default() += 1;
+                    part.formats[g as usize] += 1;
                 }
                 _ => {
                     part.acct.lines_unparsed += 1;
@@ -456,7 +484,7 @@ fn parse_source(
             }
         }
         let fbase = src.fields.len() as u32;
-        let abase = src.arena.len();
+        let abase = src.arena.len() as u32;
         let shift = |s: &mut Span| {
             if s.in_arena {
                 s.start += abase;
@@ -477,8 +505,11 @@ fn parse_source(
             src.records.push(r);
         }
         src.accounting.add(&part.acct);
-        for (k, v) in part.formats {
-            *src.formats.entry(k).or_default() += v;
+        for g in Grammar::ALL {
+            let n = part.formats[g as usize];
+            if n > 0 {
+                *src.formats.entry(g.name()).or_default() += n;
+            }
         }
         unparsed.extend(part.unparsed);
         if part.open.is_some() {

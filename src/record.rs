@@ -14,8 +14,8 @@ use std::ops::Range;
 /// grammar supplies itself), with its escape rule.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Span {
-    /// Byte offset of the first byte.
-    pub start: usize,
+    /// Byte offset of the first byte (sources are capped at 4 GiB).
+    pub start: u32,
     /// Length in bytes.
     pub len: u32,
     /// How the bytes are escaped.
@@ -158,7 +158,9 @@ impl Source {
     /// The text of a span, unescaped.
     pub fn text_of(&self, s: Span) -> std::borrow::Cow<'_, str> {
         let base = if s.in_arena { &self.arena } else { &self.text };
-        let raw = base.get(s.start..s.start + s.len as usize).unwrap_or("");
+        let raw = base
+            .get(s.start as usize..s.start as usize + s.len as usize)
+            .unwrap_or("");
         Text {
             raw,
             escape: s.escape.into(),
@@ -169,7 +171,8 @@ impl Source {
     /// The raw bytes of a span, as written.
     pub fn raw_of(&self, s: Span) -> &str {
         let base = if s.in_arena { &self.arena } else { &self.text };
-        base.get(s.start..s.start + s.len as usize).unwrap_or("")
+        base.get(s.start as usize..s.start as usize + s.len as usize)
+            .unwrap_or("")
     }
 
     /// The fields of a record, unescaped.

@@ -29,10 +29,7 @@ pub(crate) fn parse<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool
             value: Text::plain(who),
         });
     }
-    let (method, mut groups) = after
-        .split_once(" [")
-        .map(|(m, g)| (m, g))
-        .unwrap_or((after, ""));
+    let (method, mut groups) = after.split_once(" [").unwrap_or((after, ""));
     let mut status_failed = false;
     while let Some((body, rest)) = groups.split_once(']') {
         if let Some((k, v)) = body.split_once(": ") {

@@ -2,7 +2,7 @@
 //! and Python `logging` lines of other clients and test runners, with Python
 //! tracebacks and multi-line exception text as continuations.
 
-use crate::common::{json_object, member, trim_ansi};
+use crate::common::{member, trim_ansi};
 use crate::text::Text;
 use crate::timestamp;
 use crate::{Field, Grammar, Level, LineOut, Record};
@@ -10,11 +10,7 @@ use crate::{Field, Grammar, Level, LineOut, Record};
 /// A `client.jsonl` request record: `start`, `end`, `op`, `ok`, and for a
 /// failure `error_type`, `error`, `error_code`, `error_message`. The record's
 /// time is the request's `start` (the file is ordered by `end`).
-pub(crate) fn parse_jsonl<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
-    let start = out.fields.len();
-    if json_object(&line[at..], &mut out.fields).is_none() {
-        return false;
-    }
+pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
     let f = &out.fields[start..];
     let parsed = (|| {
         let ts = timestamp::datetime(member(f, "start")?.raw).ok()?.1;
@@ -24,7 +20,6 @@ pub(crate) fn parse_jsonl<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -
         Some((ts, op, ok))
     })();
     let Some((ts, op, ok)) = parsed else {
-        out.fields.truncate(start);
         return false;
     };
     let message = if ok {

@@ -9,7 +9,7 @@
 //!   local time without zone; `--debug` inserts ` [file:line]`.
 //! * raft's stdlib logger in 3.4 capnslog mode: `raft2022/09/06 07:21:50 INFO: …`.
 
-use crate::common::{json_object, member};
+use crate::common::member;
 use crate::text::Text;
 use crate::timestamp::{self, Timestamp};
 use crate::{Grammar, Level, LineOut, Record};
@@ -22,22 +22,14 @@ pub(crate) fn ts_value(t: Text<'_>) -> Option<Timestamp> {
     t.raw.parse::<f64>().ok().and_then(timestamp::epoch_seconds)
 }
 
-/// zap JSON of etcd or of the etcd client.
-pub(crate) fn parse_json<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
-    let s = &line[at..];
-    let start = out.fields.len();
-    if json_object(s, &mut out.fields).is_none() {
-        return false;
-    }
+/// Makes an etcd (server or client) zap JSON record of the object members
+/// at `out.fields[start..]`.
+pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
     let f = &out.fields[start..];
     let (Some(ts), Some(msg)) = (member(f, "ts"), member(f, "msg")) else {
-        out.fields.truncate(start);
         return false;
     };
-    let Some(ts) = ts_value(ts) else {
-        out.fields.truncate(start);
-        return false;
-    };
+    let Some(ts) = ts_value(ts) else { return false };
     let grammar = match member(f, "logger") {
         Some(l) if l.raw == "etcd-client" => Grammar::EtcdClientJson,
         _ => Grammar::EtcdJson,
@@ -69,7 +61,7 @@ pub(crate) fn parse_capnslog<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>
         _ => (rest, ""),
     };
     let b = rest.as_bytes();
-    if b.len() < 4 || &rest[1..4] != " | " {
+    if b.len() < 4 || rest.get(1..4) != Some(" | ") {
         return false;
     }
     let Some(level) = Level::from_letter(b[0]) else {

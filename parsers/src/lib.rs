@@ -303,7 +303,9 @@ pub fn parse_line<'a>(line: &'a str, out: &mut LineOut<'a>) -> LineKind {
 
 /// Tries every record grammar on `line[at..]` (no wrapper peeling).
 pub(crate) fn parse_at<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
-    let s = &line[at..];
+    let Some(s) = line.get(at..).filter(|s| !s.is_empty()) else {
+        return false;
+    };
     let before = out.records.len();
     let ok = match s.as_bytes()[0] {
         b'[' => {
@@ -311,12 +313,7 @@ pub(crate) fn parse_at<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> b
                 || access_log::parse(line, at, out)
                 || client::parse_bracketed(line, at, out)
         }
-        b'{' => {
-            milvus_json::parse(line, at, out)
-                || etcd::parse_json(line, at, out)
-                || client::parse_jsonl(line, at, out)
-                || otel::parse_go_span(line, at, out)
-        }
+        b'{' => json_line(s, out),
         b'0'..=b'9' => {
             gostd::parse_stdlog(line, at, out)
                 || etcd::parse_capnslog(line, at, out)
@@ -335,6 +332,22 @@ pub(crate) fn parse_at<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> b
                 r.offset = at;
             }
         }
+    }
+    ok
+}
+
+/// A JSON object line: read once, then given to the grammar whose keys it has.
+fn json_line<'a>(s: &'a str, out: &mut LineOut<'a>) -> bool {
+    let start = out.fields.len();
+    if common::json_object(s, &mut out.fields).is_none() {
+        return false;
+    }
+    let ok = milvus_json::from_members(start, out)
+        || etcd::from_members(start, out)
+        || client::from_members(start, out)
+        || otel::from_members(start, out);
+    if !ok {
+        out.fields.truncate(start);
     }
     ok
 }

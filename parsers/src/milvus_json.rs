@@ -2,16 +2,12 @@
 //! (`name`), `caller`, `message`, then context and call-site fields, then
 //! `stack`. `time` uses the text layout `2006/01/02 15:04:05.000 -07:00`.
 
-use crate::common::{json_object, member};
+use crate::common::member;
 use crate::timestamp;
 use crate::{Grammar, Level, LineOut, Record};
 
-/// Parses a Milvus JSON line at `line[at..]`.
-pub(crate) fn parse<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
-    let start = out.fields.len();
-    if json_object(&line[at..], &mut out.fields).is_none() {
-        return false;
-    }
+/// Makes a Milvus JSON record of the object members at `out.fields[start..]`.
+pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
     let f = &out.fields[start..];
     let parsed = (|| {
         let ts = timestamp::milvus(member(f, "time")?.raw).ok()?.1;
@@ -24,7 +20,6 @@ pub(crate) fn parse<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool
         ))
     })();
     let Some((ts, level, caller, message)) = parsed else {
-        out.fields.truncate(start);
         return false;
     };
     let mut r = Record::new(

@@ -4,19 +4,13 @@
 //! exporter writes a text block from a lone `{` to a lone `}` whose
 //! `start` member holds nanoseconds since the epoch.
 
-use crate::common::{json_object, member};
+use crate::common::member;
 use crate::text::Text;
 use crate::timestamp::{self, Timestamp};
 use crate::{Grammar, Level, LineOut, Record};
 
-/// A Go span line.
-pub(crate) fn parse_go_span<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
-    let start = out.fields.len();
-    if !line[at..].starts_with("{\"Name\":") || json_object(&line[at..], &mut out.fields).is_none()
-    {
-        out.fields.truncate(start);
-        return false;
-    }
+/// Makes a Go span record of the object members at `out.fields[start..]`.
+pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
     let f = &out.fields[start..];
     let parsed = (|| {
         Some((
@@ -25,7 +19,6 @@ pub(crate) fn parse_go_span<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>)
         ))
     })();
     let Some((name, ts)) = parsed else {
-        out.fields.truncate(start);
         return false;
     };
     let failed = member(f, "Status").is_some_and(|s| s.raw.contains("\"Code\":\"Error\""));

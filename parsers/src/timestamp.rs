@@ -101,6 +101,27 @@ fn make(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> i64 {
         + i64::from(us)
 }
 
+/// A [`Timestamp`] of checked calendar and clock parts (`input` is for the error).
+fn checked(
+    input: &str,
+    (y, mo, d): (i32, u32, u32),
+    (h, mi, s, us): (u32, u32, u32, u32),
+    offset_s: Option<i32>,
+    year_known: bool,
+) -> Result<Timestamp, nom::Err<nom::error::Error<&str>>> {
+    if !valid(y, mo, d, h, mi, s) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Verify,
+        )));
+    }
+    Ok(Timestamp {
+        local_us: make(y, mo, d, h, mi, s, us),
+        offset_s,
+        year_known,
+    })
+}
+
 /// `.123`, `,123` or `.123456789` → µs (truncated past 6 digits).
 fn fraction(i: &str) -> IResult<&str, u32> {
     let (rest, _) = sep(b".,")(i)?;
@@ -162,21 +183,8 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
             _ => (r, None),
         },
     };
-    let y = y as i32;
-    if !valid(y, mo, d, h, mi, s) {
-        return Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::Verify,
-        )));
-    }
-    Ok((
-        r,
-        Timestamp {
-            local_us: make(y, mo, d, h, mi, s, us),
-            offset_s: offset,
-            year_known: true,
-        },
-    ))
+    let stamp = checked(i, (y as i32, mo, d), (h, mi, s, us), offset, true)?;
+    Ok((r, stamp))
 }
 
 /// The Milvus layout exactly: `2024/12/19 08:12:33.123 +00:00`.
@@ -242,20 +250,7 @@ pub fn glog(i: &str) -> IResult<&str, Timestamp> {
     let (r, (mo, d, _)) = (digits(2), digits(2), sep(b" ")).parse(r)?;
     let (r, (h, mi, s)) = clock(r)?;
     let (r, us) = fraction(r).unwrap_or((r, 0));
-    if !valid(y, mo, d, h, mi, s) {
-        return Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::Verify,
-        )));
-    }
-    Ok((
-        r,
-        Timestamp {
-            local_us: make(y, mo, d, h, mi, s, us),
-            offset_s: None,
-            year_known,
-        },
-    ))
+    Ok((r, checked(i, (y, mo, d), (h, mi, s, us), None, year_known)?))
 }
 
 /// A UNIX epoch in seconds with a fraction (`1526585787.148433`), as old etcd
