@@ -230,7 +230,31 @@ pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
     }
     out.sources.sort_by(|a, b| a.name.cmp(&b.name));
     out.skipped.sort_by(|a, b| a.source.cmp(&b.source));
+    infer_stream_roles(&mut out.sources);
     Ok(out)
+}
+
+/// `milvus-stdout.log`/`milvus-stderr.log` beside the file logs of one role
+/// (`standalone-1.log`, `standalone-2.log`) are that role's streams.
+fn infer_stream_roles(sources: &mut [SourceSpec]) {
+    let mut roles: std::collections::BTreeMap<String, Vec<Component>> = Default::default();
+    for s in sources.iter() {
+        if let Some(rf) = &s.role_file {
+            let v = roles.entry(s.dir.clone()).or_default();
+            let c = Component::from_id(&rf.role).unwrap_or(Component::Milvus);
+            if !v.contains(&c) {
+                v.push(c);
+            }
+        }
+    }
+    for s in sources
+        .iter_mut()
+        .filter(|s| s.component == Component::Milvus && s.role_file.is_none())
+    {
+        if let Some([only]) = roles.get(&s.dir).map(Vec::as_slice) {
+            s.component = *only;
+        }
+    }
 }
 
 fn bundle_name(path: &Path) -> String {
