@@ -180,6 +180,7 @@ impl CommonArgs {
                 fallback_year,
             },
             progress: true,
+            range: (since, until),
             ..Default::default()
         };
         Ok((

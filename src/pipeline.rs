@@ -24,6 +24,8 @@ pub struct Config {
     pub timeline: TimelineConfig,
     /// Show a progress bar on a terminal for large inputs.
     pub progress: bool,
+    /// The incident's time range (`--since`, `--until`), UTC µs.
+    pub range: (Option<i64>, Option<i64>),
 }
 
 /// The result of a run.
@@ -39,9 +41,37 @@ pub struct Analysis {
     pub settings: Vec<Setting>,
     /// Bundle-level warnings.
     pub warnings: Vec<String>,
+    /// The incident's time range (`--since`, `--until`), UTC µs. The
+    /// accounting always covers every line; the range selects what is reported.
+    pub range: (Option<i64>, Option<i64>),
 }
 
 impl Analysis {
+    /// True when `ts` is inside the range.
+    pub fn in_range(&self, ts: i64) -> bool {
+        self.range.0.is_none_or(|s| ts >= s) && self.range.1.is_none_or(|u| ts <= u)
+    }
+
+    /// Process incarnations that overlap the range.
+    pub fn incarnations(&self) -> impl Iterator<Item = &crate::timeline::Incarnation> {
+        self.timeline.incarnations.iter().filter(|i| {
+            self.range.0.is_none_or(|s| i.end_us >= s)
+                && self.range.1.is_none_or(|u| i.start_us <= u)
+        })
+    }
+
+    /// First and last record time inside the range.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        let t = &self.timeline;
+        let mut times = t
+            .order
+            .iter()
+            .map(|k| t.record(*k).1.ts)
+            .filter(|ts| self.in_range(*ts));
+        let first = times.next()?;
+        Some((first, times.last().unwrap_or(first)))
+    }
+
     /// True when no line at all could be read.
     pub fn is_empty(&self) -> bool {
         self.timeline
@@ -97,5 +127,6 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
         skipped,
         settings,
         warnings,
+        range: cfg.range,
     })
 }

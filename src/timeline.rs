@@ -141,6 +141,13 @@ impl Timeline {
         let mut warnings = Vec::new();
         let bundle_ref = bundle_reference(&sources);
         let fallback_year = cfg.fallback_year;
+        for (pat, _) in &cfg.skews {
+            if !sources.iter().any(|s| skew_applies(&s.name, pat)) {
+                warnings.push(format!(
+                    "--skew {pat}: no source has that name; nothing was moved"
+                ));
+            }
+        }
         let notes: Vec<Option<String>> = sources
             .par_iter_mut()
             .map(|s| resolve_times(s, cfg, bundle_ref, fallback_year))
@@ -204,6 +211,12 @@ fn fill_year(ts: Timestamp, reference_local: i64) -> Timestamp {
         .unwrap_or(ts)
 }
 
+/// True when a `--skew` name designates the source: its whole name, or its
+/// last path components.
+fn skew_applies(name: &str, pat: &str) -> bool {
+    name == pat || name.ends_with(&format!("/{pat}"))
+}
+
 /// Sets `ts`/`ts_inferred` of every record of a source.
 fn resolve_times(
     s: &mut Source,
@@ -214,7 +227,7 @@ fn resolve_times(
     let skew: i64 = cfg
         .skews
         .iter()
-        .filter(|(pat, _)| s.name == *pat || s.name.ends_with(&format!("/{pat}")))
+        .filter(|(pat, _)| skew_applies(&s.name, pat))
         .map(|(_, d)| *d)
         .sum();
     let tz_us = i64::from(cfg.tz_offset_s) * 1_000_000;

@@ -41,7 +41,10 @@ fn every_real_bundle_is_read_completely() {
                 s["warnings"]
             );
             if name.ends_with("milvus-stdout.log") || name.ends_with("milvus-stderr.log") {
-                assert_eq!(s["component"], "standalone", "{name}: the streams beside standalone-<id>.log are the standalone's");
+                assert_eq!(
+                    s["component"], "standalone",
+                    "{name}: the streams beside standalone-<id>.log are the standalone's"
+                );
             }
             let by_format: u64 = s["formats"].as_object().unwrap().values().map(u).sum();
             assert_eq!(

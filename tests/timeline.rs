@@ -206,3 +206,148 @@ fn csv_and_parquet_hold_every_record() {
     let bytes = std::fs::read(&pq).unwrap();
     assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1") && bytes.len() > 10_000);
 }
+
+/// Lines `from..to` (1-based, `to` exclusive) of a real file.
+fn lines(p: &std::path::Path, from: usize, to: usize) -> String {
+    let text = std::fs::read_to_string(p).unwrap();
+    let v: Vec<&str> = text.lines().collect();
+    v[from - 1..to.min(v.len() + 1) - 1].join("\n") + "\n"
+}
+
+#[test]
+fn export_milvus_log_layout_with_previous_container() {
+    // The real streams of kill-restart-1, laid out as `export-milvus-log.sh`
+    // writes them: the container before its restart in pod_log_previous/,
+    // the current one in pod_log/ (kubectl logs joins stderr and stdout).
+    let b = shared().join("bundles/kill-restart-1/milvus");
+    let restart_err = 23; // second `maxprocs` line of milvus-stderr.log
+    let restart_out = 546; // second `starting running Milvus components` of milvus-stdout.log
+    let prev = lines(&b.join("milvus-stderr.log"), 1, restart_err)
+        + &lines(&b.join("milvus-stdout.log"), 1, restart_out);
+    let cur = lines(&b.join("milvus-stderr.log"), restart_err, 10_000)
+        + &lines(&b.join("milvus-stdout.log"), restart_out, 100_000);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("milvus-log");
+    let pod = "my-release-milvus-standalone-6b9f7c-x2x4z.log";
+    for (dir, text) in [("pod_log_previous", &prev), ("pod_log", &cur)] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        std::fs::write(root.join(dir).join(pod), text).unwrap();
+    }
+    std::fs::create_dir_all(root.join("pod_describe")).unwrap();
+    std::fs::write(
+        root.join("pod_describe").join(pod),
+        "Name:         my-release-milvus-standalone-6b9f7c-x2x4z\nRestart Count:  1\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        shared().join("bundles/kill-restart-1/etcd/etcd.log"),
+        root.join("pod_log/my-release-etcd-0.log"),
+    )
+    .unwrap();
+    let tgz = tmp.path().join("milvus-log.tar.gz");
+    let f = std::fs::File::create(&tgz).unwrap();
+    let mut t = tar::Builder::new(flate2::write::GzEncoder::new(
+        f,
+        flate2::Compression::fast(),
+    ));
+    t.append_dir_all("milvus-log", &root).unwrap();
+    t.into_inner().unwrap().finish().unwrap();
+
+    let d = analyze(&[&tgz]);
+    let sources = d["accounting"]["sources"].as_array().unwrap();
+    let src = |n: &str| {
+        sources
+            .iter()
+            .find(|s| s["source"] == n)
+            .unwrap_or_else(|| panic!("{n}: {sources:?}"))
+    };
+    assert_eq!(src(&format!("pod_log_previous/{pod}"))["previous"], true);
+    assert_eq!(src(&format!("pod_log/{pod}"))["previous"], false);
+    assert_eq!(src(&format!("pod_log/{pod}"))["component"], "standalone");
+    assert_eq!(src("pod_log/my-release-etcd-0.log")["component"], "etcd");
+    assert_eq!(d["accounting"]["lines_unparsed"], 0);
+    let skipped = d["accounting"]["skipped"].as_array().unwrap();
+    assert!(skipped
+        .iter()
+        .any(|s| s["source"] == format!("pod_describe/{pod}")));
+    let inc = d["incarnations"].as_array().unwrap();
+    assert_eq!(inc.len(), 2, "{inc:?}");
+    assert_eq!(
+        (inc[0]["node"].as_str(), inc[0]["sources"][0].as_str()),
+        (Some("1"), Some(format!("pod_log_previous/{pod}").as_str()))
+    );
+    assert_eq!(
+        (inc[1]["node"].as_str(), inc[1]["sources"][0].as_str()),
+        (Some("2"), Some(format!("pod_log/{pod}").as_str()))
+    );
+    assert!(inc.iter().all(|i| i["start_seen"] == true));
+}
+
+#[test]
+fn rotated_file_logs_stay_with_their_process() {
+    let b = shared().join("bundles/kill-restart-1");
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("kr");
+    copy_tree(&b, &copy, &|_| false);
+    let log = copy.join("milvus/standalone-2.log");
+    let rotated = lines(&log, 1, 1001);
+    let rest = lines(&log, 1001, 100_000);
+    std::fs::write(
+        copy.join("milvus/standalone-2-2026-11-26T04-16-10.000.log"),
+        rotated,
+    )
+    .unwrap();
+    std::fs::write(&log, rest).unwrap();
+    let d = analyze(&[&copy]);
+    let inc = d["incarnations"].as_array().unwrap();
+    assert_eq!(inc.len(), 2);
+    assert!(inc[1]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "milvus/standalone-2-2026-11-26T04-16-10.000.log"));
+    let v = timeline_jsonl(&[&copy], &[]);
+    let rot: Vec<&Value> = v
+        .iter()
+        .filter(|r| r["source"] == "milvus/standalone-2-2026-11-26T04-16-10.000.log")
+        .collect();
+    assert_eq!(rot.len(), 1000);
+    assert!(rot.iter().all(|r| r["node"] == "2"));
+    // The rotated part comes before the current file, and times never go back.
+    let first_cur = pos(&v, |r| r["source"] == "milvus/standalone-2.log");
+    let last_rot = v
+        .iter()
+        .rposition(|r| r["source"] == "milvus/standalone-2-2026-11-26T04-16-10.000.log")
+        .unwrap();
+    assert!(last_rot < first_cur);
+}
+
+#[test]
+fn analyze_range_and_unknown_skew() {
+    let b = root().join("samples/kill-restart-1");
+    let out = ok(&[
+        "analyze",
+        b.to_str().unwrap(),
+        "--json",
+        "-",
+        "--since",
+        "2026-11-26T04:15:30Z",
+        "--skew",
+        "nosuch.log=+1s",
+    ]);
+    let d: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(d["range"]["since"], "2026-11-26T04:15:30.000Z");
+    let inc = d["incarnations"].as_array().unwrap();
+    assert_eq!(inc.len(), 1, "only the process alive after 04:15:30");
+    assert_eq!(inc[0]["node"], "2");
+    assert!(ms(d["bundle"]["start"].as_str().unwrap()) >= ms("2026-11-26T04:15:30Z"));
+    // The accounting still covers every line.
+    assert_eq!(d["accounting"], {
+        let mut whole = analyze(&[&b])["accounting"].clone();
+        whole["warnings"] = d["accounting"]["warnings"].clone();
+        whole
+    });
+    assert!(d["accounting"]["warnings"]
+        .to_string()
+        .contains("--skew nosuch.log: no source has that name"));
+}

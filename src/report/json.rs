@@ -7,6 +7,7 @@
 //!   "tool": {"name", "version"},
 //!   "bundle": {"inputs": [..], "milvus_version": str|null, "start": ts|null, "end": ts|null,
 //!              "components": [..]},
+//!   "range": {"since": ts|null, "until": ts|null},
 //!   "incarnations": [{"id", "group", "component", "node", "start", "end", "start_seen",
 //!                     "start_at": {"source", "line"}|null, "sources": [..]}],
 //!   "settings": [{"key", "value", "unit", "source", "line"}],
@@ -18,7 +19,9 @@
 //!                  "warnings": [..]} }
 //! ```
 //!
-//! `formats` counts parsed and continuation lines by grammar; times are RFC
+//! `--since`/`--until` select the bundle's `start`/`end` and the incarnations
+//! listed; the accounting always covers every line. `formats` counts parsed
+//! and continuation lines by grammar; times are RFC
 //! 3339 UTC with ms; `node` is a string or null.
 
 use super::rfc3339_ms;
@@ -35,7 +38,8 @@ pub fn document(a: &Analysis) -> Value {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")},
         "bundle": bundle(a),
-        "incarnations": a.timeline.incarnations.iter().map(|i| json!({
+        "range": {"since": a.range.0.map(rfc3339_ms), "until": a.range.1.map(rfc3339_ms)},
+        "incarnations": a.incarnations().map(|i| json!({
             "id": i.id,
             "group": i.group,
             "component": i.component.id(),
@@ -53,8 +57,8 @@ pub fn document(a: &Analysis) -> Value {
 
 fn bundle(a: &Analysis) -> Value {
     let t = &a.timeline;
-    let first = t.order.first().map(|k| t.record(*k).1.ts);
-    let last = t.order.last().map(|k| t.record(*k).1.ts);
+    let span = a.span();
+    let (first, last) = (span.map(|s| s.0), span.map(|s| s.1));
     let mut comps: Vec<&str> = t
         .sources
         .iter()

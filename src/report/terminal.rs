@@ -18,13 +18,8 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(v) = t.milvus_version() {
         writeln!(w, "Milvus {v}")?;
     }
-    if let (Some(f), Some(l)) = (t.order.first(), t.order.last()) {
-        writeln!(
-            w,
-            "time span  {} → {}",
-            rfc3339_ms(t.record(*f).1.ts),
-            rfc3339_ms(t.record(*l).1.ts)
-        )?;
+    if let Some((f, l)) = a.span() {
+        writeln!(w, "time span  {} → {}", rfc3339_ms(f), rfc3339_ms(l))?;
     }
     writeln!(w, "\nSources ({}):", t.sources.len())?;
     for s in &t.sources {
@@ -45,9 +40,9 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
         "  {:<40} {:<10} {:>7} lines  {:>7} parsed  {:>6} cont.  {:>4} unparsed",
         "total", "", tot.lines_total, tot.lines_parsed, tot.lines_continuation, tot.lines_unparsed
     )?;
-    if !t.incarnations.is_empty() {
+    if a.incarnations().next().is_some() {
         writeln!(w, "\nProcesses:")?;
-        for i in &t.incarnations {
+        for i in a.incarnations() {
             let node = i
                 .node_id
                 .map(|n| format!("node {n}"))
