@@ -69,7 +69,7 @@ impl Analysis {
             .map(|k| t.record(*k).1.ts)
             .filter(|ts| self.in_range(*ts));
         let first = times.next()?;
-        Some((first, times.last().unwrap_or(first)))
+        Some((first, times.next_back().unwrap_or(first)))
     }
 
     /// True when no line at all could be read.
