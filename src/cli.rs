@@ -171,6 +171,7 @@ impl CommonArgs {
         }
         // The clock is read here, at the edge, only to date yearless lines
         // in a bundle that has no dated line at all.
+        #[allow(clippy::disallowed_methods)]
         let fallback_year: i32 = chrono::Datelike::year(&chrono::Utc::now());
         let cfg = Config {
             inputs: self.bundles.clone(),

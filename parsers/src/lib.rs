@@ -23,6 +23,7 @@
 //! field grammars.
 
 #![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod access_log;
 mod banner;
