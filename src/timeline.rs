@@ -300,6 +300,15 @@ fn is_start(s: &Source, r: &Record) -> bool {
         && s.raw_of(r.message) == START_MESSAGE
 }
 
+/// Config loading that Milvus 2.2 logs just before `starting running Milvus
+/// components` (`paramtable/…`, `config/etcd_source.go`): part of that start.
+fn is_pre_start(s: &Source, r: &Record, start: &Record) -> bool {
+    let caller = s.raw_of(r.caller);
+    matches!(r.grammar, Some(Grammar::MilvusText | Grammar::MilvusJson))
+        && (caller.starts_with("paramtable/") || caller.starts_with("config/"))
+        && start.ts - r.ts <= 1_000_000
+}
+
 fn is_banner_welcome(s: &Source, r: &Record) -> bool {
     r.grammar == Some(Grammar::Banner) && s.raw_of(r.message).starts_with("Welcome to use Milvus!")
 }
@@ -334,8 +343,18 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
             {
                 at -= 1;
             }
+        } else {
+            while at > begin && is_pre_start(s, &s.records[at - 1], &s.records[i]) {
+                at -= 1;
+            }
         }
-        if new || (marker.is_none() && at > begin) {
+        // Lines before a source's first start belong to it when they are
+        // close (Milvus 2.2 logs its config just before starting); older ones
+        // are the tail of a process whose start is not in this source.
+        let orphan_head = marker.is_none()
+            && at > begin
+            && s.records[at].ts - s.records[begin].ts > SAME_START_US;
+        if new || orphan_head {
             if at > begin {
                 out.push(seg(si, s, begin, at - 1, marker));
             }
@@ -344,7 +363,7 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
             has_start = false;
             marker = None;
         }
-        marker.get_or_insert(at);
+        marker.get_or_insert(i);
         has_banner |= banner;
         has_start |= start;
     }

@@ -218,7 +218,12 @@ fn broken_files_are_named_and_the_rest_is_read() {
 
 #[test]
 fn samples_match_their_expected_processes() {
-    for name in ["kill-restart-1", "baseline-1", "kill-restart-ttl45-1", "kill-restart-json-1"] {
+    for name in [
+        "kill-restart-1",
+        "baseline-1",
+        "kill-restart-ttl45-1",
+        "kill-restart-json-1",
+    ] {
         let b = root().join("samples").join(name);
         let exp: Value =
             serde_json::from_str(&std::fs::read_to_string(b.join("expected.json")).unwrap())
@@ -261,10 +266,28 @@ fn samples_match_their_expected_processes() {
             assert_eq!(s["value"].as_f64(), v.as_f64(), "{k}");
         }
         assert!(u(&d["accounting"]["lines_unparsed"]) <= u(&exp["max_unparsed_lines"]));
+        for g in exp["grammars_present"].as_array().into_iter().flatten() {
+            let seen = d["accounting"]["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["formats"].get(g.as_str().unwrap()).is_some());
+            assert!(seen, "{name}: no {g} line read");
+        }
         // The grammar that reads most of a source, where the sample says which.
         for (source, grammar) in exp["formats"].as_object().into_iter().flatten() {
-            let s = d["accounting"]["sources"].as_array().unwrap().iter().find(|s| s["source"] == source.as_str()).unwrap();
-            let top = s["formats"].as_object().unwrap().iter().max_by_key(|(_, n)| n.as_u64()).map(|(g, _)| g.clone());
+            let s = d["accounting"]["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["source"] == source.as_str())
+                .unwrap();
+            let top = s["formats"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .max_by_key(|(_, n)| n.as_u64())
+                .map(|(g, _)| g.clone());
             assert_eq!(top.as_deref(), grammar.as_str(), "{name}: {source}");
         }
     }

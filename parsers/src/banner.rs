@@ -15,12 +15,14 @@ const BANNER_PREFIXES: [&str; 7] = [
     "UsedMem:",
 ];
 
-const PREAMBLE_PREFIXES: [&str; 5] = [
+const PREAMBLE_PREFIXES: [&str; 6] = [
     "open pid file: ",
     "lock pid file: ",
     "WARNING: Logging before InitGoogleLogging() is written to STDERR",
     "Successfully set up ",
     "Current rate limiter ",
+    // Milvus 2.2's C++ core looks for an easylogging++ config file at start.
+    "ASSERTION FAILURE FROM EASYLOGGING++ ",
 ];
 
 /// The ASCII-art rows of the banner: only ` _/|\()` and at least a few of them.

@@ -29,6 +29,7 @@ mod access_log;
 mod banner;
 mod client;
 mod common;
+mod easylogging;
 mod etcd;
 mod glog;
 mod gostd;
@@ -65,6 +66,8 @@ pub enum Grammar {
     RaftStdlog,
     /// C++ glog: `I20261126 04:14:41.680169 32511 file.cc:94] …`.
     Glog,
+    /// C++ easylogging++ (Milvus 2.2): `2026-11-26 07:01:15,947 INFO [default] …`.
+    Easylogging,
     /// Go's standard `log` package: `2026/11/26 04:14:41 maxprocs: …`.
     GoStdlog,
     /// Go runtime `panic:` / `fatal error:` / signal report (multi-line).
@@ -100,6 +103,7 @@ impl Grammar {
             Grammar::EtcdCapnslog => "etcd-capnslog",
             Grammar::RaftStdlog => "raft-stdlog",
             Grammar::Glog => "glog",
+            Grammar::Easylogging => "easylogging",
             Grammar::GoStdlog => "go-stdlog",
             Grammar::GoPanic => "go-panic",
             Grammar::Banner => "banner",
@@ -114,7 +118,7 @@ impl Grammar {
     }
 
     /// Every grammar, in a fixed order.
-    pub const ALL: [Grammar; 18] = [
+    pub const ALL: [Grammar; 19] = [
         Grammar::MilvusText,
         Grammar::MilvusJson,
         Grammar::AccessLog,
@@ -123,6 +127,7 @@ impl Grammar {
         Grammar::EtcdCapnslog,
         Grammar::RaftStdlog,
         Grammar::Glog,
+        Grammar::Easylogging,
         Grammar::GoStdlog,
         Grammar::GoPanic,
         Grammar::Banner,
@@ -319,6 +324,7 @@ pub(crate) fn parse_at<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> b
             gostd::parse_stdlog(line, at, out)
                 || etcd::parse_capnslog(line, at, out)
                 || client::parse_pymilvus(line, at, out)
+                || easylogging::parse(line, at, out)
                 || client::parse_python_logging(line, at, out)
         }
         b'r' => etcd::parse_raft_stdlog(line, at, out),
