@@ -433,18 +433,7 @@ fn parse_source(
     cfg: &IngestConfig,
 ) -> Source {
     let ranges = chunks(&text, cfg.chunk_bytes.max(1));
-    // Line numbers of each chunk's start, from a newline count per chunk.
-    let counts: Vec<u32> = ranges
-        .par_iter()
-        .map(|(a, b)| memchr::memchr_iter(b'\n', &text.as_bytes()[*a..*b]).count() as u32)
-        .collect();
-    let mut firsts = Vec::with_capacity(ranges.len());
-    let mut acc = 0u32;
-    for (i, (a, b)) in ranges.iter().enumerate() {
-        firsts.push(acc);
-        // A final line without a newline still is a line.
-        acc += counts[i] + u32::from(i + 1 == ranges.len() && b > a && !text[..*b].ends_with('\n'));
-    }
+    let firsts = first_lines(&text, &ranges);
     let parts: Vec<ChunkOut> = ranges
         .par_iter()
         .enumerate()
@@ -467,74 +456,129 @@ fn parse_source(
     let mut open: Option<Grammar> = None;
     let mut unparsed = Vec::new();
     for mut part in parts {
-        // Lines before this chunk's first record continue the last one of the chunk before, or not.
-        let mut head = Vec::new();
-        for l in &part.leading {
-            let line = &text[l.offset..l.offset + l.len];
-            match open {
-                Some(g) if line.trim().is_empty() || parsers::continues(g, line) => {
-                    part.acct.lines_continuation += 1;
-                    part.formats[g as usize] += 1;
-                }
-                _ => {
-                    part.acct.lines_unparsed += 1;
-                    unparsed.push((l.line, l.offset, l.len));
-                    head.push(unparsed_record(l.line, l.offset, l.len, src.component));
-                }
-            }
-        }
-        let fbase = src.fields.len() as u32;
-        let abase = src.arena.len() as u32;
-        let shift = |s: &mut Span| {
-            if s.in_arena {
-                s.start += abase;
-            }
-        };
-        for mut f in part.fields {
-            shift(&mut f.key);
-            shift(&mut f.value);
-            src.fields.push(f);
-        }
-        src.arena.push_str(&part.arena);
-        src.records.extend(head);
-        for mut r in part.records {
-            r.fields = r.fields.start + fbase..r.fields.end + fbase;
-            shift(&mut r.caller);
-            shift(&mut r.message);
-            shift(&mut r.label);
-            src.records.push(r);
-        }
-        src.accounting.add(&part.acct);
-        for g in Grammar::ALL {
-            let n = part.formats[g as usize];
-            if n > 0 {
-                *src.formats.entry(g.name()).or_default() += n;
-            }
-        }
-        unparsed.extend(part.unparsed);
+        let head = settle_leading(&text, &mut part, open, src.component, &mut unparsed);
         if part.open.is_some() {
             open = part.open;
         }
+        append_chunk(&mut src, head, part, &mut unparsed);
     }
-    unparsed.sort_unstable();
-    for (line, off, len) in unparsed.iter().take(cfg.max_unparsed_warnings) {
-        let s: String = text[*off..*off + *len].chars().take(120).collect();
-        warnings.push(format!(
-            "{}:{line}: no grammar recognises this line: {s:?}",
-            src.name
-        ));
-    }
-    if unparsed.len() > cfg.max_unparsed_warnings {
-        warnings.push(format!(
-            "{}: … and {} more unparsed lines",
-            src.name,
-            unparsed.len() - cfg.max_unparsed_warnings
-        ));
-    }
+    warn_unparsed(
+        &src.name,
+        &text,
+        unparsed,
+        cfg.max_unparsed_warnings,
+        &mut warnings,
+    );
     src.records.sort_by_key(|r| (r.line, r.offset));
     src.warnings = warnings;
     src.text = text;
     src
+}
+
+/// The line number before each chunk's first line, from a newline count per chunk.
+fn first_lines(text: &str, ranges: &[(usize, usize)]) -> Vec<u32> {
+    let counts: Vec<u32> = ranges
+        .par_iter()
+        .map(|(a, b)| memchr::memchr_iter(b'\n', &text.as_bytes()[*a..*b]).count() as u32)
+        .collect();
+    let mut firsts = Vec::with_capacity(ranges.len());
+    let mut acc = 0u32;
+    for (i, (a, b)) in ranges.iter().enumerate() {
+        firsts.push(acc);
+        // A final line without a newline still is a line.
+        acc += counts[i] + u32::from(i + 1 == ranges.len() && b > a && !text[..*b].ends_with('\n'));
+    }
+    firsts
+}
+
+/// Decides the lines before a chunk's first record: they continue the open
+/// record of the chunk before (`open`), or are unparsed records, returned.
+fn settle_leading(
+    text: &str,
+    part: &mut ChunkOut,
+    open: Option<Grammar>,
+    component: Component,
+    unparsed: &mut Vec<(u32, usize, usize)>,
+) -> Vec<Record> {
+    let mut head = Vec::new();
+    for l in &part.leading {
+        let line = &text[l.offset..l.offset + l.len];
+        match open {
+            Some(g) if line.trim().is_empty() || parsers::continues(g, line) => {
+                part.acct.lines_continuation += 1;
+                part.formats[g as usize] += 1;
+            }
+            _ => {
+                part.acct.lines_unparsed += 1;
+                unparsed.push((l.line, l.offset, l.len));
+                head.push(unparsed_record(l.line, l.offset, l.len, component));
+            }
+        }
+    }
+    head
+}
+
+/// Appends a chunk's records, fields, arena and counts to the source,
+/// moving its field and arena offsets behind what is there.
+fn append_chunk(
+    src: &mut Source,
+    head: Vec<Record>,
+    part: ChunkOut,
+    unparsed: &mut Vec<(u32, usize, usize)>,
+) {
+    let fbase = src.fields.len() as u32;
+    let abase = src.arena.len() as u32;
+    let shift = |s: &mut Span| {
+        if s.in_arena {
+            s.start += abase;
+        }
+    };
+    for mut f in part.fields {
+        shift(&mut f.key);
+        shift(&mut f.value);
+        src.fields.push(f);
+    }
+    src.arena.push_str(&part.arena);
+    src.records.extend(head);
+    for mut r in part.records {
+        r.fields = r.fields.start + fbase..r.fields.end + fbase;
+        shift(&mut r.caller);
+        shift(&mut r.message);
+        shift(&mut r.label);
+        src.records.push(r);
+    }
+    src.accounting.add(&part.acct);
+    for g in Grammar::ALL {
+        let n = part.formats[g as usize];
+        if n > 0 {
+            *src.formats.entry(g.name()).or_default() += n;
+        }
+    }
+    unparsed.extend(part.unparsed);
+}
+
+/// Names the first `max` unparsed lines of a source (file:line and the
+/// line's start), and how many more there are.
+fn warn_unparsed(
+    name: &str,
+    text: &str,
+    mut unparsed: Vec<(u32, usize, usize)>,
+    max: usize,
+    warnings: &mut Vec<String>,
+) {
+    unparsed.sort_unstable();
+    for (line, off, len) in unparsed.iter().take(max) {
+        let s: String = text[*off..*off + *len].chars().take(120).collect();
+        warnings.push(format!(
+            "{name}:{line}: no grammar recognises this line: {s:?}"
+        ));
+    }
+    if unparsed.len() > max {
+        warnings.push(format!(
+            "{name}: … and {} more unparsed lines",
+            unparsed.len() - max
+        ));
+    }
 }
 
 #[cfg(test)]
