@@ -427,100 +427,9 @@ fn node_id_in(s: &Source, r: &Record) -> Option<u32> {
 const SAME_START_US: i64 = 5_000_000;
 
 fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
-    let mut roles_in_dir: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for s in sources.iter() {
-        if let Some(rf) = &s.role_file {
-            let v = roles_in_dir.entry(s.dir.clone()).or_default();
-            if !v.contains(&rf.role) {
-                v.push(rf.role.clone());
-            }
-        }
-    }
-    let mut groups: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
-    for (si, s) in sources.iter().enumerate() {
-        if !s.component.is_milvus() || s.records.is_empty() {
-            continue;
-        }
-        let key = group_key(s, &roles_in_dir);
-        groups.entry(key).or_default().extend(segments(si, s));
-    }
     let mut incarnations: Vec<Incarnation> = Vec::new();
-    for (group, mut segs) in groups {
-        segs.sort_by_key(|g| (g.start_us, g.source, g.first));
-        // (incarnation index, segments) of this group.
-        let mut procs: Vec<(usize, Vec<Segment>)> = Vec::new();
-        for g in segs {
-            let role_id = sources[g.source].role_file.as_ref().map(|rf| rf.node_id);
-            let compatible = |inc: &Incarnation| match (role_id, inc.node_id) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            };
-            let join = match g.marker {
-                // Another stream's view of a start already seen (stdout and stderr of one restart).
-                Some(_) => procs.iter().rposition(|(idx, members)| {
-                    let inc = &incarnations[*idx];
-                    inc.start_seen
-                        && (g.start_us - inc.start_us).abs() <= SAME_START_US
-                        && compatible(inc)
-                        && members.iter().all(|m| m.source != g.source)
-                }),
-                // A run without a start belongs to the latest process started before it.
-                None => procs.iter().rposition(|(idx, _)| {
-                    let inc = &incarnations[*idx];
-                    inc.start_us <= g.start_us + SAME_START_US && compatible(inc)
-                }),
-            };
-            let idx = match join {
-                Some(p) => procs[p].0,
-                None => {
-                    incarnations.push(Incarnation {
-                        id: incarnations.len() as u32,
-                        group: group.clone(),
-                        component: Component::Milvus,
-                        node_id: None,
-                        start_us: g.start_us,
-                        end_us: g.end_us,
-                        start_seen: false,
-                        start_at: None,
-                        start_precise: false,
-                        sources: Vec::new(),
-                    });
-                    procs.push((incarnations.len() - 1, Vec::new()));
-                    incarnations.len() - 1
-                }
-            };
-            let inc = &mut incarnations[idx];
-            let src = &sources[g.source];
-            if let Some(m) = g.marker {
-                // `starting running Milvus components` has ms; the banner's
-                // `maxprocs` line only seconds: prefer the former as the start.
-                let precise = is_start(src, &src.records[m]);
-                if !inc.start_seen || (precise && !inc.start_precise) {
-                    inc.start_us = src.records[m].ts;
-                    inc.start_at = Some((src.name.clone(), src.records[m].line));
-                    inc.start_precise = precise;
-                }
-                inc.start_seen = true;
-            } else {
-                inc.start_us = inc.start_us.min(g.start_us);
-            }
-            inc.end_us = inc.end_us.max(g.end_us);
-            if inc.node_id.is_none() {
-                inc.node_id = role_id.or_else(|| {
-                    src.records[g.first..=g.last]
-                        .iter()
-                        .find_map(|r| node_id_in(src, r))
-                });
-            }
-            if inc.component == Component::Milvus || inc.component == Component::Other {
-                inc.component = src.component;
-            }
-            if !inc.sources.contains(&src.name) {
-                inc.sources.push(src.name.clone());
-            }
-            let p = procs.iter().position(|(i, _)| *i == idx).unwrap_or(0);
-            procs[p].1.push(g);
-        }
+    for (group, segs) in group_segments(sources) {
+        let procs = link_group(&group, segs, sources, &mut incarnations);
         for (idx, members) in procs {
             let node = incarnations[idx].node_id;
             for g in members {
@@ -531,18 +440,133 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
             }
         }
     }
-    // Number incarnations by start time, for a stable reading order.
+    renumber_by_start(sources, incarnations)
+}
+
+/// The segments of every Milvus source, by the key that ties a process's streams.
+fn group_segments(sources: &[Source]) -> BTreeMap<String, Vec<Segment>> {
+    let mut roles_in_dir: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in sources {
+        if let Some(rf) = &s.role_file {
+            let v = roles_in_dir.entry(s.dir.clone()).or_default();
+            if !v.contains(&rf.role) {
+                v.push(rf.role.clone());
+            }
+        }
+    }
+    let mut groups: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
+    for (si, s) in sources.iter().enumerate() {
+        if s.component.is_milvus() && !s.records.is_empty() {
+            groups
+                .entry(group_key(s, &roles_in_dir))
+                .or_default()
+                .extend(segments(si, s));
+        }
+    }
+    groups
+}
+
+/// Assigns the segments of one group to processes, in time order; returns
+/// (incarnation index, its segments).
+fn link_group(
+    group: &str,
+    mut segs: Vec<Segment>,
+    sources: &[Source],
+    incarnations: &mut Vec<Incarnation>,
+) -> Vec<(usize, Vec<Segment>)> {
+    segs.sort_by_key(|g| (g.start_us, g.source, g.first));
+    let mut procs: Vec<(usize, Vec<Segment>)> = Vec::new();
+    for g in segs {
+        let role_id = sources[g.source].role_file.as_ref().map(|rf| rf.node_id);
+        let compatible = |inc: &Incarnation| match (role_id, inc.node_id) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        let join = match g.marker {
+            // Another stream's view of a start already seen (stdout and stderr of one restart).
+            Some(_) => procs.iter().rposition(|(idx, members)| {
+                let inc = &incarnations[*idx];
+                inc.start_seen
+                    && (g.start_us - inc.start_us).abs() <= SAME_START_US
+                    && compatible(inc)
+                    && members.iter().all(|m| m.source != g.source)
+            }),
+            // A run without a start belongs to the latest process started before it.
+            None => procs.iter().rposition(|(idx, _)| {
+                let inc = &incarnations[*idx];
+                inc.start_us <= g.start_us + SAME_START_US && compatible(inc)
+            }),
+        };
+        let p = join.unwrap_or_else(|| {
+            incarnations.push(Incarnation {
+                id: incarnations.len() as u32,
+                group: group.to_string(),
+                component: Component::Milvus,
+                node_id: None,
+                start_us: g.start_us,
+                end_us: g.end_us,
+                start_seen: false,
+                start_at: None,
+                start_precise: false,
+                sources: Vec::new(),
+            });
+            procs.push((incarnations.len() - 1, Vec::new()));
+            procs.len() - 1
+        });
+        absorb(
+            &mut incarnations[procs[p].0],
+            &sources[g.source],
+            &g,
+            role_id,
+        );
+        procs[p].1.push(g);
+    }
+    procs
+}
+
+/// Adds what a segment tells about its process: start, end, node id, role, source.
+fn absorb(inc: &mut Incarnation, src: &Source, g: &Segment, role_id: Option<u32>) {
+    if let Some(m) = g.marker {
+        // `starting running Milvus components` has ms; the banner's
+        // `maxprocs` line only seconds: prefer the former as the start.
+        let precise = is_start(src, &src.records[m]);
+        if !inc.start_seen || (precise && !inc.start_precise) {
+            inc.start_us = src.records[m].ts;
+            inc.start_at = Some((src.name.clone(), src.records[m].line));
+            inc.start_precise = precise;
+        }
+        inc.start_seen = true;
+    } else {
+        inc.start_us = inc.start_us.min(g.start_us);
+    }
+    inc.end_us = inc.end_us.max(g.end_us);
+    if inc.node_id.is_none() {
+        inc.node_id = role_id.or_else(|| {
+            src.records[g.first..=g.last]
+                .iter()
+                .find_map(|r| node_id_in(src, r))
+        });
+    }
+    if inc.component == Component::Milvus || inc.component == Component::Other {
+        inc.component = src.component;
+    }
+    if !inc.sources.contains(&src.name) {
+        inc.sources.push(src.name.clone());
+    }
+}
+
+/// Numbers incarnations by start time, for a stable reading order, and
+/// updates the records' incarnation indexes.
+fn renumber_by_start(sources: &mut [Source], incarnations: Vec<Incarnation>) -> Vec<Incarnation> {
     let mut by_start: Vec<usize> = (0..incarnations.len()).collect();
     by_start.sort_by_key(|i| (incarnations[*i].start_us, incarnations[*i].group.clone()));
     let mut renumber = vec![0u32; incarnations.len()];
     for (new, old) in by_start.iter().enumerate() {
         renumber[*old] = new as u32;
     }
-    for s in sources.iter_mut() {
-        for r in &mut s.records {
-            if let Some(i) = r.incarnation {
-                r.incarnation = Some(renumber[i as usize]);
-            }
+    for r in sources.iter_mut().flat_map(|s| s.records.iter_mut()) {
+        if let Some(i) = r.incarnation {
+            r.incarnation = Some(renumber[i as usize]);
         }
     }
     let mut sorted: Vec<Incarnation> = by_start
