@@ -43,17 +43,17 @@ pub(crate) fn parse<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool
         }
         groups = rest.strip_prefix(" [").unwrap_or("");
     }
-    let mut r = Record::new(Grammar::AccessLog, Text::plain(method), start);
-    r.ts = Some(ts);
-    r.level = if status_failed {
+    let level = if status_failed {
         Level::Warn
     } else {
         Level::Info
     };
-    r.caller = "accesslog";
-    r.fields = start..out.fields.len();
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::AccessLog, Text::plain(method), start)
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller("accesslog"),
+    )
 }
 
 #[cfg(test)]

@@ -53,14 +53,12 @@ pub(crate) fn parse<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool
     } else {
         return false;
     };
-    let mut r = Record::new(grammar, Text::plain(s.trim_end()), out.fields.len());
-    r.caller = if grammar == Grammar::Banner {
+    let caller = if grammar == Grammar::Banner {
         "banner"
     } else {
         ""
     };
-    out.records.push(r);
-    true
+    out.emit(Record::new(grammar, Text::plain(s.trim_end()), out.fields.len()).with_caller(caller))
 }
 
 /// The version in a `Version:   v2.3.5-lite` banner line.

@@ -29,13 +29,12 @@ pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
             .or_else(|| member(f, "error"))
             .unwrap_or(op)
     };
-    let mut r = Record::new(Grammar::ClientJsonl, message, start);
-    r.ts = Some(ts);
-    r.level = if ok { Level::Info } else { Level::Error };
-    r.caller = "client";
-    r.fields = start..out.fields.len();
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::ClientJsonl, message, start)
+            .with_ts(Some(ts))
+            .with_level(if ok { Level::Info } else { Level::Error })
+            .with_caller("client"),
+    )
 }
 
 /// pymilvus as the harness logs it: `2026-11-26T04:15:28.515Z [WARNING] pymilvus.decorators writer: <msg>`
@@ -65,13 +64,12 @@ pub(crate) fn parse_pymilvus<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>
             value: Text::plain(thread),
         });
     }
-    let mut r = Record::new(Grammar::Pymilvus, Text::plain(trim_ansi(msg)), start);
-    r.ts = Some(ts);
-    r.level = level;
-    r.caller = logger;
-    r.fields = start..out.fields.len();
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::Pymilvus, Text::plain(trim_ansi(msg)), start)
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller(logger),
+    )
 }
 
 /// Python `logging` with the default-ish layouts:
@@ -109,12 +107,12 @@ fn push_python<'a>(
     name: &'a str,
     msg: &'a str,
 ) -> bool {
-    let mut r = Record::new(Grammar::PythonLogging, Text::plain(msg), out.fields.len());
-    r.ts = Some(ts);
-    r.level = level;
-    r.caller = name.trim();
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::PythonLogging, Text::plain(msg), out.fields.len())
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller(name.trim()),
+    )
 }
 
 /// Bracketed Python layouts: milvus_benchmark's

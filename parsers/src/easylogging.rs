@@ -27,12 +27,12 @@ pub(crate) fn parse<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool
     if logger.contains(' ') {
         return false;
     }
-    let mut r = Record::new(Grammar::Easylogging, Text::plain(msg), out.fields.len());
-    r.ts = Some(ts);
-    r.level = level;
-    r.caller = logger;
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::Easylogging, Text::plain(msg), out.fields.len())
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller(logger),
+    )
 }
 
 #[cfg(test)]

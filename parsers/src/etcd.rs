@@ -34,15 +34,16 @@ pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
         Some(l) if l.raw == "etcd-client" => Grammar::EtcdClientJson,
         _ => Grammar::EtcdJson,
     };
-    let mut r = Record::new(grammar, msg, start);
-    r.ts = Some(ts);
-    r.level = member(f, "level")
+    let level = member(f, "level")
         .and_then(|l| Level::from_word(l.raw))
         .unwrap_or_default();
-    r.caller = member(f, "caller").map(|c| c.raw).unwrap_or("");
-    r.fields = start..out.fields.len();
-    out.records.push(r);
-    true
+    let caller = member(f, "caller").map(|c| c.raw).unwrap_or("");
+    out.emit(
+        Record::new(grammar, msg, start)
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller(caller),
+    )
 }
 
 /// etcd 3.4 capnslog: `2019-03-23 17:01:49.987159 W | etcdserver: message`.
@@ -72,12 +73,12 @@ pub(crate) fn parse_capnslog<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>
         Some((p, m)) if !p.contains(' ') => (p, m),
         _ => ("", body),
     };
-    let mut r = Record::new(Grammar::EtcdCapnslog, Text::plain(msg), out.fields.len());
-    r.ts = Some(ts);
-    r.level = level;
-    r.caller = if caller.is_empty() { pkg } else { caller };
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::EtcdCapnslog, Text::plain(msg), out.fields.len())
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller(if caller.is_empty() { pkg } else { caller }),
+    )
 }
 
 /// raft's stdlib logger: `raft2022/09/06 07:21:50 INFO: 8e9e… became leader at term 3`.
@@ -94,12 +95,12 @@ pub(crate) fn parse_raft_stdlog<'a>(line: &'a str, at: usize, out: &mut LineOut<
     let Some(level) = Level::from_word(word) else {
         return false;
     };
-    let mut r = Record::new(Grammar::RaftStdlog, Text::plain(msg), out.fields.len());
-    r.ts = Some(ts);
-    r.level = level;
-    r.caller = "raft";
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::RaftStdlog, Text::plain(msg), out.fields.len())
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller("raft"),
+    )
 }
 
 #[cfg(test)]

@@ -28,12 +28,12 @@ pub(crate) fn parse<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool
     if !caller.contains(':') || caller.contains(' ') {
         return false;
     }
-    let mut r = Record::new(Grammar::Glog, Text::plain(msg), out.fields.len());
-    r.ts = Some(ts);
-    r.level = level;
-    r.caller = caller;
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::Glog, Text::plain(msg), out.fields.len())
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller(caller),
+    )
 }
 
 #[cfg(test)]

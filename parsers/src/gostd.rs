@@ -21,15 +21,16 @@ pub(crate) fn parse_stdlog<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) 
     let Some(msg) = rest.strip_prefix(' ') else {
         return false;
     };
-    let mut r = Record::new(Grammar::GoStdlog, Text::plain(msg), out.fields.len());
-    r.ts = Some(ts);
-    r.caller = msg
+    let caller = msg
         .split_once(": ")
         .map(|(p, _)| p)
         .filter(|p| !p.contains(' '))
         .unwrap_or("");
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::GoStdlog, Text::plain(msg), out.fields.len())
+            .with_ts(Some(ts))
+            .with_caller(caller),
+    )
 }
 
 const PANIC_STARTS: [&str; 3] = ["panic: ", "fatal error: ", "fatal: morestack"];
@@ -43,11 +44,11 @@ pub(crate) fn parse_panic<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -
     if !(signal || PANIC_STARTS.iter().any(|p| s.starts_with(p))) {
         return false;
     }
-    let mut r = Record::new(Grammar::GoPanic, Text::plain(s), out.fields.len());
-    r.level = Level::Fatal;
-    r.caller = "runtime";
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::GoPanic, Text::plain(s), out.fields.len())
+            .with_level(Level::Fatal)
+            .with_caller("runtime"),
+    )
 }
 
 /// Lines of a goroutine dump or of a multi-line panic value.

@@ -238,6 +238,8 @@ pub struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
+    /// A record whose fields start at `at` in [`LineOut::fields`] (the end is
+    /// set by [`LineOut::emit`]).
     fn new(grammar: Grammar, message: Text<'a>, at: usize) -> Record<'a> {
         Record {
             grammar,
@@ -250,6 +252,36 @@ impl<'a> Record<'a> {
             label: "",
             offset: 0,
         }
+    }
+
+    fn with_ts(mut self, ts: Option<Timestamp>) -> Self {
+        self.ts = ts;
+        self
+    }
+
+    fn with_level(mut self, level: Level) -> Self {
+        self.level = level;
+        self
+    }
+
+    fn with_caller(mut self, caller: &'a str) -> Self {
+        self.caller = caller;
+        self
+    }
+
+    fn with_wrapper_ts(mut self, ts: Option<Timestamp>) -> Self {
+        self.wrapper_ts = ts;
+        self
+    }
+
+    fn with_label(mut self, label: &'a str) -> Self {
+        self.label = label;
+        self
+    }
+
+    fn with_offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
     }
 }
 
@@ -280,6 +312,14 @@ impl<'a> LineOut<'a> {
     pub fn clear(&mut self) {
         self.records.clear();
         self.fields.clear();
+    }
+
+    /// Pushes a record whose fields are those added since it was made.
+    /// Always true, so that a grammar can end with it.
+    pub(crate) fn emit(&mut self, mut r: Record<'a>) -> bool {
+        r.fields.end = self.fields.len();
+        self.records.push(r);
+        true
     }
 
     /// The fields of one record.

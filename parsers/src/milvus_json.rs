@@ -22,17 +22,16 @@ pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
     let Some((ts, level, caller, message)) = parsed else {
         return false;
     };
-    let mut r = Record::new(
-        Grammar::MilvusJson,
-        message.unwrap_or(crate::Text::plain("")),
-        start,
-    );
-    r.ts = Some(ts);
-    r.level = level;
-    r.caller = caller;
-    r.fields = start..out.fields.len();
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(
+            Grammar::MilvusJson,
+            message.unwrap_or(crate::Text::plain("")),
+            start,
+        )
+        .with_ts(Some(ts))
+        .with_level(level)
+        .with_caller(caller),
+    )
 }
 
 #[cfg(test)]

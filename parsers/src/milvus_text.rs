@@ -125,13 +125,13 @@ pub(crate) fn parse_record<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) 
         first = false;
     }
     let end = line.len() - rest.len();
-    let mut rec = Record::new(Grammar::MilvusText, message, fstart);
-    rec.ts = Some(ts);
-    rec.level = level;
-    rec.caller = caller;
-    rec.fields = fstart..out.fields.len();
-    rec.offset = at;
-    out.records.push(rec);
+    out.emit(
+        Record::new(Grammar::MilvusText, message, fstart)
+            .with_ts(Some(ts))
+            .with_level(level)
+            .with_caller(caller)
+            .with_offset(at),
+    );
     Some(end)
 }
 

@@ -22,13 +22,12 @@ pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
         return false;
     };
     let failed = member(f, "Status").is_some_and(|s| s.raw.contains("\"Code\":\"Error\""));
-    let mut r = Record::new(Grammar::OtelGoSpan, name, start);
-    r.ts = Some(ts);
-    r.level = if failed { Level::Error } else { Level::Debug };
-    r.caller = "otel";
-    r.fields = start..out.fields.len();
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::OtelGoSpan, name, start)
+            .with_ts(Some(ts))
+            .with_level(if failed { Level::Error } else { Level::Debug })
+            .with_caller("otel"),
+    )
 }
 
 /// The `{` that opens a C++ span block.
@@ -36,11 +35,11 @@ pub(crate) fn parse_cpp_span_start<'a>(line: &'a str, at: usize, out: &mut LineO
     if line[at..].trim_end() != "{" {
         return false;
     }
-    let mut r = Record::new(Grammar::OtelCppSpan, Text::plain(""), out.fields.len());
-    r.level = Level::Debug;
-    r.caller = "otel";
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(Grammar::OtelCppSpan, Text::plain(""), out.fields.len())
+            .with_level(Level::Debug)
+            .with_caller("otel"),
+    )
 }
 
 /// Lines inside a C++ span block: `  key : value`, tab-indented events and

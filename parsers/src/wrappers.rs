@@ -87,17 +87,17 @@ fn inside<'a>(
         return true;
     }
     let Some(wts) = wts else { return false };
-    let mut r = Record::new(
-        Grammar::Wrapped,
-        Text::plain(line[at.min(line.len())..].trim_end()),
-        out.fields.len(),
-    );
-    r.ts = Some(wts);
-    r.wrapper_ts = Some(wts);
-    r.label = label;
-    r.offset = 0;
-    out.records.push(r);
-    true
+    out.emit(
+        Record::new(
+            Grammar::Wrapped,
+            Text::plain(line[at.min(line.len())..].trim_end()),
+            out.fields.len(),
+        )
+        .with_ts(Some(wts))
+        .with_wrapper_ts(Some(wts))
+        .with_label(label)
+        .with_offset(0),
+    )
 }
 
 /// `2024-03-04T14:32:44.664123456Z <line>` (RFC 3339 with `T` and a zone).
