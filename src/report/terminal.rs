@@ -22,24 +22,24 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(w, "time span  {} → {}", rfc3339_ms(f), rfc3339_ms(l))?;
     }
     writeln!(w, "\nSources ({}):", t.sources.len())?;
-    for s in &t.sources {
-        let a = &s.accounting;
+    let width = t
+        .sources
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(20);
+    let row = |w: &mut dyn Write, name: &str, comp: &str, a: &crate::record::Accounting| {
         writeln!(
             w,
-            "  {:<40} {:<10} {:>7} lines  {:>7} parsed  {:>6} cont.  {:>4} unparsed",
-            s.name,
-            s.component.id(),
-            a.lines_total,
-            a.lines_parsed,
-            a.lines_continuation,
-            a.lines_unparsed
-        )?;
+            "  {name:<width$} {comp:<10} {:>7} lines  {:>7} parsed  {:>6} cont.  {:>4} unparsed",
+            a.lines_total, a.lines_parsed, a.lines_continuation, a.lines_unparsed
+        )
+    };
+    for s in &t.sources {
+        row(w, &s.name, s.component.id(), &s.accounting)?;
     }
-    writeln!(
-        w,
-        "  {:<40} {:<10} {:>7} lines  {:>7} parsed  {:>6} cont.  {:>4} unparsed",
-        "total", "", tot.lines_total, tot.lines_parsed, tot.lines_continuation, tot.lines_unparsed
-    )?;
+    row(w, "total", "", &tot)?;
     if a.incarnations().next().is_some() {
         writeln!(w, "\nProcesses:")?;
         for i in a.incarnations() {
