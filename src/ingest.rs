@@ -403,9 +403,20 @@ fn convert(
     }
 }
 
-/// The component of a line: the source's, refined by caller in multi-role
-/// streams; a file whose name says nothing takes the grammar's side.
+/// The component of a line: the source's (or, in a mixed stream, its
+/// wrapper label's), refined by caller in multi-role streams; a file whose
+/// name says nothing takes the grammar's side.
 fn line_component(source: Component, r: &parsers::Record<'_>) -> Component {
+    // A stream of several containers (`docker compose logs`, a pasted pod
+    // list) names each line's container in its label.
+    let source = match (source, component::from_path(r.label)) {
+        (Component::Other | Component::Milvus, by_label)
+            if !r.label.is_empty() && by_label != Component::Other =>
+        {
+            by_label
+        }
+        (s, _) => s,
+    };
     let by_grammar = match r.grammar {
         Grammar::EtcdJson | Grammar::EtcdCapnslog | Grammar::RaftStdlog => Some(Component::Etcd),
         Grammar::ClientJsonl | Grammar::Pymilvus | Grammar::PythonLogging => {
@@ -667,6 +678,22 @@ mod tests {
         let s = load(sp, &IngestConfig::default()).unwrap();
         assert!(s.warnings[0].starts_with("m.log:2: invalid UTF-8"));
         assert_eq!(s.accounting.lines_parsed, 2);
+    }
+
+    #[test]
+    fn compose_labels_name_each_line_s_container() {
+        // `docker compose logs` of the Milvus compose file: one stream, several containers.
+        let text = "milvus-etcd  | {\"level\":\"info\",\"ts\":\"2024-03-25T09:40:56.830Z\",\"caller\":\"etcdserver/server.go:2069\",\"msg\":\"published local member to cluster through raft\"}\nmilvus-standalone  | [2024/03/25 09:40:57.001 +00:00] [INFO] [querycoordv2/server.go:748] [\"a node down, remove it\"] [nodeID=5]\nmilvus-standalone  | [2024/03/25 09:40:57.002 +00:00] [INFO] [sessionutil/session_util.go:1] [x]\n";
+        let s = load(spec("compose.log", text), &IngestConfig::default()).unwrap();
+        let comps: Vec<Component> = s.records.iter().map(|r| r.component).collect();
+        assert_eq!(
+            comps,
+            vec![
+                Component::Etcd,
+                Component::Querycoord,
+                Component::Standalone
+            ]
+        );
     }
 
     #[test]

@@ -433,7 +433,12 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
         for (idx, members) in procs {
             let node = incarnations[idx].node_id;
             for g in members {
-                for r in &mut sources[g.source].records[g.first..=g.last] {
+                // Only the process's own lines: not the etcd or MinIO lines
+                // of a mixed stream.
+                for r in sources[g.source].records[g.first..=g.last]
+                    .iter_mut()
+                    .filter(|r| r.component.is_milvus())
+                {
                     r.incarnation = Some(idx as u32);
                     r.node = node;
                 }
@@ -456,7 +461,9 @@ fn group_segments(sources: &[Source]) -> BTreeMap<String, Vec<Segment>> {
     }
     let mut groups: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
     for (si, s) in sources.iter().enumerate() {
-        if s.component.is_milvus() && !s.records.is_empty() {
+        // A mixed stream (docker compose logs) counts when it holds Milvus lines.
+        let milvus = s.component.is_milvus() || s.records.iter().any(|r| r.component.is_milvus());
+        if milvus && !s.records.is_empty() {
             groups
                 .entry(group_key(s, &roles_in_dir))
                 .or_default()

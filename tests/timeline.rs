@@ -351,3 +351,48 @@ fn analyze_range_and_unknown_skew() {
         .to_string()
         .contains("--skew nosuch.log: no source has that name"));
 }
+
+#[test]
+fn docker_compose_logs_stream_of_several_containers() {
+    // kill-restart-1's etcd log and Milvus stdout, as `docker compose logs`
+    // writes them: one stream, each line prefixed by its service.
+    let b = shared().join("bundles/kill-restart-1");
+    let mut text = String::new();
+    for l in std::fs::read_to_string(b.join("etcd/etcd.log"))
+        .unwrap()
+        .lines()
+    {
+        text.push_str(&format!("milvus-etcd        | {l}\n"));
+    }
+    for l in std::fs::read_to_string(b.join("milvus/milvus-stdout.log"))
+        .unwrap()
+        .lines()
+    {
+        text.push_str(&format!("milvus-standalone  | {l}\n"));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("docker-compose.log");
+    std::fs::write(&f, text).unwrap();
+    let d = analyze(&[&f]);
+    assert_eq!(d["accounting"]["lines_unparsed"], 0);
+    let inc = d["incarnations"].as_array().unwrap();
+    assert_eq!(
+        inc.iter()
+            .map(|i| i["node"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["1", "2"]
+    );
+    let v = timeline_jsonl(&[&f], &[]);
+    for r in &v {
+        if r["format"] == "etcd-json" {
+            assert_eq!(
+                (r["component"].as_str(), r["node"].as_str()),
+                (Some("etcd"), None),
+                "{r}"
+            );
+        }
+    }
+    assert!(v
+        .iter()
+        .any(|r| r["component"] == "querycoord" && r["node"] == "2"));
+}
