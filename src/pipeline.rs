@@ -63,10 +63,13 @@ impl Analysis {
     /// First and last record time inside the range.
     pub fn span(&self) -> Option<(i64, i64)> {
         let t = &self.timeline;
+        // Lines that only borrowed a time (banner, timeless sources) do not stretch the span.
         let mut times = t
             .order
             .iter()
-            .map(|k| t.record(*k).1.ts)
+            .map(|k| t.record(*k).1)
+            .filter(|r| !r.ts_inferred)
+            .map(|r| r.ts)
             .filter(|ts| self.in_range(*ts));
         let first = times.next()?;
         Some((first, times.next_back().unwrap_or(first)))

@@ -153,6 +153,7 @@ impl Timeline {
             .map(|s| resolve_times(s, cfg, bundle_ref, fallback_year))
             .collect();
         warnings.extend(notes.into_iter().flatten());
+        place_timeless_sources(&mut sources, &mut warnings);
         let incarnations = link_incarnations(&mut sources);
         let mut keys: Vec<(i64, u32, u32, usize, u32)> =
             Vec::with_capacity(sources.iter().map(|s| s.records.len()).sum());
@@ -188,6 +189,30 @@ impl Timeline {
                     .map(move |r| s.text_of(r.message))
             })
             .find_map(|m| parsers::banner_version(&m).map(str::to_string))
+    }
+}
+
+/// A source without a single time of its own (a pasted REPL session, a
+/// traceback) is placed at the start of the bundle rather than at 1970.
+fn place_timeless_sources(sources: &mut [Source], warnings: &mut Vec<String>) {
+    let earliest = sources
+        .iter()
+        .flat_map(|s| s.records.iter())
+        .filter(|r| !r.ts_inferred)
+        .map(|r| r.ts)
+        .min();
+    for s in sources
+        .iter_mut()
+        .filter(|s| !s.records.is_empty() && s.records.iter().all(|r| r.ts_inferred))
+    {
+        let Some(t) = earliest else { break };
+        for r in &mut s.records {
+            r.ts = t;
+        }
+        warnings.push(format!(
+            "{}: no line has a time; its lines are placed at the start of the bundle",
+            s.name
+        ));
     }
 }
 
@@ -374,12 +399,16 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
 }
 
 fn seg(source: usize, s: &Source, first: usize, last: usize, marker: Option<usize>) -> Segment {
+    // Lines are not always in time order (pasted or merged logs): the run
+    // spans from its earliest to its latest time.
+    let times = s.records[first..=last].iter().map(|r| r.ts);
+    let (start_us, end_us) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
     Segment {
         source,
         first,
         last,
-        start_us: s.records[first].ts,
-        end_us: s.records[last].ts,
+        start_us,
+        end_us,
         marker,
     }
 }

@@ -396,3 +396,31 @@ fn docker_compose_logs_stream_of_several_containers() {
         .iter()
         .any(|r| r["component"] == "querycoord" && r["node"] == "2"));
 }
+
+#[test]
+fn a_source_without_any_time_is_placed_at_the_bundle_start() {
+    // A pasted REPL session (no time at all) beside a CI log of the same incident.
+    let c = shared().join("corpus/public");
+    let repl = c.join("milvus-25357-client-nodeoffline-querynode-crash-on-search.log");
+    let ci = c.join("milvus-31029-client-node-offline-after-querynode-chaos.log");
+    let v = timeline_jsonl(&[&repl, &ci], &[]);
+    let earliest = v
+        .iter()
+        .filter(|r| r["ts_inferred"] == false)
+        .map(|r| ms(r["ts"].as_str().unwrap()))
+        .min()
+        .unwrap();
+    let placed: Vec<&Value> = v
+        .iter()
+        .filter(|r| r["source"].as_str().unwrap().starts_with("milvus-25357"))
+        .collect();
+    assert_eq!(placed.len(), 2);
+    assert!(placed
+        .iter()
+        .all(|r| r["ts_inferred"] == true && ms(r["ts"].as_str().unwrap()) == earliest));
+    let d = analyze(&[&repl, &ci]);
+    assert!(d["accounting"]["warnings"]
+        .to_string()
+        .contains("no line has a time"));
+    assert_eq!(ms(d["bundle"]["start"].as_str().unwrap()), earliest);
+}
