@@ -191,6 +191,10 @@ fn chunks(text: &str, size: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// A line longer than this is still read, and named in a warning: it is a
+/// blob or a lost newline rather than a log line.
+const HUGE_LINE_BYTES: usize = 1 << 20;
+
 /// How many grammars there are.
 const GRAMMARS: usize = Grammar::ALL.len();
 
@@ -216,6 +220,8 @@ struct ChunkOut {
     open: Option<Grammar>,
     /// Unparsed lines: (line, offset, len).
     unparsed: Vec<(u32, usize, usize)>,
+    /// Lines over [`HUGE_LINE_BYTES`]: (line, offset, len).
+    huge: Vec<(u32, usize, usize)>,
 }
 
 /// Converts a borrowed text of `full` into a span (or interns it when it is
@@ -270,6 +276,9 @@ fn parse_chunk(
         let line_off = offset;
         offset += raw_line.len();
         c.acct.lines_total += 1;
+        if line.len() > HUGE_LINE_BYTES {
+            c.huge.push((line_no, line_off, line.len()));
+        }
         match parsers::parse_line(line, &mut out) {
             LineKind::Records => {
                 c.acct.lines_parsed += 1;
@@ -467,6 +476,12 @@ fn parse_source(
     let mut open: Option<Grammar> = None;
     let mut unparsed = Vec::new();
     for mut part in parts {
+        for (line, off, len) in part.huge.drain(..) {
+            warnings.push(format!(
+                "{}:{line}: a line of {len} bytes at byte offset {off}: read as one line",
+                src.name
+            ));
+        }
         let head = settle_leading(&text, &mut part, open, src.component, &mut unparsed);
         if part.open.is_some() {
             open = part.open;
@@ -693,6 +708,32 @@ mod tests {
                 Component::Querycoord,
                 Component::Standalone
             ]
+        );
+    }
+
+    #[test]
+    fn huge_lines_are_read_and_named() {
+        let blob = "x".repeat(super::HUGE_LINE_BYTES + 10);
+        let text = format!("[2026/11/26 04:14:41.569 +00:00] [INFO] [roles/roles.go:255] [ok]\n{blob}\n[2026/11/26 04:14:41.570 +00:00] [INFO] [roles/roles.go:255] [ok]\n");
+        let cfg = IngestConfig {
+            chunk_bytes: 1 << 16,
+            ..Default::default()
+        };
+        let s = load(spec("big.log", &text), &cfg).unwrap();
+        assert_eq!(
+            (
+                s.accounting.lines_total,
+                s.accounting.lines_parsed,
+                s.accounting.lines_unparsed
+            ),
+            (3, 2, 1)
+        );
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.starts_with("big.log:2: a line of 1048586 bytes at byte offset 66")),
+            "{:?}",
+            s.warnings
         );
     }
 
