@@ -41,6 +41,9 @@ pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
 /// (the message may be wrapped in ANSI colour codes).
 pub(crate) fn parse_pymilvus<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
     let s = &line[at..];
+    if s.as_bytes().get(10) != Some(&b'T') {
+        return false;
+    }
     let Ok((rest, ts)) = timestamp::datetime(s) else {
         return false;
     };

@@ -49,12 +49,14 @@ pub(crate) fn from_members(start: usize, out: &mut LineOut<'_>) -> bool {
 /// etcd 3.4 capnslog: `2019-03-23 17:01:49.987159 W | etcdserver: message`.
 pub(crate) fn parse_capnslog<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
     let s = &line[at..];
+    // `2019-03-23 17:01:49.987159 W |`: the layout bytes first, cheaply.
+    let b = s.as_bytes();
+    if b.get(4) != Some(&b'-') || b.get(10) != Some(&b' ') || b.get(19) != Some(&b'.') {
+        return false;
+    }
     let Ok((rest, ts)) = timestamp::datetime(s) else {
         return false;
     };
-    if s.as_bytes().get(4) != Some(&b'-') {
-        return false;
-    }
     let rest = rest.strip_prefix(' ').unwrap_or(rest);
     // Optional ` [file:line]` from --debug.
     let (rest, caller) = match rest.strip_prefix('[').and_then(|r| r.split_once("] ")) {
