@@ -17,6 +17,7 @@ fn discovered(files: &[(String, Vec<u8>)]) -> Discovered {
             component: milvus_postmortem::component::from_path(name),
             previous: false,
             role_file: None,
+            process: name.clone(),
             content: Content::Bytes(bytes.clone(), None),
         })
         .collect();

@@ -47,155 +47,36 @@ fn bench_lines(c: &mut Criterion, name: &str, lines: &[String]) {
     g.finish();
 }
 
+/// (benchmark, input file relative to the project, grammar of the lines
+/// kept, or `None` for every line of the file).
+const INPUTS: &[(&str, &str, Option<&str>)] = &[
+    ("milvus-text", "samples/kill-restart-1/milvus/standalone-2.log", Some("milvus-text")),
+    ("milvus-json-capture", "samples/kill-restart-json-1/milvus/standalone-2.log", Some("milvus-json")),
+    ("milvus-json", "../shared/corpus/public/milvus-41700-json-format-querynode-oom-segments.log", Some("milvus-json")),
+    ("milvus-access", "samples/baseline-access-log-1/milvus/milvus-stdout.log", Some("milvus-access")),
+    ("etcd-json", "samples/kill-restart-1/etcd/etcd.log", Some("etcd-json")),
+    ("etcd-client-json", "samples/kill-restart-json-1/milvus/milvus-stderr.log", Some("etcd-client-json")),
+    ("etcd-capnslog", "../shared/corpus/public/etcd-10799-timeouts-heartbeat-overloaded.log", Some("etcd-capnslog")),
+    ("glog", "samples/kill-restart-1/milvus/milvus-stdout.log", Some("glog")),
+    ("easylogging", "samples/kill-restart-v2.2.16-1/milvus/milvus-stdout.log", Some("easylogging")),
+    ("go-stdlog", "samples/kill-restart-1/milvus/milvus-stderr.log", Some("go-stdlog")),
+    ("go-panic", "../shared/corpus/public/milvus-15882-json-format-querycoord-cas-panic.log", Some("go-panic")),
+    ("banner", "samples/kill-restart-1/milvus/milvus-stderr.log", Some("banner")),
+    ("otel-go-span", "parsers/tests/data/otel-stdout-2.3.5.log", Some("otel-go-span")),
+    ("otel-cpp-span-start", "parsers/tests/data/otel-stdout-2.3.5.log", Some("otel-cpp-span")),
+    ("client-jsonl", "samples/kill-restart-1/client/client.jsonl", Some("client-jsonl")),
+    ("pymilvus", "samples/kill-restart-1/client/pymilvus.log", Some("pymilvus")),
+    ("python-logging", "../shared/corpus/public/milvus-16943-client-querynode-restart-not-ready-invalid-shard-leader.log", Some("python-logging")),
+    ("wrapped-syslog", "../shared/corpus/public/etcd-15488-peer-health-check-clock-skew-syslog.log", None),
+    ("wrapped-loki", "../shared/corpus/public/milvus-30926-etcd-lease-lost-all-nodes-exit.log", None),
+    ("wrapped-kubectl-oneline", "../shared/corpus/public/milvus-44472-querynode-crash-restart-kubectl-logs-oneline.log", None),
+    ("mixed-stdout", "samples/kill-restart-1/milvus/milvus-stdout.log", None),
+];
+
 fn grammars(c: &mut Criterion) {
-    let k = "samples/kill-restart-1";
-    bench_lines(
-        c,
-        "milvus-text",
-        &lines_of(&format!("{k}/milvus/standalone-2.log"), Some("milvus-text")),
-    );
-    bench_lines(
-        c,
-        "etcd-json",
-        &lines_of(&format!("{k}/etcd/etcd.log"), Some("etcd-json")),
-    );
-    bench_lines(
-        c,
-        "client-jsonl",
-        &lines_of(&format!("{k}/client/client.jsonl"), Some("client-jsonl")),
-    );
-    bench_lines(
-        c,
-        "pymilvus",
-        &lines_of(&format!("{k}/client/pymilvus.log"), Some("pymilvus")),
-    );
-    bench_lines(
-        c,
-        "glog",
-        &lines_of(&format!("{k}/milvus/milvus-stdout.log"), Some("glog")),
-    );
-    bench_lines(
-        c,
-        "otel-go-span",
-        &lines_of(
-            "parsers/tests/data/otel-stdout-2.3.5.log",
-            Some("otel-go-span"),
-        ),
-    );
-    let corpus = "../shared/corpus/public";
-    bench_lines(
-        c,
-        "milvus-json",
-        &lines_of(
-            &format!("{corpus}/milvus-41700-json-format-querynode-oom-segments.log"),
-            Some("milvus-json"),
-        ),
-    );
-    bench_lines(
-        c,
-        "etcd-capnslog",
-        &lines_of(
-            &format!("{corpus}/etcd-10799-timeouts-heartbeat-overloaded.log"),
-            Some("etcd-capnslog"),
-        ),
-    );
-    bench_lines(
-        c,
-        "wrapped-syslog",
-        &lines_of(
-            &format!("{corpus}/etcd-15488-peer-health-check-clock-skew-syslog.log"),
-            None,
-        ),
-    );
-    bench_lines(
-        c,
-        "wrapped-loki",
-        &lines_of(
-            &format!("{corpus}/milvus-30926-etcd-lease-lost-all-nodes-exit.log"),
-            None,
-        ),
-    );
-    bench_lines(
-        c,
-        "mixed-stdout",
-        &lines_of(&format!("{k}/milvus/milvus-stdout.log"), None),
-    );
-    bench_lines(
-        c,
-        "banner",
-        &lines_of(&format!("{k}/milvus/milvus-stderr.log"), Some("banner")),
-    );
-    bench_lines(
-        c,
-        "go-stdlog",
-        &lines_of(&format!("{k}/milvus/milvus-stderr.log"), Some("go-stdlog")),
-    );
-    bench_lines(
-        c,
-        "etcd-client-json",
-        &lines_of(
-            "samples/kill-restart-json-1/milvus/milvus-stderr.log",
-            Some("etcd-client-json"),
-        ),
-    );
-    bench_lines(
-        c,
-        "milvus-json-capture",
-        &lines_of(
-            "samples/kill-restart-json-1/milvus/standalone-2.log",
-            Some("milvus-json"),
-        ),
-    );
-    bench_lines(
-        c,
-        "easylogging",
-        &lines_of(
-            "samples/kill-restart-v2.2.16-1/milvus/milvus-stdout.log",
-            Some("easylogging"),
-        ),
-    );
-    bench_lines(
-        c,
-        "otel-cpp-span-start",
-        &lines_of(
-            "parsers/tests/data/otel-stdout-2.3.5.log",
-            Some("otel-cpp-span"),
-        ),
-    );
-    bench_lines(
-        c,
-        "python-logging",
-        &lines_of(
-            &format!(
-                "{corpus}/milvus-16943-client-querynode-restart-not-ready-invalid-shard-leader.log"
-            ),
-            Some("python-logging"),
-        ),
-    );
-    bench_lines(
-        c,
-        "go-panic",
-        &lines_of(
-            &format!("{corpus}/milvus-15882-json-format-querycoord-cas-panic.log"),
-            Some("go-panic"),
-        ),
-    );
-    bench_lines(
-        c,
-        "wrapped-kubectl-oneline",
-        &lines_of(
-            &format!("{corpus}/milvus-44472-querynode-crash-restart-kubectl-logs-oneline.log"),
-            None,
-        ),
-    );
-    bench_lines(
-        c,
-        "milvus-access",
-        &lines_of(
-            "samples/baseline-access-log-1/milvus/milvus-stdout.log",
-            Some("milvus-access"),
-        ),
-    );
+    for (name, file, grammar) in INPUTS {
+        bench_lines(c, name, &lines_of(file, *grammar));
+    }
 }
 
 criterion_group!(benches, grammars);

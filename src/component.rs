@@ -153,15 +153,25 @@ const NAME_RULES: &[(&str, Component)] = &[
 
 /// The component a path names (file name first, then its folders).
 pub fn from_path(path: &str) -> Component {
-    let lower = path.to_ascii_lowercase();
-    let mut parts: Vec<&str> = lower.split('/').filter(|p| !p.is_empty()).collect();
-    parts.reverse();
-    for part in parts {
-        if let Some((_, c)) = NAME_RULES.iter().find(|(frag, _)| part.contains(frag)) {
-            return *c;
-        }
-    }
-    Component::Other
+    path.rsplit('/')
+        .map(from_name)
+        .find(|c| *c != Component::Other)
+        .unwrap_or(Component::Other)
+}
+
+/// The component one name (a file, a pod, a compose service) contains,
+/// compared without case and without allocating.
+pub fn from_name(name: &str) -> Component {
+    let has = |frag: &str| {
+        name.as_bytes()
+            .windows(frag.len())
+            .any(|w| w.eq_ignore_ascii_case(frag.as_bytes()))
+    };
+    NAME_RULES
+        .iter()
+        .find(|(frag, _)| has(frag))
+        .map(|(_, c)| *c)
+        .unwrap_or(Component::Other)
 }
 
 /// Caller leaf directories and the role they belong to (catalogue §1.4,

@@ -21,6 +21,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// Largest decompressed size read for one file or archive member (bytes).
+pub const MAX_MEMBER_BYTES: u64 = 8 << 30;
+
 /// Limits of the discover stage.
 #[derive(Clone, Debug)]
 pub struct DiscoverConfig {
@@ -33,7 +36,7 @@ pub struct DiscoverConfig {
 impl Default for DiscoverConfig {
     fn default() -> Self {
         DiscoverConfig {
-            max_member_bytes: 8 << 30,
+            max_member_bytes: MAX_MEMBER_BYTES,
             max_archive_bytes: 32 << 30,
         }
     }
@@ -76,6 +79,10 @@ pub struct SourceSpec {
     pub previous: bool,
     /// Milvus file-log naming, if the name follows it.
     pub role_file: Option<RoleFile>,
+    /// Sources with the same key are streams of the same process(es): file
+    /// logs, stdout and stderr of one role in one folder, or one pod's
+    /// current and previous container.
+    pub process: String,
     /// The bytes.
     pub content: Content,
 }
@@ -190,6 +197,8 @@ fn spec(name: String, content: Content) -> SourceSpec {
         component: component::from_path(&name),
         previous,
         role_file: role_file(&file),
+        // Set by `assign_process_groups` once every source is listed.
+        process: String::new(),
         name,
         dir,
         content,
@@ -230,30 +239,49 @@ pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
     }
     out.sources.sort_by(|a, b| a.name.cmp(&b.name));
     out.skipped.sort_by(|a, b| a.source.cmp(&b.source));
-    infer_stream_roles(&mut out.sources);
+    assign_process_groups(&mut out.sources);
     Ok(out)
 }
 
+/// Ties the streams of one process together and names their role, from
+/// names only: a Milvus file log (`standalone-2.log`) is `<folder>|<role>`;
 /// `milvus-stdout.log`/`milvus-stderr.log` beside the file logs of one role
-/// (`standalone-1.log`, `standalone-2.log`) are that role's streams.
-fn infer_stream_roles(sources: &mut [SourceSpec]) {
-    let mut roles: std::collections::BTreeMap<String, Vec<Component>> = Default::default();
+/// are that role's streams (same key, same component); any other source is
+/// its own pod, `pod_log/` and `pod_log_previous/` (or `-pre.log`) being the
+/// same pod.
+fn assign_process_groups(sources: &mut [SourceSpec]) {
+    let mut roles: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for s in sources.iter() {
         if let Some(rf) = &s.role_file {
             let v = roles.entry(s.dir.clone()).or_default();
-            let c = Component::from_id(&rf.role).unwrap_or(Component::Milvus);
-            if !v.contains(&c) {
-                v.push(c);
+            if !v.contains(&rf.role) {
+                v.push(rf.role.clone());
             }
         }
     }
-    for s in sources
-        .iter_mut()
-        .filter(|s| s.component == Component::Milvus && s.role_file.is_none())
-    {
-        if let Some([only]) = roles.get(&s.dir).map(Vec::as_slice) {
-            s.component = *only;
-        }
+    for s in sources.iter_mut() {
+        let dir: Vec<&str> = s
+            .dir
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != "pod_log" && *p != "pod_log_previous")
+            .collect();
+        let dir = dir.join("/");
+        let only_role = match roles.get(&s.dir).map(Vec::as_slice) {
+            Some([only]) => Some(only.clone()),
+            _ => None,
+        };
+        s.process = match (&s.role_file, only_role) {
+            (Some(rf), _) => format!("{dir}|{}", rf.role),
+            (None, Some(role)) if s.component == Component::Milvus => {
+                s.component = Component::from_id(&role).unwrap_or(Component::Milvus);
+                format!("{dir}|{role}")
+            }
+            _ => {
+                let file = s.name.rsplit('/').next().unwrap_or(&s.name);
+                let stem = file.trim_end_matches(".log").trim_end_matches("-pre");
+                format!("{dir}|{stem}")
+            }
+        };
     }
 }
 
@@ -558,6 +586,34 @@ mod tests {
             )
             .previous
         );
+    }
+
+    #[test]
+    fn streams_and_pods_are_grouped_by_process() {
+        let mut v: Vec<SourceSpec> = [
+            "milvus/standalone-1.log",
+            "milvus/standalone-2.log",
+            "milvus/milvus-stdout.log",
+            "pod_log/rel-milvus-querynode-0.log",
+            "pod_log_previous/rel-milvus-querynode-0.log",
+            "etcd/etcd.log",
+        ]
+        .into_iter()
+        .map(|n| spec(n.into(), Content::Bytes(vec![], None)))
+        .collect();
+        assign_process_groups(&mut v);
+        let key = |i: usize| v[i].process.as_str();
+        assert_eq!(
+            (key(0), key(1), key(2)),
+            (
+                "milvus|standalone",
+                "milvus|standalone",
+                "milvus|standalone"
+            )
+        );
+        assert_eq!(v[2].component, Component::Standalone);
+        assert_eq!(key(3), key(4));
+        assert_ne!(key(3), key(5));
     }
 
     #[test]

@@ -89,23 +89,26 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
 }
 
 /// Reads one source's bytes, checks them, and parses them.
-fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover::Skipped> {
+fn load(mut spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover::Skipped> {
+    let name = spec.name.clone();
     let skip = |reason: String| crate::discover::Skipped {
-        source: spec.name.clone(),
+        source: name.clone(),
         reason,
     };
     let mut warnings = Vec::new();
-    let bytes = match &spec.content {
-        Content::File(p) => std::fs::read(p).map_err(|e| skip(format!("cannot read: {e}")))?,
+    // The bytes move out of the spec: an archive member is not copied again.
+    let content = std::mem::replace(&mut spec.content, Content::Bytes(Vec::new(), None));
+    let bytes = match content {
+        Content::File(p) => std::fs::read(&p).map_err(|e| skip(format!("cannot read: {e}")))?,
         Content::GzFile(p) => {
-            let (b, w) = crate::discover::read_gz_file(p, 8 << 30)
+            let (b, w) = crate::discover::read_gz_file(&p, crate::discover::MAX_MEMBER_BYTES)
                 .map_err(|e| skip(format!("cannot read gzip: {e}")))?;
             warnings.extend(w.map(|w| format!("{}: {w}", spec.name)));
             b
         }
         Content::Bytes(b, w) => {
-            warnings.extend(w.clone().map(|w| format!("{}: {w}", spec.name)));
-            b.clone()
+            warnings.extend(w.map(|w| format!("{}: {w}", spec.name)));
+            b
         }
     };
     let bytes = cap_size(bytes, &spec.name, &mut warnings);
@@ -254,15 +257,15 @@ fn span_of(full: &str, t: parsers::Text<'_>, arena: &mut String) -> Span {
 fn parse_chunk(
     full: &str,
     (from, to): (usize, usize),
-    first_line: u32,
+    (first_line, lines): (u32, u32),
     source_component: Component,
     first_chunk: bool,
 ) -> ChunkOut {
     // About one record a line: sizing once avoids copying while growing.
-    let lines_hint = memchr::memchr_iter(b'\n', &full.as_bytes()[from..to]).count() + 1;
+    let lines = lines as usize;
     let mut c = ChunkOut {
-        records: Vec::with_capacity(lines_hint),
-        fields: Vec::with_capacity(lines_hint * 4),
+        records: Vec::with_capacity(lines),
+        fields: Vec::with_capacity(lines * 4),
         ..Default::default()
     };
     let mut out = LineOut::default();
@@ -418,13 +421,14 @@ fn convert(
 fn line_component(source: Component, r: &parsers::Record<'_>) -> Component {
     // A stream of several containers (`docker compose logs`, a pasted pod
     // list) names each line's container in its label.
-    let source = match (source, component::from_path(r.label)) {
-        (Component::Other | Component::Milvus, by_label)
-            if !r.label.is_empty() && by_label != Component::Other =>
-        {
-            by_label
+    let source = match source {
+        Component::Other | Component::Milvus if !r.label.is_empty() => {
+            match component::from_name(r.label) {
+                Component::Other => source,
+                by_label => by_label,
+            }
         }
-        (s, _) => s,
+        s => s,
     };
     let by_grammar = match r.grammar {
         Grammar::EtcdJson | Grammar::EtcdCapnslog | Grammar::RaftStdlog => Some(Component::Etcd),
@@ -465,6 +469,7 @@ fn parse_source(
         component: spec.component,
         previous: spec.previous,
         role_file: spec.role_file,
+        process: spec.process,
         text: String::new(),
         arena: String::new(),
         records: Vec::new(),
@@ -501,8 +506,9 @@ fn parse_source(
     src
 }
 
-/// The line number before each chunk's first line, from a newline count per chunk.
-fn first_lines(text: &str, ranges: &[(usize, usize)]) -> Vec<u32> {
+/// For each chunk: the line number before its first line, and its line
+/// count (from one newline count per chunk).
+fn first_lines(text: &str, ranges: &[(usize, usize)]) -> Vec<(u32, u32)> {
     let counts: Vec<u32> = ranges
         .par_iter()
         .map(|(a, b)| memchr::memchr_iter(b'\n', &text.as_bytes()[*a..*b]).count() as u32)
@@ -510,9 +516,11 @@ fn first_lines(text: &str, ranges: &[(usize, usize)]) -> Vec<u32> {
     let mut firsts = Vec::with_capacity(ranges.len());
     let mut acc = 0u32;
     for (i, (a, b)) in ranges.iter().enumerate() {
-        firsts.push(acc);
         // A final line without a newline still is a line.
-        acc += counts[i] + u32::from(i + 1 == ranges.len() && b > a && !text[..*b].ends_with('\n'));
+        let lines =
+            counts[i] + u32::from(i + 1 == ranges.len() && b > a && !text[..*b].ends_with('\n'));
+        firsts.push((acc, lines));
+        acc += lines;
     }
     firsts
 }
@@ -619,6 +627,7 @@ mod tests {
             component: crate::component::from_path(name),
             previous: false,
             role_file: None,
+            process: name.into(),
             content: Content::Bytes(text.as_bytes().to_vec(), None),
         }
     }

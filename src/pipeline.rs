@@ -90,27 +90,30 @@ const PROGRESS_BYTES: u64 = 64 << 20;
 /// Runs discover, ingest and timeline.
 pub fn run(cfg: &Config) -> Result<Analysis> {
     let found = discover::discover(&cfg.inputs, &cfg.discover)?;
-    let bytes: u64 = found
-        .sources
-        .iter()
-        .map(|s| match &s.content {
-            discover::Content::File(p) | discover::Content::GzFile(p) => {
-                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
-            }
-            discover::Content::Bytes(b, _) => b.len() as u64,
-        })
-        .sum();
-    let bar =
-        (cfg.progress && bytes > PROGRESS_BYTES && std::io::stderr().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::new(found.sources.len() as u64);
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} reading {pos}/{len} sources [{bar:30}] {elapsed}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            b
-        });
+    // Sized only when someone can see a bar.
+    let large = || {
+        let bytes: u64 = found
+            .sources
+            .iter()
+            .map(|s| match &s.content {
+                discover::Content::File(p) | discover::Content::GzFile(p) => {
+                    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+                }
+                discover::Content::Bytes(b, _) => b.len() as u64,
+            })
+            .sum();
+        bytes > PROGRESS_BYTES
+    };
+    let bar = (cfg.progress && std::io::stderr().is_terminal() && large()).then(|| {
+        let b = indicatif::ProgressBar::new(found.sources.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} reading {pos}/{len} sources [{bar:30}] {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
     let ing = ingest::ingest(found, &cfg.ingest, bar.as_ref());
     if let Some(b) = bar {
         b.finish_and_clear();

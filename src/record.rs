@@ -138,6 +138,9 @@ pub struct Source {
     pub previous: bool,
     /// Milvus file-log naming.
     pub role_file: Option<crate::discover::RoleFile>,
+    /// Process-group key from discover: sources with the same key are
+    /// streams of the same process(es).
+    pub process: String,
     /// The text (UTF-8; invalid bytes replaced, with a warning).
     pub text: String,
     /// Strings the grammars supply themselves (`thread`, …).
@@ -191,18 +194,5 @@ impl Source {
             .iter()
             .find(|f| self.raw_of(f.key) == key)
             .map(|f| self.text_of(f.value))
-    }
-
-    /// The physical line a record starts on, as written.
-    pub fn line_text(&self, r: &Record) -> &str {
-        let start = self.text[..r.offset.min(self.text.len())]
-            .rfind('\n')
-            .map(|p| p + 1)
-            .unwrap_or(0);
-        let end = self.text[start..]
-            .find('\n')
-            .map(|p| start + p)
-            .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches('\r')
     }
 }

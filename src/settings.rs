@@ -23,22 +23,28 @@ pub struct Setting {
     pub line: u32,
 }
 
-/// Keys kept, with their unit (catalogue §2f). `queryCoord.*` numeric keys
-/// not listed are kept in ms, the unit of its interval settings.
+/// The failure-detection and recovery timings kept, with their unit, as the
+/// readers in the Milvus source use them (catalogue §2f). Nothing else is kept:
+/// a key's unit is never guessed from its prefix.
 const UNITS: &[(&str, &str)] = &[
     ("common.session.ttl", "s"),
     ("common.session.retryTimes", ""),
     ("common.gracefulStopTimeout", "s"),
+    ("queryCoord.heartbeatAvailableInterval", "ms"),
     ("queryCoord.loadTimeoutSeconds", "s"),
+    ("queryCoord.checkHealthInterval", "ms"),
+    ("queryCoord.checkHealthRPCTimeout", "ms"),
+    ("queryCoord.segmentTaskTimeout", "ms"),
+    ("queryCoord.channelTaskTimeout", "ms"),
+    ("queryCoord.distPullInterval", "ms"),
+    ("queryCoord.distRequestTimeout", "ms"),
+    ("queryCoord.heatbeatWarningLag", "ms"),
     ("queryCoord.checkNodeSessionInterval", "s"),
+    ("queryCoord.checkInterval", "ms"),
+    ("queryCoord.checkSegmentInterval", "ms"),
+    ("queryCoord.checkChannelInterval", "ms"),
+    ("queryCoord.brokerTimeout", "ms"),
     ("queryCoord.gracefulStopTimeout", "s"),
-    ("queryCoord.autoHandoff", ""),
-    ("queryCoord.autoBalance", ""),
-    ("queryCoord.overloadedMemoryThresholdPercentage", ""),
-    ("queryCoord.balanceIntervalSeconds", "s"),
-    ("queryCoord.memoryUsageMaxDifferencePercentage", ""),
-    ("queryCoord.growingRowCountWeight", ""),
-    ("queryCoord.port", ""),
     ("queryNode.gracefulStopTimeout", "s"),
     ("queryNode.scheduler.maxTimestampLag", "s"),
     ("proxy.healthCheckTimeout", "ms"),
@@ -55,12 +61,7 @@ const UNITS: &[(&str, &str)] = &[
 ];
 
 fn unit_of(key: &str) -> Option<&'static str> {
-    if let Some((_, u)) = UNITS.iter().find(|(k, _)| *k == key) {
-        return Some(u);
-    }
-    key.strip_prefix("queryCoord.")
-        .filter(|k| !k.contains('.'))
-        .map(|_| "ms")
+    UNITS.iter().find(|(k, _)| *k == key).map(|(_, u)| *u)
 }
 
 /// Strips a ` # comment` that is not inside quotes.
@@ -142,6 +143,11 @@ mod tests {
         );
         assert_eq!(get("proxy.healthCheckTimeout"), Some((3000.0, "ms", 10)));
         assert_eq!(get("queryCoord.ip"), None);
+        let s = read(
+            "m.yaml",
+            "queryCoord:\n  taskExecutionCap: 256\n  port: 19531\n",
+        );
+        assert!(s.is_empty(), "counts and ports are not timings: {s:?}");
     }
 
     #[test]

@@ -373,15 +373,12 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
                 at -= 1;
             }
         }
-        // Lines before a source's first start belong to it when they are
-        // close (Milvus 2.2 logs its config just before starting); older ones
-        // are the tail of a process whose start is not in this source.
-        let orphan_head = marker.is_none()
-            && at > begin
-            && s.records[at].ts - s.records[begin].ts > SAME_START_US;
+        // Lines before a source's first start that are not its config
+        // loading are the tail of a process whose start is not in this source.
+        let orphan_head = marker.is_none() && at > begin;
         if new || orphan_head {
             if at > begin {
-                out.push(seg(si, s, begin, at - 1, marker));
+                out.extend(seg(si, s, begin, at - 1, marker));
             }
             begin = at;
             has_banner = false;
@@ -393,47 +390,35 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
         has_start |= start;
     }
     if begin < s.records.len() {
-        out.push(seg(si, s, begin, s.records.len() - 1, marker));
+        out.extend(seg(si, s, begin, s.records.len() - 1, marker));
     }
     out
 }
 
-fn seg(source: usize, s: &Source, first: usize, last: usize, marker: Option<usize>) -> Segment {
+/// The run `first..=last` as a segment, or `None` when it holds no Milvus
+/// line (the etcd or MinIO lines of a mixed stream are no process).
+fn seg(
+    source: usize,
+    s: &Source,
+    first: usize,
+    last: usize,
+    marker: Option<usize>,
+) -> Option<Segment> {
     // Lines are not always in time order (pasted or merged logs): the run
-    // spans from its earliest to its latest time.
-    let times = s.records[first..=last].iter().map(|r| r.ts);
+    // spans from its earliest to its latest Milvus time.
+    let times = s.records[first..=last]
+        .iter()
+        .filter(|r| r.component.is_milvus())
+        .map(|r| r.ts);
     let (start_us, end_us) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
-    Segment {
+    (start_us <= end_us).then_some(Segment {
         source,
         first,
         last,
         start_us,
         end_us,
         marker,
-    }
-}
-
-/// The key that ties the sources of one process together: the folder and
-/// role for file logs and the stdout/stderr beside them; the pod for
-/// `kubectl logs` (current and previous).
-fn group_key(s: &Source, roles_in_dir: &BTreeMap<String, Vec<String>>) -> String {
-    let dir: Vec<&str> = s
-        .dir
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != "pod_log" && *p != "pod_log_previous")
-        .collect();
-    let dir = dir.join("/");
-    if let Some(rf) = &s.role_file {
-        return format!("{dir}|{}", rf.role);
-    }
-    match roles_in_dir.get(&s.dir).map(Vec::as_slice) {
-        Some([only]) => format!("{dir}|{only}"),
-        _ => {
-            let file = s.name.rsplit('/').next().unwrap_or(&s.name);
-            let stem = file.trim_end_matches(".log").trim_end_matches("-pre");
-            format!("{dir}|{stem}")
-        }
-    }
+    })
 }
 
 /// Server id written by the process itself (2.3 standalone: one id for all roles).
@@ -479,22 +464,13 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
 
 /// The segments of every Milvus source, by the key that ties a process's streams.
 fn group_segments(sources: &[Source]) -> BTreeMap<String, Vec<Segment>> {
-    let mut roles_in_dir: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for s in sources {
-        if let Some(rf) = &s.role_file {
-            let v = roles_in_dir.entry(s.dir.clone()).or_default();
-            if !v.contains(&rf.role) {
-                v.push(rf.role.clone());
-            }
-        }
-    }
     let mut groups: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
     for (si, s) in sources.iter().enumerate() {
         // A mixed stream (docker compose logs) counts when it holds Milvus lines.
         let milvus = s.component.is_milvus() || s.records.iter().any(|r| r.component.is_milvus());
         if milvus && !s.records.is_empty() {
             groups
-                .entry(group_key(s, &roles_in_dir))
+                .entry(s.process.clone())
                 .or_default()
                 .extend(segments(si, s));
         }

@@ -185,13 +185,7 @@ fn broken_files_are_named_and_the_rest_is_read() {
     );
     std::fs::write(b.join("milvus/standalone-4.log"), bad).unwrap();
     let d = analyze(&[&b]);
-    let sources = d["accounting"]["sources"].as_array().unwrap();
-    let src = |n: &str| {
-        sources
-            .iter()
-            .find(|s| s["source"] == n)
-            .unwrap_or_else(|| panic!("{n} not read"))
-    };
+    let src = |n: &str| source_in(&d, n);
     assert_eq!(
         u(&src("milvus/standalone-1.log")["lines_total"]),
         physical_lines(&b.join("milvus/standalone-1.log"))
@@ -218,16 +212,19 @@ fn broken_files_are_named_and_the_rest_is_read() {
 
 #[test]
 fn samples_match_their_expected_processes() {
-    for name in [
-        "kill-restart-1",
-        "baseline-1",
-        "kill-restart-ttl45-1",
-        "kill-restart-json-1",
-    ] {
-        let b = root().join("samples").join(name);
-        let exp: Value =
-            serde_json::from_str(&std::fs::read_to_string(b.join("expected.json")).unwrap())
-                .unwrap();
+    let mut samples: Vec<_> = std::fs::read_dir(root().join("samples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    samples.sort();
+    assert!(samples.len() >= 7, "{samples:?}");
+    for b in samples {
+        let name = b.file_name().unwrap().to_string_lossy().into_owned();
+        // Every committed sample states what it must give.
+        let text = std::fs::read_to_string(b.join("expected.json"))
+            .unwrap_or_else(|e| panic!("samples/{name}/expected.json: {e}"));
+        let exp: Value = serde_json::from_str(&text).unwrap();
         let d = analyze(&[&b]);
         assert_eq!(
             d["bundle"]["milvus_version"], exp["milvus_version"],
@@ -276,12 +273,7 @@ fn samples_match_their_expected_processes() {
         }
         // The grammar that reads most of a source, where the sample says which.
         for (source, grammar) in exp["formats"].as_object().into_iter().flatten() {
-            let s = d["accounting"]["sources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|s| s["source"] == source.as_str())
-                .unwrap();
+            let s = source_in(&d, source);
             let top = s["formats"]
                 .as_object()
                 .unwrap()

@@ -220,8 +220,18 @@ fn export_milvus_log_layout_with_previous_container() {
     // writes them: the container before its restart in pod_log_previous/,
     // the current one in pod_log/ (kubectl logs joins stderr and stdout).
     let b = shared().join("bundles/kill-restart-1/milvus");
-    let restart_err = 23; // second `maxprocs` line of milvus-stderr.log
-    let restart_out = 546; // second `starting running Milvus components` of milvus-stdout.log
+    // The restart: the second `maxprocs` line of stderr, the second start of stdout.
+    let nth_line = |file: &str, needle: &str| {
+        let text = std::fs::read_to_string(b.join(file)).unwrap();
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains(needle))
+            .nth(1)
+            .map(|(i, _)| i + 1)
+            .expect("a restart")
+    };
+    let restart_err = nth_line("milvus-stderr.log", "maxprocs:");
+    let restart_out = nth_line("milvus-stdout.log", "starting running Milvus components");
     let prev = lines(&b.join("milvus-stderr.log"), 1, restart_err)
         + &lines(&b.join("milvus-stdout.log"), 1, restart_out);
     let cur = lines(&b.join("milvus-stderr.log"), restart_err, 10_000)
@@ -254,13 +264,7 @@ fn export_milvus_log_layout_with_previous_container() {
     t.into_inner().unwrap().finish().unwrap();
 
     let d = analyze(&[&tgz]);
-    let sources = d["accounting"]["sources"].as_array().unwrap();
-    let src = |n: &str| {
-        sources
-            .iter()
-            .find(|s| s["source"] == n)
-            .unwrap_or_else(|| panic!("{n}: {sources:?}"))
-    };
+    let src = |n: &str| source_in(&d, n);
     assert_eq!(src(&format!("pod_log_previous/{pod}"))["previous"], true);
     assert_eq!(src(&format!("pod_log/{pod}"))["previous"], false);
     assert_eq!(src(&format!("pod_log/{pod}"))["component"], "standalone");

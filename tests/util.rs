@@ -97,6 +97,17 @@ pub fn is_annotation(name: &str) -> bool {
     name == "README.txt" || name == "expected.json" || name.starts_with("ground_truth")
 }
 
+/// The accounting entry of one source in an `analyze --json` document.
+pub fn source_in<'a>(d: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    let sources = d["accounting"]["sources"]
+        .as_array()
+        .expect("accounting.sources");
+    sources
+        .iter()
+        .find(|s| s["source"] == name)
+        .unwrap_or_else(|| panic!("{name} not read: {sources:?}"))
+}
+
 /// Physical lines of a file: newlines, plus a last line without one.
 pub fn physical_lines(p: &Path) -> u64 {
     let b = std::fs::read(p).unwrap();

@@ -412,15 +412,3 @@ pub fn continues(grammar: Grammar, line: &str) -> bool {
         _ => false,
     }
 }
-
-/// Detects the grammar of a sample of lines: the grammar of the first line
-/// that parses, or `None`.
-pub fn detect(sample: &str) -> Option<Grammar> {
-    let mut out = LineOut::default();
-    for line in sample.lines().take(64) {
-        if parse_line(line, &mut out) == LineKind::Records {
-            return out.records.first().map(|r| r.grammar);
-        }
-    }
-    None
-}
