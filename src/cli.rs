@@ -15,6 +15,7 @@ Examples:
   milvus-postmortem analyze milvus-log.tar.gz --json report.json
   milvus-postmortem timeline samples/kill-restart-1 --component querycoord --since 2026-11-26T04:15:20Z
   milvus-postmortem timeline bundle/ --format jsonl --out timeline.jsonl
+  milvus-postmortem timeline samples/kill-restart-1 --events --component querycoord
   milvus-postmortem timeline pod_log/ --tz +08:00 --skew pod_log/etcd-0.log=-1.5s --format parquet --out t.parquet
 
 Exit codes: 0 success, 1 nothing could be read, 2 bad arguments.";
@@ -83,6 +84,9 @@ pub struct TimelineArgs {
     /// Only records written by this node (server id).
     #[arg(long, value_name = "N")]
     pub node: Option<u32>,
+    /// Only recognised events (kind, emitter, subject) instead of every record.
+    #[arg(long)]
+    pub events: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,

@@ -69,11 +69,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let path = args.out.as_ref().map(|p| p.display().to_string());
             let mut w = output(path.as_deref()).map_err(io)?;
             let t = &a.timeline;
-            match args.format {
-                Format::Text => report::timeline::write_text(t, &sel, &mut w),
-                Format::Jsonl => report::timeline::write_jsonl(t, &sel, &mut w),
-                Format::Csv => report::timeline::write_csv(t, &sel, &mut w),
-                Format::Parquet => report::timeline::write_parquet(t, &sel, &mut w),
+            match (args.events, args.format) {
+                (false, Format::Text) => report::timeline::write_text(t, &sel, &mut w),
+                (false, Format::Jsonl) => report::timeline::write_jsonl(t, &sel, &mut w),
+                (false, Format::Csv) => report::timeline::write_csv(t, &sel, &mut w),
+                (false, Format::Parquet) => report::timeline::write_parquet(t, &sel, &mut w),
+                (true, Format::Text) => report::events::write_text(&a, &sel, &mut w),
+                (true, Format::Jsonl) => report::events::write_jsonl(&a, &sel, &mut w),
+                (true, Format::Csv) => report::events::write_csv(&a, &sel, &mut w),
+                (true, Format::Parquet) => report::events::write_parquet(&a, &sel, &mut w),
             }
             .map_err(io)?;
             w.flush().map_err(|e| io(e.into()))?;
@@ -88,9 +92,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(code, e)) => {
             // A closed pipe (`| head`) is not a failure.
+            let pipe = std::io::ErrorKind::BrokenPipe;
             if e.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    .is_some_and(|io| io.kind() == pipe)
+                    || c.downcast_ref::<serde_json::Error>()
+                        .is_some_and(|j| j.io_error_kind() == Some(pipe))
             }) {
                 return ExitCode::SUCCESS;
             }

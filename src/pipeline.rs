@@ -1,12 +1,16 @@
 //! Pipeline: runs the stages in order, once, and hands the result to the reports.
 //!
-//! discover → ingest (parallel parse) → timeline. Later stages (recognise,
-//! windows, attribute) plug in after the timeline.
+//! discover → ingest (parallel parse) → timeline → recognise (+ identity) →
+//! windows → attribute.
 
+use crate::attribute::{self, Attribution};
 use crate::discover::{self, DiscoverConfig, Skipped};
+use crate::identity::Identity;
 use crate::ingest::{self, IngestConfig};
+use crate::recognise::{self, Event};
 use crate::settings::{self, Setting};
 use crate::timeline::{Timeline, TimelineConfig};
+use crate::windows::{self, Found};
 use anyhow::Result;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -44,9 +48,28 @@ pub struct Analysis {
     /// The incident's time range (`--since`, `--until`), UTC µs. The
     /// accounting always covers every line; the range selects what is reported.
     pub range: (Option<i64>, Option<i64>),
+    /// Recognised events, in timeline order.
+    pub events: Vec<Event>,
+    /// Server ids over time.
+    pub identity: Identity,
+    /// Windows, outages, holes, client requests.
+    pub found: Found,
+    /// One attribution per window of `found.windows`.
+    pub attributions: Vec<Attribution>,
 }
 
 impl Analysis {
+    /// Windows (with their attribution) that overlap the range.
+    pub fn windows(&self) -> impl Iterator<Item = (&windows::Window, &Attribution)> {
+        self.found
+            .windows
+            .iter()
+            .zip(&self.attributions)
+            .filter(|(w, _)| {
+                self.range.0.is_none_or(|s| w.end >= s) && self.range.1.is_none_or(|u| w.start <= u)
+            })
+    }
+
     /// True when `ts` is inside the range.
     pub fn in_range(&self, ts: i64) -> bool {
         self.range.0.is_none_or(|s| ts >= s) && self.range.1.is_none_or(|u| ts <= u)
@@ -118,7 +141,7 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let settings = ing
+    let settings: Vec<crate::settings::Setting> = ing
         .configs
         .iter()
         .flat_map(|c| settings::read(&c.name, &c.text))
@@ -127,6 +150,24 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     let mut warnings = ing.warnings.clone();
     let timeline = Timeline::build(ing, &cfg.timeline);
     warnings.extend(timeline.warnings.iter().cloned());
+    let events = recognise::recognise(&timeline);
+    let identity = Identity::build(&timeline, &events);
+    let found = windows::find(&timeline, &events, &identity);
+    let attributions = {
+        let ctx = attribute::Context {
+            t: &timeline,
+            events: &events,
+            identity: &identity,
+            faults: &found.faults,
+            settings: &settings,
+            requests: &found.requests,
+        };
+        found
+            .windows
+            .iter()
+            .map(|w| attribute::attribute(&ctx, w))
+            .collect()
+    };
     Ok(Analysis {
         inputs: cfg.inputs.iter().map(|p| p.display().to_string()).collect(),
         timeline,
@@ -134,5 +175,9 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
         settings,
         warnings,
         range: cfg.range,
+        events,
+        identity,
+        found,
+        attributions,
     })
 }

@@ -49,6 +49,11 @@ pub struct Incarnation {
     pub component: Component,
     /// Server id (the emitter id of its records), when known.
     pub node_id: Option<u32>,
+    /// True when `node_id` was written by the process itself (registration,
+    /// `Set log file to`), not read from a file name. What the process
+    /// writes wins: a deployment may name its files otherwise.
+    #[serde(skip)]
+    pub node_from_content: bool,
     /// First record, UTC µs.
     pub start_us: i64,
     /// Last record, UTC µs.
@@ -489,9 +494,16 @@ fn link_group(
     segs.sort_by_key(|g| (g.start_us, g.source, g.first));
     let mut procs: Vec<(usize, Vec<Segment>)> = Vec::new();
     for g in segs {
-        let role_id = sources[g.source].role_file.as_ref().map(|rf| rf.node_id);
-        let compatible = |inc: &Incarnation| match (role_id, inc.node_id) {
-            (Some(a), Some(b)) => a == b,
+        let src = &sources[g.source];
+        let role_id = src.role_file.as_ref().map(|rf| rf.node_id);
+        let content_id = src.records[g.first..=g.last]
+            .iter()
+            .find_map(|r| node_id_in(src, r));
+        // Ids of the same kind must agree; a file name never overrules what
+        // a process wrote about itself.
+        let compatible = |inc: &Incarnation| match (content_id, role_id, inc.node_id) {
+            (Some(a), _, Some(b)) => a == b || !inc.node_from_content,
+            (None, Some(a), Some(b)) => a == b || inc.node_from_content,
             _ => true,
         };
         let join = match g.marker {
@@ -515,6 +527,7 @@ fn link_group(
                 group: group.to_string(),
                 component: Component::Milvus,
                 node_id: None,
+                node_from_content: false,
                 start_us: g.start_us,
                 end_us: g.end_us,
                 start_seen: false,
@@ -529,6 +542,7 @@ fn link_group(
             &mut incarnations[procs[p].0],
             &sources[g.source],
             &g,
+            content_id,
             role_id,
         );
         procs[p].1.push(g);
@@ -537,7 +551,13 @@ fn link_group(
 }
 
 /// Adds what a segment tells about its process: start, end, node id, role, source.
-fn absorb(inc: &mut Incarnation, src: &Source, g: &Segment, role_id: Option<u32>) {
+fn absorb(
+    inc: &mut Incarnation,
+    src: &Source,
+    g: &Segment,
+    content_id: Option<u32>,
+    role_id: Option<u32>,
+) {
     if let Some(m) = g.marker {
         // `starting running Milvus components` has ms; the banner's
         // `maxprocs` line only seconds: prefer the former as the start.
@@ -552,12 +572,11 @@ fn absorb(inc: &mut Incarnation, src: &Source, g: &Segment, role_id: Option<u32>
         inc.start_us = inc.start_us.min(g.start_us);
     }
     inc.end_us = inc.end_us.max(g.end_us);
-    if inc.node_id.is_none() {
-        inc.node_id = role_id.or_else(|| {
-            src.records[g.first..=g.last]
-                .iter()
-                .find_map(|r| node_id_in(src, r))
-        });
+    if let Some(id) = content_id.filter(|_| !inc.node_from_content) {
+        inc.node_id = Some(id);
+        inc.node_from_content = true;
+    } else if inc.node_id.is_none() {
+        inc.node_id = role_id;
     }
     if inc.component == Component::Milvus || inc.component == Component::Other {
         inc.component = src.component;

@@ -5,10 +5,15 @@
 //! * `ingest`: line accounting of every real bundle, annotations and archives;
 //! * `corpus`: every timestamped line of the public corpus comes out at its time;
 //! * `timeline`: merge order, incarnations, time zones, skews, filters, formats;
-//! * `cli`: exit codes, help, determinism across thread counts.
+//! * `cli`: exit codes, help, determinism across thread counts;
+//! * `windows`: client-failure windows and root causes against the client log;
+//! * `schema`: `analyze --json` against `schema/analyze.schema.json`, and the
+//!   `timeline --events` wire format.
 
 mod cli;
 mod corpus;
 mod ingest;
+mod schema;
 mod timeline;
 mod util;
+mod windows;

@@ -25,8 +25,11 @@
 //! 3339 UTC with ms; `node` is a string or null.
 
 use super::rfc3339_ms;
+use crate::attribute::{Attribution, Evidence};
 use crate::pipeline::Analysis;
+use crate::recognise::EventKind;
 use crate::record::Accounting;
+use crate::windows::Window;
 use serde_json::{json, Value};
 
 /// Version of this document's layout.
@@ -51,7 +54,60 @@ pub fn document(a: &Analysis) -> Value {
             "sources": i.sources,
         })).collect::<Vec<_>>(),
         "settings": a.settings,
+        "nodes": a.identity.nodes,
+        "windows": a.windows().map(|(w, at)| window(w, at)).collect::<Vec<_>>(),
+        "events": events(a),
         "accounting": accounting(a),
+    })
+}
+
+/// Count of recognised events per kind (inside the range), every kind listed.
+fn events(a: &Analysis) -> Value {
+    let mut counts: serde_json::Map<String, Value> = EventKind::ALL
+        .iter()
+        .map(|k| (k.id().to_string(), json!(0)))
+        .collect();
+    for e in a.events.iter().filter(|e| a.in_range(e.ts)) {
+        if let Some(Value::Number(n)) = counts.get_mut(e.kind.id()) {
+            *n = (n.as_u64().unwrap_or(0) + 1).into();
+        }
+    }
+    Value::Object(counts)
+}
+
+fn evidence(e: &Evidence) -> Value {
+    json!({"source": e.source, "line": e.line, "ts": rfc3339_ms(e.ts), "text": e.text, "note": e.note})
+}
+
+fn window(w: &Window, at: &Attribution) -> Value {
+    json!({
+        "start": rfc3339_ms(w.start),
+        "end": rfc3339_ms(w.end),
+        "duration_s": (w.end - w.start) as f64 / 1e6,
+        "basis": w.basis.id(),
+        "failed_requests": w.failed,
+        "ok_requests": w.ok,
+        "errors": w.errors,
+        "collections": w.collections,
+        "channels": w.channels,
+        "nodes": w.nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+        "cause": at.cause.id(),
+        "reason": at.reason,
+        "contributing": at.contributing.iter().map(|c| c.id()).collect::<Vec<_>>(),
+        "confidence": at.confidence,
+        "phases": at.phases.iter().map(|p| json!({
+            "id": p.id.id(),
+            "start": rfc3339_ms(p.start),
+            "end": rfc3339_ms(p.end),
+            "duration_s": p.len_us() as f64 / 1e6,
+            "cause": p.cause.id(),
+            "evidence": p.evidence.iter().map(evidence).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "evidence": at.evidence.iter().map(evidence).collect::<Vec<_>>(),
+        "missing": at.missing,
+        "recommendations": at.recommendations.iter().map(|r| json!({
+            "id": r.id, "text": r.text, "setting": r.setting,
+        })).collect::<Vec<_>>(),
     })
 }
 

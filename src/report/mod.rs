@@ -2,15 +2,19 @@
 //!
 //! * [`timeline`]: the merged records as readable text, JSON Lines, or a
 //!   Polars frame written as CSV or Parquet;
+//! * [`events`]: the same four formats for recognised events only
+//!   (`timeline --events`);
 //! * [`json`]: the `analyze --json` document (schema version, bundle, process
-//!   incarnations, timing settings, line accounting);
-//! * [`terminal`]: the `analyze` summary for a terminal.
+//!   incarnations, timing settings, nodes, windows with their attribution,
+//!   event counts, line accounting; `schema/analyze.schema.json`);
+//! * [`terminal`]: the `analyze` summary for a terminal, one block per window.
 //!
 //! Every writer reads the same [`crate::pipeline::Analysis`]; none of them
 //! parses or decides anything.
 //!
-//! Must not know: grammars, how records were recognised.
+//! Must not know: grammars, recognition rules, how causes are decided.
 
+pub mod events;
 pub mod json;
 pub mod terminal;
 pub mod timeline;

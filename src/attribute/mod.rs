@@ -1,0 +1,817 @@
+//! Attribute: for each window, the phases of its critical path, the root
+//! cause, contributing causes, a confidence, the evidence lines, and the
+//! recommendations computed from this bundle (DESIGN.md "Root causes").
+//!
+//! Phases are consecutive segments from the window's start to its end, each
+//! ending at the event that let the next start:
+//! `outage` (until the process runs or answers again) → `metadata-sync`
+//! (restart → coordinator ready) → `detection` (a dead or stale node id still
+//! taken as alive, until it is removed or its heartbeat refreshed) →
+//! `reassignment` (until the first channel watch) → `replay` (watch → the
+//! collection serviceable again) → `routing` (serving again, clients still
+//! failing). A phase without evidence is absent.
+//!
+//! The root cause follows the ordered rule of DESIGN.md: `etcd-unavailable`
+//! when slow or failing etcd calls, while the process kept logging, led to the
+//! session loss; else `session-timeout` when failures were answered from stale
+//! liveness; else the cause of the longest phase; else `unknown`.
+//!
+//! Must not know: log formats, report layouts.
+
+pub mod recommend;
+
+use crate::identity::Identity;
+use crate::recognise::rules::{Origin, Signal};
+use crate::recognise::{Event, EventKind};
+use crate::settings::Setting;
+use crate::timeline::Timeline;
+use crate::windows::{Faults, Hole, Outage, Request, Window};
+use std::collections::BTreeSet;
+
+/// How far before a window's start a process stop is looked for: a request
+/// in flight at a SIGKILL fails only after the client's timeout.
+const STOP_LOOKBACK_US: i64 = 30_000_000;
+/// How far before the loss of a session etcd trouble is looked for, in
+/// session TTLs (a lease survives an etcd stall shorter than one TTL).
+const ETCD_LOOKBACK_TTLS: i64 = 2;
+/// Ready lines count for the restart within this long after it.
+const READY_WITHIN_US: i64 = 120_000_000;
+/// Evidence lines kept per phase and per window.
+const PHASE_EVIDENCE: usize = 5;
+const WINDOW_EVIDENCE: usize = 8;
+
+/// Root-cause ids (DESIGN.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cause {
+    /// The serving process was not running.
+    ProcessDown,
+    /// The process was alive but did not answer.
+    NodeUnresponsive,
+    /// Liveness bookkeeping was wrong (stale session or heartbeat).
+    SessionTimeout,
+    /// QueryCoord's redistribution after the node was known down.
+    CoordinationDelay,
+    /// A delegator catching up from the message queue.
+    MqReplay,
+    /// A restarted component recovering meta before it could serve.
+    MetadataSync,
+    /// Server serving again, connections not yet rebuilt.
+    GrpcChannelRebuild,
+    /// etcd slow or unreachable.
+    EtcdUnavailable,
+    /// Not enough evidence.
+    Unknown,
+}
+
+impl Cause {
+    /// The id in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            Cause::ProcessDown => "process-down",
+            Cause::NodeUnresponsive => "node-unresponsive",
+            Cause::SessionTimeout => "session-timeout",
+            Cause::CoordinationDelay => "coordination-delay",
+            Cause::MqReplay => "mq-replay",
+            Cause::MetadataSync => "metadata-sync",
+            Cause::GrpcChannelRebuild => "grpc-channel-rebuild",
+            Cause::EtcdUnavailable => "etcd-unavailable",
+            Cause::Unknown => "unknown",
+        }
+    }
+
+    /// Every cause id.
+    pub const ALL: [Cause; 9] = [
+        Cause::ProcessDown,
+        Cause::NodeUnresponsive,
+        Cause::SessionTimeout,
+        Cause::CoordinationDelay,
+        Cause::MqReplay,
+        Cause::MetadataSync,
+        Cause::GrpcChannelRebuild,
+        Cause::EtcdUnavailable,
+        Cause::Unknown,
+    ];
+}
+
+/// Phase ids (DESIGN.md), in critical-path order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PhaseId {
+    /// Fault → the process runs or answers again.
+    Outage,
+    /// Restart → coordinator ready.
+    MetadataSync,
+    /// A dead/stale node still taken as alive.
+    Detection,
+    /// Node known down → first channel watch.
+    Reassignment,
+    /// Channel watch → serviceable.
+    Replay,
+    /// Serving again → clients stop failing.
+    Routing,
+}
+
+impl PhaseId {
+    /// The id in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            PhaseId::Outage => "outage",
+            PhaseId::MetadataSync => "metadata-sync",
+            PhaseId::Detection => "detection",
+            PhaseId::Reassignment => "reassignment",
+            PhaseId::Replay => "replay",
+            PhaseId::Routing => "routing",
+        }
+    }
+}
+
+/// One log line cited as evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    /// Source path in the bundle.
+    pub source: String,
+    /// 1-based physical line.
+    pub line: u32,
+    /// Time, UTC µs.
+    pub ts: i64,
+    /// The physical line, verbatim.
+    pub text: String,
+    /// What it shows.
+    pub note: String,
+}
+
+/// One phase of a window.
+#[derive(Clone, Debug)]
+pub struct Phase {
+    /// Which.
+    pub id: PhaseId,
+    /// Start, UTC µs.
+    pub start: i64,
+    /// End, UTC µs.
+    pub end: i64,
+    /// The cause this phase stands for.
+    pub cause: Cause,
+    /// The lines that place it.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Phase {
+    /// Length in µs.
+    pub fn len_us(&self) -> i64 {
+        self.end - self.start
+    }
+}
+
+/// A recommendation with the numbers behind it.
+#[derive(Clone, Debug)]
+pub struct Recommendation {
+    /// Stable id of the kind of advice (`session-ttl`, `client-retry`, …).
+    pub id: &'static str,
+    /// The advice, numbers included.
+    pub text: String,
+    /// The setting it is about, when one.
+    pub setting: Option<String>,
+}
+
+/// What attribution says about one window.
+#[derive(Clone, Debug)]
+pub struct Attribution {
+    /// Root cause.
+    pub cause: Cause,
+    /// Why: the rule that decided, in words.
+    pub reason: String,
+    /// Other phases' causes, longest first.
+    pub contributing: Vec<Cause>,
+    /// In [0, 1].
+    pub confidence: f64,
+    /// The phases, consecutive, covering the window.
+    pub phases: Vec<Phase>,
+    /// The lines behind the cause.
+    pub evidence: Vec<Evidence>,
+    /// What evidence was missing (for `unknown`, and to lower confidence).
+    pub missing: Vec<String>,
+    /// Computed advice.
+    pub recommendations: Vec<Recommendation>,
+}
+
+/// Everything attribution reads.
+pub struct Context<'a> {
+    /// The timeline.
+    pub t: &'a Timeline,
+    /// Recognised events, in timeline order.
+    pub events: &'a [Event],
+    /// Server ids over time.
+    pub identity: &'a Identity,
+    /// Outages and holes.
+    pub faults: &'a Faults,
+    /// Timing settings of the bundle.
+    pub settings: &'a [Setting],
+    /// Client requests (empty without a request log).
+    pub requests: &'a [Request],
+}
+
+impl Context<'_> {
+    /// The physical line of an event, as evidence.
+    pub fn evidence(&self, at: (u32, u32), note: impl Into<String>) -> Evidence {
+        let (src, r) = self.t.record(at);
+        let text = &src.text;
+        let off = r.offset.min(text.len());
+        let start = text[..off].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[off..].find('\n').map_or(text.len(), |i| off + i);
+        Evidence {
+            source: src.name.clone(),
+            line: r.line,
+            ts: r.ts,
+            text: text[start..end].trim_end_matches('\r').to_string(),
+            note: note.into(),
+        }
+    }
+
+    /// Events with `from <= ts <= to`.
+    pub fn events_in(&self, from: i64, to: i64) -> impl Iterator<Item = &Event> {
+        let lo = self.events.partition_point(|e| e.ts < from);
+        self.events[lo..].iter().take_while(move |e| e.ts <= to)
+    }
+
+    /// A setting's value, if the bundle has it.
+    pub fn setting(&self, key: &str) -> Option<&Setting> {
+        self.settings.iter().find(|s| s.key == key)
+    }
+
+    /// `common.session.ttl` in µs: the bundle's, else the shipped yaml value
+    /// of the version (20 s in 2.2, 30 s later; catalogue §2f).
+    pub fn ttl_us(&self) -> i64 {
+        match self.setting("common.session.ttl") {
+            Some(s) => (s.value * 1e6) as i64,
+            None if self.t.milvus_version().is_some_and(|v| v.contains("2.2.")) => 20_000_000,
+            None => 30_000_000,
+        }
+    }
+}
+
+/// Attributes one window.
+pub fn attribute(ctx: &Context, w: &Window) -> Attribution {
+    let chain = Chain::find(ctx, w);
+    let phases = phases(ctx, w, &chain);
+    let (cause, reason, mut evidence, confidence_base) = decide(ctx, w, &chain, &phases);
+    let mut contributing: Vec<(i64, Cause)> = Vec::new();
+    for p in &phases {
+        if p.cause == cause {
+            continue;
+        }
+        match contributing.iter_mut().find(|(_, c)| *c == p.cause) {
+            Some((len, _)) => *len += p.len_us(),
+            None => contributing.push((p.len_us(), p.cause)),
+        }
+    }
+    contributing.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut missing = Vec::new();
+    if !ctx
+        .t
+        .sources
+        .iter()
+        .any(|s| s.component == crate::component::Component::Etcd)
+    {
+        missing.push("no etcd server log in the bundle".to_string());
+    }
+    if ctx.requests.is_empty() {
+        missing.push(
+            "no client request log: bounds from server logs (a client's own reconnect back-off is not visible)"
+                .to_string(),
+        );
+    }
+    if phases.is_empty() {
+        missing.push(
+            "no process stop, log hole, restart or stale-liveness line near the window".to_string(),
+        );
+    }
+    let mut confidence = confidence_base;
+    if ctx.requests.is_empty() {
+        confidence *= 0.9;
+    }
+    for p in phases.iter().filter(|p| p.id == PhaseId::Outage) {
+        evidence.extend(p.evidence.iter().take(2).cloned());
+    }
+    dedup_evidence(&mut evidence);
+    evidence.truncate(WINDOW_EVIDENCE);
+    let mut a = Attribution {
+        cause,
+        reason,
+        contributing: contributing.into_iter().map(|(_, c)| c).collect(),
+        confidence: (confidence * 100.0).round() / 100.0,
+        phases,
+        evidence,
+        missing,
+        recommendations: Vec::new(),
+    };
+    a.recommendations = recommend::recommend(ctx, w, &a, &chain);
+    a
+}
+
+fn dedup_evidence(ev: &mut Vec<Evidence>) {
+    let mut seen = BTreeSet::new();
+    ev.retain(|e| seen.insert((e.source.clone(), e.line)));
+}
+
+/// The fault chain near a window: what stopped or went silent, and what
+/// the restart looked like.
+pub struct Chain<'a> {
+    /// A silence of the serving process overlapping the window.
+    pub hole: Option<&'a Hole>,
+    /// A stop → restart near the window (the last one before the window ends).
+    pub outage: Option<&'a Outage>,
+    /// The first stop → restart (the chain's start when no hole precedes it).
+    pub first_outage: Option<&'a Outage>,
+    /// Server ids of the stopped incarnation(s): work for them is stale.
+    pub dead_ids: BTreeSet<u32>,
+    /// When the chain started.
+    pub fault_us: Option<i64>,
+}
+
+impl<'a> Chain<'a> {
+    fn find(ctx: &'a Context, w: &Window) -> Chain<'a> {
+        let hole = ctx
+            .faults
+            .holes
+            .iter()
+            .filter(|h| h.consequential && h.start_us <= w.end && h.end_us >= w.start)
+            .min_by_key(|h| h.start_us);
+        let outages: Vec<&Outage> = ctx
+            .faults
+            .outages
+            .iter()
+            .filter(|o| o.stop_us >= w.start - STOP_LOOKBACK_US && o.stop_us <= w.end)
+            .collect();
+        let dead_ids = outages
+            .iter()
+            .flat_map(|o| ctx.identity.ids_of(o.before))
+            .collect();
+        let fault_us = [hole.map(|h| h.start_us), outages.first().map(|o| o.stop_us)]
+            .into_iter()
+            .flatten()
+            .min();
+        Chain {
+            hole,
+            outage: outages.last().copied(),
+            first_outage: outages.first().copied(),
+            dead_ids,
+            fault_us,
+        }
+    }
+
+    /// The chain began with the process silent (not stopped).
+    fn began_silent(&self) -> bool {
+        match (self.hole, self.first_outage) {
+            (Some(h), Some(o)) => h.start_us <= o.stop_us,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Builds the consecutive phases.
+fn phases(ctx: &Context, w: &Window, chain: &Chain) -> Vec<Phase> {
+    let mut out: Vec<Phase> = Vec::new();
+    let mut cursor = w.start;
+    let push = |out: &mut Vec<Phase>,
+                id,
+                end: i64,
+                cause,
+                mut evidence: Vec<Evidence>,
+                cursor: &mut i64| {
+        let end = end.min(w.end);
+        dedup_evidence(&mut evidence);
+        if end > *cursor {
+            out.push(Phase {
+                id,
+                start: *cursor,
+                end,
+                cause,
+                evidence,
+            });
+            *cursor = end;
+        }
+    };
+    // Outage.
+    if chain.hole.is_some() || chain.outage.is_some() {
+        let end = match (chain.outage, chain.hole) {
+            (Some(o), _) => o.restart_us,
+            (None, Some(h)) => h.end_us,
+            (None, None) => w.start,
+        };
+        let cause = if chain.began_silent() {
+            Cause::NodeUnresponsive
+        } else {
+            Cause::ProcessDown
+        };
+        let ev = outage_evidence(ctx, chain);
+        push(&mut out, PhaseId::Outage, end, cause, ev, &mut cursor);
+    }
+    let stale: Vec<&Event> = ctx
+        .events_in(w.start, w.end)
+        .filter(|e| is_stale(e, chain))
+        .collect();
+    // Metadata sync: restart → the restarted process's last ready line, or
+    // the first stale-liveness line when the restart runs into an old
+    // session first (2.2 coordinators wait for their old lease to expire).
+    if let Some(o) = chain.outage {
+        let ready: Vec<&Event> = ctx
+            .events_in(o.restart_us, o.restart_us + READY_WITHIN_US)
+            .filter(|e| {
+                matches!(e.signal(), Signal::Ready | Signal::MetaRecovered)
+                    && ctx.t.record(e.at).1.incarnation == Some(o.after)
+            })
+            .collect();
+        let end = ready
+            .iter()
+            .rev()
+            .find(|e| e.signal() == Signal::Ready)
+            .or(ready.last())
+            .map(|e| e.ts);
+        let first_stale = stale.iter().find(|e| e.ts > o.restart_us).map(|e| e.ts);
+        let end = match (end, first_stale) {
+            (Some(r), Some(s)) => Some(r.min(s)),
+            (r, s) => r.or(s),
+        };
+        if let Some(end) = end {
+            let mut ev: Vec<Evidence> = Vec::new();
+            if let Some(at) = o.first_line {
+                ev.push(ctx.evidence(at, "the process starts again"));
+            }
+            for e in ctx
+                .events_in(o.restart_us, end)
+                .filter(|e| e.kind == EventKind::MetaRecovery)
+                .take(2)
+            {
+                ev.push(ctx.evidence(e.at, "meta recovered from etcd"));
+            }
+            if let Some(e) = ready.iter().rev().find(|e| e.ts == end) {
+                ev.push(ctx.evidence(e.at, "ready to serve"));
+            }
+            push(
+                &mut out,
+                PhaseId::MetadataSync,
+                end,
+                Cause::MetadataSync,
+                ev,
+                &mut cursor,
+            );
+        }
+    }
+    // Detection: a dead or stale node still taken as alive.
+    let stale_ids: BTreeSet<u32> = chain
+        .dead_ids
+        .iter()
+        .copied()
+        .chain(stale.iter().filter_map(|e| e.stale.or(e.subject)))
+        .collect();
+    let settled = ctx.events_in(cursor, w.end + 600_000_000).find(|e| {
+        matches!(e.signal(), Signal::NodeRemoved | Signal::HeartbeatRefreshed)
+            && e.subject.is_some_and(|s| stale_ids.contains(&s))
+    });
+    let settles_in_window = settled.is_some_and(|e| e.ts <= w.end);
+    if !stale.is_empty() || settles_in_window {
+        // Settled by a removal or a fresh heartbeat; else the stale lines
+        // stop (the old lease expired and the new session took over).
+        let last_stale = stale.last().map(|e| e.ts).filter(|t| *t > cursor);
+        let end = settled.map(|e| e.ts).or(last_stale).unwrap_or(w.end);
+        let mut ev = Vec::new();
+        if let Some(e) = stale.first() {
+            ev.push(ctx.evidence(e.at, stale_note(ctx, e)));
+        }
+        if stale.len() > 1 {
+            if let Some(e) = stale.last() {
+                ev.push(ctx.evidence(
+                    e.at,
+                    format!("{} lines like this in the window", stale.len()),
+                ));
+            }
+        }
+        if let Some(e) = settled {
+            let note = if e.signal() == Signal::NodeRemoved {
+                format!(
+                    "QueryCoord removes node {}: its session expired",
+                    e.subject.unwrap_or(0)
+                )
+            } else {
+                format!(
+                    "QueryCoord hears from node {} again",
+                    e.subject.unwrap_or(0)
+                )
+            };
+            ev.push(ctx.evidence(e.at, note));
+        }
+        push(
+            &mut out,
+            PhaseId::Detection,
+            end,
+            Cause::SessionTimeout,
+            ev,
+            &mut cursor,
+        );
+    }
+    // Reassignment → replay → routing.
+    let watch = ctx
+        .events_in(cursor, w.end)
+        .find(|e| e.signal() == Signal::WatchStart);
+    let serviceable = ctx
+        .events_in(cursor, w.end + 600_000_000)
+        .find(|e| e.signal() == Signal::LoadProgress && e.value.is_some_and(|p| p >= 100.0));
+    let reassigning = ctx.events_in(cursor, w.end).any(|e| {
+        matches!(
+            e.kind,
+            EventKind::ChannelReassign | EventKind::SegmentReassign | EventKind::NodeDown
+        )
+    });
+    if reassigning || watch.is_some() {
+        let end = watch.map_or_else(|| serviceable.map_or(w.end, |e| e.ts), |e| e.ts);
+        let ev = ctx
+            .events_in(cursor, end)
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::ChannelReassign | EventKind::SegmentReassign
+                )
+            })
+            .take(PHASE_EVIDENCE - 1)
+            .map(|e| ctx.evidence(e.at, "QueryCoord redistributes channels and segments"))
+            .collect();
+        push(
+            &mut out,
+            PhaseId::Reassignment,
+            end,
+            Cause::CoordinationDelay,
+            ev,
+            &mut cursor,
+        );
+    }
+    if let Some(wt) = watch {
+        let end = serviceable.map_or(w.end, |e| e.ts);
+        let mut ev = vec![ctx.evidence(wt.at, "channel watch starts")];
+        // The seeks that say how far back they start (`tsLag`) first.
+        let mut seeks: Vec<&Event> = ctx
+            .events_in(wt.ts, end)
+            .filter(|e| e.kind == EventKind::MqReplay)
+            .collect();
+        seeks.sort_by_key(|e| {
+            let (src, r) = ctx.t.record(e.at);
+            (src.field(r, "tsLag").is_none(), e.ts)
+        });
+        ev.extend(seeks.iter().take(2).map(|e| {
+            let (src, r) = ctx.t.record(e.at);
+            match src.field(r, "tsLag") {
+                Some(lag) => ctx.evidence(
+                    e.at,
+                    format!("replay from the channel checkpoint, {lag} behind"),
+                ),
+                None => ctx.evidence(e.at, "replay from the channel checkpoint"),
+            }
+        }));
+        if let Some(s) = serviceable {
+            ev.push(ctx.evidence(s.at, "collection 100 % loaded: serviceable"));
+        }
+        push(
+            &mut out,
+            PhaseId::Replay,
+            end,
+            Cause::MqReplay,
+            ev,
+            &mut cursor,
+        );
+    }
+    if cursor < w.end && !out.is_empty() {
+        let mut ev = Vec::new();
+        if let Some(s) = serviceable.filter(|s| s.ts <= cursor) {
+            ev.push(ctx.evidence(s.at, "serving again"));
+        }
+        let failures: Vec<&Event> = ctx
+            .events_in(cursor, w.end)
+            .filter(|e| matches!(e.signal(), Signal::ProxyFailure | Signal::ClientFailure))
+            .collect();
+        if let Some(e) = failures.last() {
+            ev.push(ctx.evidence(
+                e.at,
+                format!(
+                    "{} failures after the server was serving again",
+                    failures.len()
+                ),
+            ));
+        }
+        push(
+            &mut out,
+            PhaseId::Routing,
+            w.end,
+            Cause::GrpcChannelRebuild,
+            ev,
+            &mut cursor,
+        );
+    }
+    out
+}
+
+/// True for a line showing work routed to, or answered for, a node from
+/// stale liveness: an error naming a stale id, or a dead node adopted as up.
+fn is_stale(e: &Event, chain: &Chain) -> bool {
+    if e.stale.is_some() {
+        return true;
+    }
+    e.signal() == Signal::NodeAdded
+        && e.subject.is_some_and(|s| chain.dead_ids.contains(&s))
+        && chain.outage.is_some_and(|o| e.ts >= o.restart_us)
+}
+
+fn stale_note(ctx: &Context, e: &Event) -> String {
+    let id = e.stale.or(e.subject).unwrap_or(0);
+    let who = ctx.identity.describe(id);
+    if e.signal() == Signal::NodeAdded {
+        format!("QueryCoord takes the stale session of {who} as a live node")
+    } else if ctx.evidence(e.at, "").text.contains("lastHB=") {
+        format!("answered from an old heartbeat of {who}")
+    } else {
+        format!("work routed to {who}, which is no longer the process answering")
+    }
+}
+
+fn outage_evidence(ctx: &Context, chain: &Chain) -> Vec<Evidence> {
+    let mut ev = Vec::new();
+    if let Some(h) = chain.hole {
+        ev.push(ctx.evidence(h.before, "last line before the process went silent"));
+        ev.push(ctx.evidence(
+            h.after,
+            format!(
+                "first line after {:.1} s of silence",
+                (h.end_us - h.start_us) as f64 / 1e6
+            ),
+        ));
+        if let Some(e) = ctx
+            .events_in(h.end_us, h.end_us + 5_000_000)
+            .find(|e| e.signal() == Signal::ClockJump)
+        {
+            ev.push(ctx.evidence(e.at, "its clock jumped: it was paused"));
+        }
+    }
+    if let Some(o) = chain.outage {
+        let exit = ctx
+            .events_in(o.stop_us - 5_000_000, o.stop_us)
+            .filter(|e| matches!(e.signal(), Signal::Exit | Signal::SessionLoss))
+            .last();
+        if let Some(e) = exit {
+            ev.push(ctx.evidence(e.at, "the process exits"));
+        }
+        if let Some(at) = o.last_line {
+            ev.push(ctx.evidence(at, "last line of the stopped process"));
+        }
+        if let Some(at) = o.first_line {
+            ev.push(ctx.evidence(
+                at,
+                format!(
+                    "restarted {:.1} s later",
+                    (o.restart_us - o.stop_us) as f64 / 1e6
+                ),
+            ));
+        }
+    }
+    ev.truncate(PHASE_EVIDENCE);
+    ev
+}
+
+/// The ordered root-cause rule. Returns the cause, the reason, the evidence
+/// and a base confidence.
+fn decide(
+    ctx: &Context,
+    w: &Window,
+    chain: &Chain,
+    phases: &[Phase],
+) -> (Cause, String, Vec<Evidence>, f64) {
+    if let Some(found) = etcd_chain(ctx, w, chain) {
+        return found;
+    }
+    let stale: Vec<&Event> = ctx
+        .events_in(w.start, w.end)
+        .filter(|e| is_stale(e, chain))
+        .collect();
+    if !stale.is_empty() {
+        let mut ev: Vec<Evidence> = Vec::new();
+        ev.push(ctx.evidence(stale[0].at, stale_note(ctx, stale[0])));
+        if stale.len() > 1 {
+            ev.push(ctx.evidence(
+                stale[stale.len() - 1].at,
+                format!("{} stale-liveness lines in the window", stale.len()),
+            ));
+        }
+        if let Some(p) = phases.iter().find(|p| p.id == PhaseId::Detection) {
+            ev.extend(p.evidence.iter().cloned());
+        }
+        let ids: BTreeSet<u32> = stale.iter().filter_map(|e| e.stale.or(e.subject)).collect();
+        let ids: Vec<String> = ids.iter().map(|i| ctx.identity.describe(*i)).collect();
+        let reason = format!(
+            "failures were answered from stale liveness: {} line(s) route work to, or judge, {} from a session or heartbeat that no longer held",
+            stale.len(),
+            ids.join(", ")
+        );
+        let conf = if stale.len() >= 3 { 0.9 } else { 0.8 };
+        return (Cause::SessionTimeout, reason, ev, conf);
+    }
+    let window_len = (w.end - w.start).max(1);
+    match phases.iter().max_by_key(|p| (p.len_us(), std::cmp::Reverse(p.id))) {
+        Some(p) => {
+            let share = p.len_us() as f64 / window_len as f64;
+            let reason = format!(
+                "longest phase: {} took {:.1} s of the {:.1} s window ({:.0} %)",
+                p.id.id(),
+                p.len_us() as f64 / 1e6,
+                window_len as f64 / 1e6,
+                share * 100.0
+            );
+            let conf = (0.5 + 0.4 * share).min(0.9);
+            (p.cause, reason, p.evidence.clone(), conf)
+        }
+        None => (
+            Cause::Unknown,
+            "no phase could be placed: no process stop, log hole, restart, stale-liveness or etcd line near the window".to_string(),
+            Vec::new(),
+            0.2,
+        ),
+    }
+}
+
+/// Rule 1: etcd trouble, while the process kept logging, before it lost its
+/// session (or, with no loss, etcd trouble throughout the window).
+fn etcd_chain(
+    ctx: &Context,
+    w: &Window,
+    chain: &Chain,
+) -> Option<(Cause, String, Vec<Evidence>, f64)> {
+    let from = chain.fault_us.unwrap_or(w.start).min(w.start) - 15_000_000;
+    let loss = ctx
+        .events_in(from, w.end)
+        .find(|e| matches!(e.signal(), Signal::SessionLoss | Signal::Exit));
+    let lookback = ETCD_LOOKBACK_TTLS * ctx.ttl_us();
+    let (trouble, anchor): (Vec<&Event>, Option<&Event>) = match loss {
+        Some(l) => {
+            // A loss right after a silence is the pause's doing, not etcd's.
+            let silent_before = ctx.faults.holes.iter().any(|h| {
+                h.end_us <= l.ts + 100_000 && h.end_us >= l.ts - crate::windows::HOLE_FOLLOW_US
+            });
+            if silent_before {
+                return None;
+            }
+            (
+                ctx.events_in(l.ts - lookback, l.ts)
+                    .filter(|e| e.signal() == Signal::EtcdTrouble)
+                    .collect(),
+                Some(l),
+            )
+        }
+        None if chain.fault_us.is_none() => (
+            ctx.events_in(w.start, w.end)
+                .filter(|e| e.signal() == Signal::EtcdTrouble)
+                .collect(),
+            None,
+        ),
+        None => return None,
+    };
+    let server_side = trouble
+        .iter()
+        .filter(|e| e.rule().origin == Origin::Etcd)
+        .count();
+    if trouble.len() < 2 && server_side == 0 {
+        return None;
+    }
+    let first = trouble[0];
+    let mut ev = vec![ctx.evidence(first.at, "first slow or failing etcd call")];
+    if let Some(e) = trouble.iter().find(|e| e.rule().origin == Origin::Etcd) {
+        ev.push(ctx.evidence(e.at, "etcd itself reports slowness"));
+    }
+    if trouble.len() > 1 {
+        ev.push(ctx.evidence(
+            trouble[trouble.len() - 1].at,
+            format!("{} slow or failing etcd calls", trouble.len()),
+        ));
+    }
+    let reason = match anchor {
+        Some(l) => {
+            ev.push(ctx.evidence(l.at, "session lost"));
+            if let Some(x) = ctx
+                .events_in(l.ts, w.end)
+                .find(|e| e.signal() == Signal::Exit)
+            {
+                ev.push(ctx.evidence(x.at, "the process exits"));
+            }
+            format!(
+                "etcd trouble started the chain: {} slow or failing etcd calls over {:.1} s while the process kept logging, then its session was lost",
+                trouble.len(),
+                (l.ts - first.ts) as f64 / 1e6
+            )
+        }
+        None => format!(
+            "{} slow or failing etcd calls inside the window and no process stop or silence",
+            trouble.len()
+        ),
+    };
+    let conf = if server_side > 0 || trouble.len() >= 3 {
+        0.9
+    } else {
+        0.75
+    };
+    Some((Cause::EtcdUnavailable, reason, ev, conf))
+}

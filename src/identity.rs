@@ -1,0 +1,123 @@
+//! Identity: which server id was which role, at which address, in which
+//! process incarnation, over time.
+//!
+//! A Milvus process registers one session per role (`start server`
+//! `[name][address][id]` in 2.3+, `Service registered successfully`
+//! `[ServerName][serverID]` in every version). In 2.3+ a standalone gives all
+//! its roles one id; 2.2 gives each role its own (QueryNode 4 becomes 12). A
+//! restarted process on the same address is the same *place* with a new id;
+//! an old id seen after its incarnation ended is a stale session.
+//!
+//! Must not know: windows, causes.
+
+use crate::recognise::rules::Signal;
+use crate::recognise::Event;
+use crate::timeline::Timeline;
+use serde::Serialize;
+
+/// One registered server id.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeIdentity {
+    /// Server id (as a string in JSON).
+    #[serde(serialize_with = "as_string")]
+    pub id: u32,
+    /// Roles registered with that id (`querynode`, `proxy`, …).
+    pub roles: Vec<String>,
+    /// Advertised address, when logged.
+    pub address: Option<String>,
+    /// Process incarnation that registered it.
+    pub incarnation: Option<u32>,
+    /// First registration, UTC µs.
+    #[serde(skip)]
+    pub first_us: i64,
+}
+
+fn as_string<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
+}
+
+/// Every server id of the bundle.
+#[derive(Clone, Debug, Default)]
+pub struct Identity {
+    /// By first registration.
+    pub nodes: Vec<NodeIdentity>,
+}
+
+impl Identity {
+    /// Reads the registration events.
+    pub fn build(t: &Timeline, events: &[Event]) -> Identity {
+        let mut nodes: Vec<NodeIdentity> = Vec::new();
+        for e in events.iter().filter(|e| e.signal() == Signal::Registered) {
+            let Some(id) = e.subject else { continue };
+            let (src, r) = t.record(e.at);
+            let role = src
+                .field(r, "name")
+                .or_else(|| src.field(r, "ServerName"))
+                .map(|v| v.to_lowercase());
+            let address = src.field(r, "address").map(|v| v.into_owned());
+            let n = match nodes.iter_mut().find(|n| n.id == id) {
+                Some(n) => n,
+                None => {
+                    nodes.push(NodeIdentity {
+                        id,
+                        roles: Vec::new(),
+                        address: None,
+                        incarnation: r.incarnation,
+                        first_us: e.ts,
+                    });
+                    nodes.last_mut().expect("just pushed")
+                }
+            };
+            if let Some(role) = role {
+                if !n.roles.contains(&role) {
+                    n.roles.push(role);
+                }
+            }
+            if n.address.is_none() {
+                n.address = address;
+            }
+            if n.incarnation.is_none() {
+                n.incarnation = r.incarnation;
+            }
+        }
+        // A process whose registration lines were not captured still has the
+        // id the timeline found for it (file name, `Set log file to`).
+        for inc in &t.incarnations {
+            if let Some(id) = inc.node_id {
+                if !nodes.iter().any(|n| n.id == id) {
+                    nodes.push(NodeIdentity {
+                        id,
+                        roles: vec![inc.component.id().to_string()],
+                        address: None,
+                        incarnation: Some(inc.id),
+                        first_us: inc.start_us,
+                    });
+                }
+            }
+        }
+        nodes.sort_by_key(|n| (n.first_us, n.id));
+        Identity { nodes }
+    }
+
+    /// Server ids registered by a process incarnation.
+    pub fn ids_of(&self, incarnation: u32) -> Vec<u32> {
+        self.nodes
+            .iter()
+            .filter(|n| n.incarnation == Some(incarnation))
+            .map(|n| n.id)
+            .collect()
+    }
+
+    /// The incarnation that registered a server id.
+    pub fn incarnation_of(&self, id: u32) -> Option<u32> {
+        self.nodes.iter().find(|n| n.id == id)?.incarnation
+    }
+
+    /// The role-qualified name of a node for a report (`querynode 1`).
+    pub fn describe(&self, id: u32) -> String {
+        match self.nodes.iter().find(|n| n.id == id) {
+            Some(n) if n.roles.len() == 1 => format!("{} {id}", n.roles[0]),
+            _ => format!("node {id}"),
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! Recognise: timeline records → typed [`Event`]s.
+//!
+//! Owns the mapping from a log line to an event kind of DESIGN.md. The mapping
+//! itself is data: [`rules::RULES`], one row per message text (+ caller
+//! directory, + field condition), each with the versions and source file of
+//! the string. This module only runs the table: an exact-message index for the
+//! common case, then the few prefix/suffix/substring rows.
+//!
+//! Also owns what every event carries beyond its kind: the emitter (the
+//! process that wrote the line, from the timeline), the subject (the node the
+//! line is about, from a field or the error text), and whether the line shows
+//! *stale liveness* (work routed to a node id that is no longer the process
+//! answering, or an answer made from an old heartbeat).
+//!
+//! Must not know: windows, phases, causes.
+
+pub mod rules;
+
+use crate::component::Component;
+use crate::record::{Record, Source};
+use crate::timeline::Timeline;
+use parsers::{Grammar, Level};
+use regex::Regex;
+use rules::{Cond, Origin, Rule, Signal, Subject, TextMatch, RULES};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Event kinds (DESIGN.md "Event kinds"; ids as written there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// A process or component starts.
+    ProcessStart,
+    /// A process exits (signal, lost session, panic).
+    ProcessExit,
+    /// A session lease or keep-alive is lost.
+    SessionLost,
+    /// A node's heartbeat or status probe failed or lagged.
+    HeartbeatMiss,
+    /// A node was removed.
+    NodeDown,
+    /// A node was added.
+    NodeUp,
+    /// Channel tasks, subscriptions, watches.
+    ChannelReassign,
+    /// Segment tasks and loads.
+    SegmentReassign,
+    /// Seeks and catch-up from the message queue.
+    MqReplay,
+    /// Meta recovered from etcd.
+    MetaRecovery,
+    /// Shard-leader cache refreshes, nodes reachable again.
+    RoutingUpdate,
+    /// gRPC calls between components failed.
+    GrpcError,
+    /// A request failed for a client.
+    ClientError,
+    /// etcd slow or failing (either side).
+    EtcdSlow,
+    /// etcd leader elections.
+    EtcdLeaderChange,
+    /// A process found its clock jumped (`clock offset is huge`): it was
+    /// paused, or a call it waited on (TSO save to etcd) hung.
+    ClockJump,
+}
+
+impl EventKind {
+    /// Every kind, in DESIGN.md order.
+    pub const ALL: [EventKind; 16] = [
+        EventKind::ProcessStart,
+        EventKind::ProcessExit,
+        EventKind::SessionLost,
+        EventKind::HeartbeatMiss,
+        EventKind::NodeDown,
+        EventKind::NodeUp,
+        EventKind::ChannelReassign,
+        EventKind::SegmentReassign,
+        EventKind::MqReplay,
+        EventKind::MetaRecovery,
+        EventKind::RoutingUpdate,
+        EventKind::GrpcError,
+        EventKind::ClientError,
+        EventKind::EtcdSlow,
+        EventKind::EtcdLeaderChange,
+        EventKind::ClockJump,
+    ];
+
+    /// The id used in JSON, JSONL and on the command line.
+    pub fn id(self) -> &'static str {
+        match self {
+            EventKind::ProcessStart => "process-start",
+            EventKind::ProcessExit => "process-exit",
+            EventKind::SessionLost => "session-lost",
+            EventKind::HeartbeatMiss => "heartbeat-miss",
+            EventKind::NodeDown => "node-down",
+            EventKind::NodeUp => "node-up",
+            EventKind::ChannelReassign => "channel-reassign",
+            EventKind::SegmentReassign => "segment-reassign",
+            EventKind::MqReplay => "mq-replay",
+            EventKind::MetaRecovery => "meta-recovery",
+            EventKind::RoutingUpdate => "routing-update",
+            EventKind::GrpcError => "grpc-error",
+            EventKind::ClientError => "client-error",
+            EventKind::EtcdSlow => "etcd-slow",
+            EventKind::EtcdLeaderChange => "etcd-leader-change",
+            EventKind::ClockJump => "clock-jump",
+        }
+    }
+}
+
+/// One recognised line.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// UTC µs (the record's time).
+    pub ts: i64,
+    /// What happened.
+    pub kind: EventKind,
+    /// The rule that matched (index into [`RULES`]).
+    pub rule: u16,
+    /// Component that wrote the line.
+    pub component: Component,
+    /// Emitter: server id of the process that wrote it, when known.
+    pub node: Option<u32>,
+    /// The node the line is about, when it names one.
+    pub subject: Option<u32>,
+    /// Work was routed to, or answered for, a node from stale liveness:
+    /// the node id named as expected/offline.
+    pub stale: Option<u32>,
+    /// The number the line measures, for signals that carry one
+    /// ([`VALUE_FIELDS`]): load percentage.
+    pub value: Option<f64>,
+    /// Where the line is: (source index, record index) in the timeline.
+    pub at: (u32, u32),
+}
+
+/// Fields holding the number a signal measures, by version (2.3
+/// `collectionLoadPercentage`, 2.2/2.4+ `loadPercentage`; catalogue §2b #191, #192).
+pub const VALUE_FIELDS: &[(Signal, &[&str])] = &[(
+    Signal::LoadProgress,
+    &["collectionLoadPercentage", "loadPercentage"],
+)];
+
+fn value_of(signal: Signal, src: &Source, r: &Record) -> Option<f64> {
+    let (_, keys) = VALUE_FIELDS.iter().find(|(s, _)| *s == signal)?;
+    keys.iter()
+        .find_map(|k| src.field(r, k))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+impl Event {
+    /// The rule that matched.
+    pub fn rule(&self) -> &'static Rule {
+        &RULES[self.rule as usize]
+    }
+
+    /// The rule's signal for the later stages.
+    pub fn signal(&self) -> Signal {
+        self.rule().signal
+    }
+}
+
+/// The rule table, indexed for matching.
+struct Matcher {
+    exact: HashMap<&'static str, Vec<u16>>,
+    others: Vec<u16>,
+}
+
+static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
+    let mut exact: HashMap<&'static str, Vec<u16>> = HashMap::new();
+    let mut others = Vec::new();
+    for (i, r) in RULES.iter().enumerate() {
+        match r.text {
+            TextMatch::Exact(t) => exact.entry(t).or_default().push(i as u16),
+            _ => others.push(i as u16),
+        }
+    }
+    Matcher { exact, others }
+});
+
+/// Which rule origin a record's grammar belongs to.
+fn origin_of(g: Grammar) -> Option<Origin> {
+    match g {
+        Grammar::MilvusText | Grammar::MilvusJson | Grammar::Easylogging | Grammar::Glog => {
+            Some(Origin::Milvus)
+        }
+        Grammar::GoPanic => Some(Origin::Panic),
+        Grammar::EtcdClientJson => Some(Origin::EtcdClient),
+        Grammar::EtcdJson | Grammar::EtcdCapnslog | Grammar::RaftStdlog => Some(Origin::Etcd),
+        Grammar::ClientJsonl => Some(Origin::ClientRequest),
+        Grammar::Pymilvus | Grammar::PythonLogging => Some(Origin::ClientLog),
+        _ => None,
+    }
+}
+
+/// The leaf directory of a caller (`querycoordv2/server.go:657` → `querycoordv2`).
+fn caller_dir(caller: &str) -> &str {
+    caller.split_once('/').map_or("", |(d, _)| d)
+}
+
+fn text_matches(m: TextMatch, message: &str) -> bool {
+    match m {
+        TextMatch::Exact(t) => message == t,
+        TextMatch::Prefix(t) => message.starts_with(t),
+        TextMatch::Suffix(t) => message.ends_with(t),
+        TextMatch::Contains(t) => message.contains(t),
+        TextMatch::PrefixSuffix(p, s) => {
+            message.len() >= p.len() + s.len() && message.starts_with(p) && message.ends_with(s)
+        }
+        TextMatch::Any => true,
+    }
+}
+
+fn cond_holds(c: Cond, src: &Source, r: &Record) -> bool {
+    match c {
+        Cond::None => true,
+        Cond::FieldContains(k, needle) => src.field(r, k).is_some_and(|v| v.contains(needle)),
+        Cond::FieldPresent(k) => src.field(r, k).is_some(),
+        Cond::Failed => r.level >= Level::Error,
+    }
+}
+
+/// The first rule that matches a record.
+pub fn match_record(src: &Source, r: &Record) -> Option<u16> {
+    let origin = origin_of(r.grammar?)?;
+    let message = src.text_of(r.message);
+    let caller = src.raw_of(r.caller);
+    let ok = |i: &u16| {
+        let rule = &RULES[*i as usize];
+        rule.origin == origin
+            && text_matches(rule.text, &message)
+            && rule.caller.is_none_or(|d| caller_dir(caller) == d)
+            && cond_holds(rule.cond, src, r)
+    };
+    if let Some(ids) = MATCHER.exact.get(message.as_ref()) {
+        if let Some(i) = ids.iter().find(|i| ok(i)) {
+            return Some(*i);
+        }
+    }
+    MATCHER.others.iter().find(|i| ok(i)).copied()
+}
+
+/// The first number in a field value (`1`, `[1]`, `"[1,2]"`, `querynode-1`).
+fn first_number(v: &str) -> Option<u32> {
+    let start = v.find(|c: char| c.is_ascii_digit())?;
+    let digits: &str = &v[start..];
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().ok()
+}
+
+fn subject_of(s: Subject, src: &Source, r: &Record) -> Option<u32> {
+    match s {
+        Subject::None => None,
+        Subject::Field(keys) => keys
+            .iter()
+            .find_map(|k| src.field(r, k).and_then(|v| first_number(&v))),
+        Subject::RoleSuffix(keys) => keys.iter().find_map(|k| {
+            let v = src.field(r, k)?;
+            let (_, id) = v.rsplit_once('-')?;
+            id.parse().ok()
+        }),
+    }
+}
+
+/// Stale-liveness renderings of every version (catalogue §2d-1, harness
+/// README trap 12): 2.3.4+ `node not match[expectedNodeID=1]`, 2.3.0–2.3.3
+/// `expectedNodeID=1, actualNodeID=2: node not match`, 2.2 `expected=%!s(int64=1),
+/// actual=%!s(int64=9): server ID mismatch`, and an answer from an old
+/// heartbeat `lastHB=…: node offline[node=1]` / `lastHB=…: node=1: node offline`.
+static STALE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"expectedNodeID=(\d+)",
+        r"|expected=%!s\(int64=(\d+)\)",
+        r"|lastHB=.*?: node offline\[node=(\d+)\]",
+        r"|lastHB=.*?: node=(\d+): node offline",
+    ))
+    .expect("static regex")
+});
+
+/// The node id a line's error text shows stale liveness for.
+pub fn stale_node(text: &str) -> Option<u32> {
+    if !(text.contains("expected") || text.contains("lastHB=")) {
+        return None;
+    }
+    let c = STALE.captures(text)?;
+    (1..c.len())
+        .find_map(|i| c.get(i))
+        .and_then(|m| m.as_str().parse().ok())
+}
+
+/// Every text of a record an error may be written in: the message (client
+/// errors put it there) and the `error` field.
+fn error_text(src: &Source, r: &Record) -> Option<String> {
+    let mut t = String::new();
+    if let Some(e) = src.field(r, "error") {
+        t.push_str(&e);
+    }
+    if r.grammar == Some(Grammar::ClientJsonl) || r.grammar == Some(Grammar::Pymilvus) {
+        t.push(' ');
+        t.push_str(&src.text_of(r.message));
+    }
+    (!t.is_empty()).then_some(t)
+}
+
+/// Runs the rules over every record of the timeline, in timeline order.
+pub fn recognise(t: &Timeline) -> Vec<Event> {
+    use rayon::prelude::*;
+    // Per source in parallel, then merged into the timeline's order.
+    let per_source: Vec<Vec<(u32, Event)>> = t
+        .sources
+        .par_iter()
+        .enumerate()
+        .map(|(si, src)| {
+            src.records
+                .iter()
+                .enumerate()
+                .filter_map(|(ri, r)| {
+                    let rule = match_record(src, r)?;
+                    let def = &RULES[rule as usize];
+                    let stale = error_text(src, r).and_then(|e| stale_node(&e));
+                    Some((
+                        ri as u32,
+                        Event {
+                            ts: r.ts,
+                            kind: def.kind,
+                            rule,
+                            component: r.component,
+                            node: r.node,
+                            subject: subject_of(def.subject, src, r).or(stale),
+                            stale,
+                            value: value_of(def.signal, src, r),
+                            at: (si as u32, ri as u32),
+                        },
+                    ))
+                })
+                .collect()
+        })
+        .collect();
+    let mut index: HashMap<(u32, u32), Event> = HashMap::new();
+    for (si, evs) in per_source.into_iter().enumerate() {
+        for (ri, e) in evs {
+            index.insert((si as u32, ri), e);
+        }
+    }
+    t.order.iter().filter_map(|k| index.remove(k)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::{Content, Discovered, SourceSpec};
+
+    /// Real lines (harness README, catalogue §4 examples) through ingest and
+    /// the timeline, then recognised.
+    fn events_of(name: &str, text: &str) -> (Timeline, Vec<Event>) {
+        let spec = SourceSpec {
+            name: name.into(),
+            dir: String::new(),
+            component: crate::component::from_path(name),
+            previous: false,
+            role_file: None,
+            process: name.into(),
+            content: Content::Bytes(text.as_bytes().to_vec(), None),
+        };
+        let found = Discovered {
+            sources: vec![spec],
+            skipped: Vec::new(),
+            configs: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let ing = crate::ingest::ingest(found, &Default::default(), None);
+        let t = Timeline::build(ing, &Default::default());
+        let e = recognise(&t);
+        (t, e)
+    }
+
+    const MILVUS_235: &str = r#"[2026/11/26 04:15:52.437 +00:00] [INFO] [querycoordv2/server.go:657] ["a node down, remove it"] [nodeID=1]
+[2026/11/26 04:15:39.349 +00:00] [INFO] [balance/utils.go:114] ["create channel task"] [collectionID=470723194179026959] [replicaID=470723194289651713] [channel=by-dev-rootcoord-dml_0_470723194179026959v0] [from=-1] [to=1]
+[2026/11/26 04:15:40.100 +00:00] [WARN] [grpcclient/client.go:407] ["call received grpc error"] [clientRole=querynode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]
+[2026/11/26 04:16:01.844 +00:00] [WARN] [querycoordv2/services.go:951] ["channel by-dev-rootcoord-dml_0_470724132452696079v0 is not available in any replica"] [collectionID=470724132452696079] [error="leader not available: lastHB=2026-11-26 05:15:53.519954216 +0000 UTC: node offline[node=1]"]
+[2026/11/26 04:15:55.190 +00:00] [WARN] [proxy/task_scheduler.go:458] ["Failed to execute task: "] [traceID=abc] [error="failed to search: collection not loaded[collection=470723194179026959]"]
+[2026/11/26 04:15:56.352 +00:00] [INFO] [observers/collection_observer.go:237] ["load status updated"] [collectionID=470723194179026959] [partitionID=470723194179026960] [partitionLoadPercentage=100] [collectionLoadPercentage=100]
+[2026/11/26 04:23:00.490 +00:00] [ERROR] [querynodev2/server.go:170] ["Query Node disconnected from etcd, process will exit"] ["Server Id"=1]
+[2026/11/26 04:22:27.448 +00:00] [WARN] [etcd/etcd_kv.go:656] ["Slow etcd operation save"] ["time spent"=10.000844913s] [key=by-dev/kv/gid/timestamp]
+[2026/11/26 04:15:36.933 +00:00] [INFO] [meta/resource_manager.go:434] ["HandleNodeUp: node already assign to resource group"] [rgName=__default_resource_group] [node=1]
+[2026/11/26 04:15:36.934 +00:00] [INFO] [gc/gc_tuner.go:90] ["GC Tune done"]
+"#;
+
+    #[test]
+    fn real_lines_become_events_with_subjects() {
+        let (_, ev) = events_of("milvus/standalone-2.log", MILVUS_235);
+        let got: Vec<(EventKind, Option<u32>, Option<u32>, &str)> = ev
+            .iter()
+            .map(|e| (e.kind, e.subject, e.stale, e.rule().name))
+            .collect();
+        let want = [
+            (EventKind::NodeDown, Some(1), None, "QueryCoordNodeRemoved"),
+            (
+                EventKind::ChannelReassign,
+                Some(1),
+                None,
+                "QueryCoordChannelTaskCreated",
+            ),
+            (
+                EventKind::GrpcError,
+                Some(1),
+                Some(1),
+                "GrpcClientCallFailed",
+            ),
+            (
+                EventKind::ClientError,
+                Some(1),
+                Some(1),
+                "QueryCoordChannelUnavailableFound",
+            ),
+            (EventKind::ClientError, None, None, "ProxyTaskFailed"),
+            (
+                EventKind::SegmentReassign,
+                None,
+                None,
+                "QueryCoordLoadStatusUpdated",
+            ),
+            (
+                EventKind::ProcessExit,
+                Some(1),
+                None,
+                "ComponentEtcdDisconnected",
+            ),
+            (EventKind::EtcdSlow, None, None, "EtcdOperationSlowed"),
+            (
+                EventKind::NodeUp,
+                Some(1),
+                None,
+                "QueryCoordResourceGroupNodeKept",
+            ),
+        ];
+        let mut got = got;
+        let mut want = want.to_vec();
+        got.sort_by_key(|g| g.3);
+        want.sort_by_key(|w| w.3);
+        assert_eq!(got, want);
+        let load = ev
+            .iter()
+            .find(|e| e.signal() == Signal::LoadProgress)
+            .unwrap();
+        assert_eq!(load.value, Some(100.0));
+    }
+
+    #[test]
+    fn etcd_server_lines_of_every_format() {
+        let text = concat!(
+            r#"{"level":"warn","ts":"2023-08-14T07:44:46.290Z","caller":"etcdserver/util.go:166","msg":"apply request took too long","took":"153.26ms","expected-duration":"100ms"}"#, "\n",
+            r#"{"level":"warn","ts":"2023-08-14T07:44:47.011Z","caller":"wal/wal.go:805","msg":"slow fdatasync","took":"1.328s","expected-duration":"1s"}"#, "\n",
+            r#"{"level":"info","ts":"2023-08-14T07:44:49.500Z","logger":"raft","caller":"etcdserver/zap_raft.go:77","msg":"8e9e05c52164694d became leader at term 3"}"#, "\n",
+            "2023-08-14 07:44:46.290133 W | etcdserver: read-only range request \"key:\\\"by-dev/meta/session/\\\" \" with result \"range_response_count:12 size:5123\" took too long (153.26ms) to execute\n",
+            "2023-08-14 07:44:47.011201 W | wal: sync duration of 1.328s, expected less than 1s\n",
+        );
+        let (_, ev) = events_of("etcd/etcd.log", text);
+        let kinds: Vec<EventKind> = ev.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == EventKind::EtcdSlow).count(),
+            4,
+            "{:?}",
+            ev.iter().map(|e| e.rule().name).collect::<Vec<_>>()
+        );
+        assert!(kinds.contains(&EventKind::EtcdLeaderChange));
+        assert!(ev.iter().all(|e| e.rule().origin == Origin::Etcd));
+    }
+
+    #[test]
+    fn stale_renderings_of_every_version() {
+        let cases = [
+            ("rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]", 1),
+            ("expectedNodeID=4, actualNodeID=12: node not match", 4),
+            ("expected=%!s(int64=1), actual=%!s(int64=9): server ID mismatch", 1),
+            ("leader not available: lastHB=2026-11-26 05:15:53.519954216 +0000 UTC: node offline[node=1]: channel not available[channel=x]", 1),
+            ("lastHB=2024-01-10 10:00:00 +0000 UTC: node=5: node offline", 5),
+        ];
+        for (text, id) in cases {
+            assert_eq!(stale_node(text), Some(id), "{text}");
+        }
+        assert_eq!(
+            stale_node("node offline[node=3]: channel not available"),
+            None
+        );
+        assert_eq!(stale_node("collection not loaded[collection=4707]"), None);
+    }
+
+    #[test]
+    fn numbers_in_field_values() {
+        assert_eq!(first_number("[1]"), Some(1));
+        assert_eq!(first_number("\"[12,3]\""), Some(12));
+        assert_eq!(first_number("querynode-7"), Some(7));
+        assert_eq!(first_number("none"), None);
+    }
+}

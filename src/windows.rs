@@ -1,0 +1,514 @@
+//! Windows: the runs of failed client requests, as DESIGN.md "Windows"
+//! defines them, and the server-side faults that can explain them.
+//!
+//! With a client request log: start = the earliest failed request's start,
+//! end = the last failed request's end; a failed request joins the window
+//! while it starts less than 10 s after the window's end so far; successes
+//! inside are counted, they do not split it.
+//!
+//! Without one, from server evidence: Proxy failures, a process that stopped
+//! (an incarnation's last line → the next start) until the serving-again marker
+//! after it (collection 100 % loaded, else the components' ready lines), and a
+//! hole in a live process's logs when a client-visible failure (Proxy error,
+//! exit, session loss) falls in it or right after it.
+//!
+//! Owns: [`Faults`] (outages and log holes, found once and handed to
+//! attribution) and [`Window`].
+
+use crate::identity::Identity;
+use crate::recognise::rules::Signal;
+use crate::recognise::{Event, EventKind};
+use crate::record::Source;
+use crate::timeline::Timeline;
+use parsers::Grammar;
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+/// Failed requests closer than this join one window (DESIGN.md).
+pub const JOIN_US: i64 = 10_000_000;
+/// A silence in a live process's own logs longer than this is a hole.
+/// (The real 2.3.5 captures log at least every ~1.5 s under load; a 2.5 s
+/// SIGSTOP shows as 2.6–3.2 s holes.)
+pub const HOLE_MIN_US: i64 = 2_000_000;
+/// A failure this soon after a hole is the hole's consequence.
+pub const HOLE_FOLLOW_US: i64 = 3_000_000;
+/// How long after a restart the serving-again marker is looked for.
+const SERVING_WITHIN_US: i64 = 600_000_000;
+
+/// One request of a client request log.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Start, UTC µs.
+    pub start: i64,
+    /// End, UTC µs.
+    pub end: i64,
+    /// Succeeded.
+    pub ok: bool,
+    /// Error text with its code (failures).
+    pub error: Option<String>,
+    /// (source, record).
+    pub at: (u32, u32),
+}
+
+/// A process that stopped and came back.
+#[derive(Clone, Debug)]
+pub struct Outage {
+    /// The incarnation that stopped.
+    pub before: u32,
+    /// The one that started next in the same process group.
+    pub after: u32,
+    /// Time of the stopped process's last line.
+    pub stop_us: i64,
+    /// Its last line.
+    pub last_line: Option<(u32, u32)>,
+    /// Time of the next start.
+    pub restart_us: i64,
+    /// The next start's first line.
+    pub first_line: Option<(u32, u32)>,
+    /// Serving again: collection loaded, else ready lines, else the start.
+    pub serving_us: i64,
+    /// The line that says so.
+    pub serving_line: Option<(u32, u32)>,
+}
+
+/// A silence in a live process's own logs.
+#[derive(Clone, Debug)]
+pub struct Hole {
+    /// The incarnation.
+    pub incarnation: u32,
+    /// The last line before.
+    pub start_us: i64,
+    /// The first line after.
+    pub end_us: i64,
+    /// (source, record) of those lines.
+    pub before: (u32, u32),
+    /// (source, record) of the first line after.
+    pub after: (u32, u32),
+    /// A client-visible failure fell in it or right after it.
+    pub consequential: bool,
+}
+
+/// Server-side faults found once for the whole bundle.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Processes that stopped and restarted.
+    pub outages: Vec<Outage>,
+    /// Holes in live processes' logs.
+    pub holes: Vec<Hole>,
+}
+
+/// Where a window's bounds come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// A client request log.
+    ClientLog,
+    /// Server logs only: Proxy failures, outages, holes.
+    ServerLogs,
+}
+
+impl Basis {
+    /// Id in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            Basis::ClientLog => "client-log",
+            Basis::ServerLogs => "server-logs",
+        }
+    }
+}
+
+/// One client-failure window.
+#[derive(Clone, Debug)]
+pub struct Window {
+    /// Start, UTC µs.
+    pub start: i64,
+    /// End, UTC µs.
+    pub end: i64,
+    /// Where the bounds come from.
+    pub basis: Basis,
+    /// Failed requests (client log), or failures the Proxy logged.
+    pub failed: u64,
+    /// Succeeded requests inside, when a client log tells.
+    pub ok: Option<u64>,
+    /// Error text → count.
+    pub errors: BTreeMap<String, u64>,
+    /// Collections involved.
+    pub collections: BTreeSet<String>,
+    /// Channels involved.
+    pub channels: BTreeSet<String>,
+    /// Nodes involved (subjects of node, heartbeat and gRPC events).
+    pub nodes: BTreeSet<u32>,
+    /// The failed requests (client log) in start order.
+    pub failures: Vec<Request>,
+    /// The first success after the window (client log).
+    pub first_ok_after: Option<i64>,
+}
+
+/// Windows of a bundle, and what was found on the way.
+#[derive(Clone, Debug, Default)]
+pub struct Found {
+    /// The windows, in time order.
+    pub windows: Vec<Window>,
+    /// Outages and holes.
+    pub faults: Faults,
+    /// Requests of the client request log(s), in start order.
+    pub requests: Vec<Request>,
+}
+
+/// Finds the faults and the windows.
+pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
+    let faults = faults(t, events, identity);
+    let requests = requests(t);
+    let mut windows = if requests.is_empty() {
+        from_server(t, events, &faults)
+    } else {
+        from_client(t, &requests)
+    };
+    for w in &mut windows {
+        describe(w, t, events);
+    }
+    Found {
+        windows,
+        faults,
+        requests,
+    }
+}
+
+/// Microseconds of a timestamp field, on the same clock as the record's own
+/// time (so `--skew`/`--tz` apply): record time + (field − record's raw time).
+fn field_us(src: &Source, r: &crate::record::Record, key: &str) -> Option<i64> {
+    let raw = src.field(r, key)?;
+    let t = parsers::timestamp::datetime(&raw).ok()?.1.utc_us()?;
+    let own = r.raw_ts?.utc_us()?;
+    Some(r.ts + (t - own))
+}
+
+/// Every request of the client request logs.
+fn requests(t: &Timeline) -> Vec<Request> {
+    let mut out = Vec::new();
+    for (si, src) in t.sources.iter().enumerate() {
+        for (ri, r) in src.records.iter().enumerate() {
+            if r.grammar != Some(Grammar::ClientJsonl) {
+                continue;
+            }
+            let ok = src.field(r, "ok").is_some_and(|v| v == "true");
+            let end = field_us(src, r, "end").unwrap_or(r.ts);
+            let error = (!ok).then(|| {
+                let msg = src.text_of(r.message);
+                match src.field(r, "error_code") {
+                    Some(code) => format!("[{code}] {msg}"),
+                    None => msg.into_owned(),
+                }
+            });
+            out.push(Request {
+                start: r.ts,
+                end: end.max(r.ts),
+                ok,
+                error,
+                at: (si as u32, ri as u32),
+            });
+        }
+    }
+    out.sort_by_key(|q| (q.start, q.end, q.at));
+    out
+}
+
+fn from_client(_t: &Timeline, requests: &[Request]) -> Vec<Window> {
+    let mut windows: Vec<Window> = Vec::new();
+    for q in requests.iter().filter(|q| !q.ok) {
+        match windows.last_mut() {
+            Some(w) if q.start < w.end + JOIN_US => {
+                w.end = w.end.max(q.end);
+                w.failed += 1;
+                w.failures.push(q.clone());
+            }
+            _ => windows.push(Window {
+                start: q.start,
+                end: q.end,
+                basis: Basis::ClientLog,
+                failed: 1,
+                ok: Some(0),
+                errors: BTreeMap::new(),
+                collections: BTreeSet::new(),
+                channels: BTreeSet::new(),
+                nodes: BTreeSet::new(),
+                failures: vec![q.clone()],
+                first_ok_after: None,
+            }),
+        }
+    }
+    for w in &mut windows {
+        w.ok = Some(
+            requests
+                .iter()
+                .filter(|q| q.ok && q.start >= w.start && q.end <= w.end)
+                .count() as u64,
+        );
+        w.first_ok_after = requests
+            .iter()
+            .filter(|q| q.ok && q.start >= w.end)
+            .map(|q| q.end)
+            .min();
+        for q in &w.failures {
+            if let Some(e) = &q.error {
+                *w.errors.entry(e.clone()).or_default() += 1;
+            }
+        }
+    }
+    windows
+}
+
+/// True for lines a Milvus process wrote itself (its liveness shows in them).
+fn own_line(g: Option<Grammar>) -> bool {
+    matches!(
+        g,
+        Some(Grammar::MilvusText | Grammar::MilvusJson | Grammar::Glog | Grammar::Easylogging)
+    )
+}
+
+/// An event a client could feel.
+fn client_visible(e: &Event) -> bool {
+    matches!(
+        e.signal(),
+        Signal::ProxyFailure | Signal::SessionLoss | Signal::Exit
+    ) || (e.kind == EventKind::ClientError && e.component.is_milvus())
+}
+
+/// Outages (stop → restart → serving) and holes of the whole bundle.
+pub fn faults(t: &Timeline, events: &[Event], identity: &Identity) -> Faults {
+    Faults {
+        outages: outages(t, events, identity),
+        holes: holes(t, events),
+    }
+}
+
+fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
+    let mut out = Vec::new();
+    let mut groups: BTreeMap<&str, Vec<&crate::timeline::Incarnation>> = BTreeMap::new();
+    for i in &t.incarnations {
+        groups.entry(&i.group).or_default().push(i);
+    }
+    for incs in groups.values_mut() {
+        incs.sort_by_key(|i| (i.start_us, i.id));
+        for pair in incs.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            if b.start_us < a.end_us {
+                continue;
+            }
+            let (mut serving_us, mut serving_line) = serving_after(events, b.start_us);
+            // Not serving while the restarted process still routes work to
+            // the stopped one's ids (its sessions outlive it by up to a TTL).
+            if let Some(e) = stale_until(events, identity, a.id, b.id, b.start_us) {
+                if e.ts > serving_us {
+                    serving_us = e.ts;
+                    serving_line = Some(e.at);
+                }
+            }
+            out.push(Outage {
+                before: a.id,
+                after: b.id,
+                stop_us: a.end_us,
+                last_line: edge_line(t, a.id, true),
+                restart_us: b.start_us,
+                first_line: edge_line(t, b.id, false),
+                serving_us,
+                serving_line,
+            });
+        }
+    }
+    out.sort_by_key(|o| o.stop_us);
+    out
+}
+
+/// The last (or first) own line of an incarnation.
+fn edge_line(t: &Timeline, inc: u32, last: bool) -> Option<(u32, u32)> {
+    let mut it = t.order.iter().filter(|k| {
+        let (_, r) = t.record(**k);
+        r.incarnation == Some(inc) && !r.ts_inferred && r.grammar.is_some()
+    });
+    if last {
+        it.next_back().copied()
+    } else {
+        it.next().copied()
+    }
+}
+
+/// The last of a chain of stale-liveness lines (gaps under [`JOIN_US`]) that
+/// the restarted incarnation `after` writes about ids of the stopped `before`.
+fn stale_until<'a>(
+    events: &'a [Event],
+    identity: &Identity,
+    before: u32,
+    after: u32,
+    from_us: i64,
+) -> Option<&'a Event> {
+    let dead = identity.ids_of(before);
+    let mut last: Option<&Event> = None;
+    for e in events.iter().filter(|e| e.ts >= from_us) {
+        let about_dead = e.stale.is_some_and(|id| dead.contains(&id));
+        if !about_dead || e.node.is_none() {
+            continue;
+        }
+        if identity.incarnation_of(e.node.unwrap_or(0)) != Some(after) {
+            continue;
+        }
+        let prev = last.map_or(from_us, |l| l.ts);
+        if e.ts - prev >= JOIN_US {
+            break;
+        }
+        last = Some(e);
+    }
+    last
+}
+
+/// Serving again after a restart: the first 100 % load after it; else the
+/// restarted process's last ready line; else its start.
+fn serving_after(events: &[Event], start_us: i64) -> (i64, Option<(u32, u32)>) {
+    let window = |e: &&Event| e.ts >= start_us && e.ts <= start_us + SERVING_WITHIN_US;
+    let loaded = events
+        .iter()
+        .filter(window)
+        .find(|e| e.signal() == Signal::LoadProgress && e.value.is_some_and(|p| p >= 100.0));
+    if let Some(e) = loaded {
+        return (e.ts, Some(e.at));
+    }
+    let ready = events
+        .iter()
+        .filter(window)
+        .filter(|e| e.signal() == Signal::Ready)
+        .take_while(|e| e.ts <= start_us + 120_000_000)
+        .last();
+    match ready {
+        Some(e) => (e.ts, Some(e.at)),
+        None => (start_us, None),
+    }
+}
+
+fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
+    let mut last: BTreeMap<u32, (i64, (u32, u32))> = BTreeMap::new();
+    let mut out = Vec::new();
+    for k in &t.order {
+        let (_, r) = t.record(*k);
+        let Some(inc) = r.incarnation else { continue };
+        if r.ts_inferred || !own_line(r.grammar) {
+            continue;
+        }
+        if let Some((prev, at)) = last.get(&inc) {
+            if r.ts - prev > HOLE_MIN_US {
+                out.push(Hole {
+                    incarnation: inc,
+                    start_us: *prev,
+                    end_us: r.ts,
+                    before: *at,
+                    after: *k,
+                    consequential: false,
+                });
+            }
+        }
+        last.insert(inc, (r.ts, *k));
+    }
+    // Events are in time order: look only at each hole's own stretch.
+    for h in &mut out {
+        let lo = events.partition_point(|e| e.ts < h.start_us);
+        h.consequential = events[lo..]
+            .iter()
+            .take_while(|e| e.ts <= h.end_us + HOLE_FOLLOW_US)
+            .any(client_visible);
+    }
+    out
+}
+
+fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
+    // (start, end, failures counted)
+    let mut spans: Vec<(i64, i64, u64)> = Vec::new();
+    for e in events.iter().filter(|e| e.signal() == Signal::ProxyFailure) {
+        spans.push((e.ts, e.ts, 1));
+    }
+    for o in &faults.outages {
+        spans.push((o.stop_us, o.serving_us.max(o.restart_us), 0));
+    }
+    for h in faults.holes.iter().filter(|h| h.consequential) {
+        spans.push((h.start_us, h.end_us, 0));
+    }
+    spans.sort_unstable();
+    let mut windows: Vec<Window> = Vec::new();
+    for (s, e, n) in spans {
+        match windows.last_mut() {
+            Some(w) if s < w.end + JOIN_US => {
+                w.end = w.end.max(e);
+                w.failed += n;
+            }
+            _ => windows.push(Window {
+                start: s,
+                end: e,
+                basis: Basis::ServerLogs,
+                failed: n,
+                ok: None,
+                errors: BTreeMap::new(),
+                collections: BTreeSet::new(),
+                channels: BTreeSet::new(),
+                nodes: BTreeSet::new(),
+                failures: Vec::new(),
+                first_ok_after: None,
+            }),
+        }
+    }
+    for w in &mut windows {
+        for e in events
+            .iter()
+            .filter(|e| e.signal() == Signal::ProxyFailure && e.ts >= w.start && e.ts <= w.end)
+        {
+            let (src, r) = t.record(e.at);
+            let text = src
+                .field(r, "error")
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|| src.text_of(r.message).into_owned());
+            *w.errors.entry(text).or_default() += 1;
+        }
+    }
+    windows
+}
+
+static COLLECTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"collection(?:ID)?=(\d{6,})").expect("static regex"));
+static CHANNEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([A-Za-z0-9_.\-]+-dml_\d+_\d+v\d+)").expect("static regex"));
+
+/// Collections, channels and nodes involved in a window.
+fn describe(w: &mut Window, t: &Timeline, events: &[Event]) {
+    for text in w.errors.keys() {
+        w.collections
+            .extend(COLLECTION.captures_iter(text).map(|c| c[1].to_string()));
+        w.channels
+            .extend(CHANNEL.captures_iter(text).map(|c| c[1].to_string()));
+    }
+    for e in events.iter().filter(|e| e.ts >= w.start && e.ts <= w.end) {
+        let involved = matches!(
+            e.kind,
+            EventKind::NodeDown
+                | EventKind::NodeUp
+                | EventKind::HeartbeatMiss
+                | EventKind::GrpcError
+                | EventKind::ClientError
+                | EventKind::ChannelReassign
+        );
+        if !involved {
+            continue;
+        }
+        w.nodes.extend(e.subject);
+        w.nodes.extend(e.stale);
+        if matches!(e.kind, EventKind::ClientError | EventKind::ChannelReassign) {
+            let (src, r) = t.record(e.at);
+            if let Some(c) = src.field(r, "collectionID") {
+                if c.len() >= 6 && c.bytes().all(|b| b.is_ascii_digit()) {
+                    w.collections.insert(c.into_owned());
+                }
+            }
+            if let Some(ch) = src.field(r, "channel") {
+                if CHANNEL.is_match(&ch) {
+                    w.channels.insert(ch.into_owned());
+                }
+            }
+        }
+    }
+}

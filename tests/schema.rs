@@ -1,0 +1,151 @@
+//! The machine-readable outputs against their written contracts:
+//! `analyze --json` against `schema/analyze.schema.json`, and
+//! `timeline --events --format jsonl` against DESIGN.md's event line.
+
+use crate::util::{analyze, ok, real_bundles, root, shared};
+use serde_json::Value;
+
+fn schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("schema/analyze.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+}
+
+#[test]
+fn analyze_json_follows_the_schema() {
+    let v = schema();
+    for b in real_bundles() {
+        let d = analyze(&[&b]);
+        let errors: Vec<String> = v
+            .iter_errors(&d)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", b.display());
+    }
+}
+
+#[test]
+fn the_schema_rejects_what_breaks_the_contract() {
+    let v = schema();
+    let d = analyze(&[&shared().join("bundles/kill-restart-1")]);
+    assert!(v.is_valid(&d));
+    let mut bad = d.clone();
+    bad["windows"][0]["cause"] = "gremlins".into();
+    assert!(!v.is_valid(&bad), "an unknown cause id must fail");
+    let mut bad = d.clone();
+    bad["windows"][0]["phases"][0]["evidence"][0]["line"] = 0.into();
+    assert!(!v.is_valid(&bad), "lines are 1-based");
+    let mut bad = d;
+    bad["windows"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("confidence");
+    assert!(!v.is_valid(&bad), "confidence is required");
+}
+
+#[test]
+fn events_jsonl_is_the_design_line() {
+    let b = shared().join("bundles/kill-restart-1");
+    let out = ok(&[
+        "timeline",
+        b.to_str().unwrap(),
+        "--events",
+        "--format",
+        "jsonl",
+    ]);
+    let kinds = [
+        "process-start",
+        "process-exit",
+        "session-lost",
+        "heartbeat-miss",
+        "node-down",
+        "node-up",
+        "channel-reassign",
+        "segment-reassign",
+        "mq-replay",
+        "meta-recovery",
+        "routing-update",
+        "grpc-error",
+        "client-error",
+        "etcd-slow",
+        "etcd-leader-change",
+        "clock-jump",
+    ];
+    let mut n = 0;
+    let mut node_down = 0;
+    for l in out.lines() {
+        let e: Value = serde_json::from_str(l).unwrap();
+        let mut keys: Vec<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "component",
+                "kind",
+                "line",
+                "message",
+                "node",
+                "rule",
+                "source",
+                "subject",
+                "ts"
+            ]
+        );
+        assert!(kinds.contains(&e["kind"].as_str().unwrap()), "{e}");
+        // `line` is the 1-based physical line, and the message is on it.
+        let text = std::fs::read_to_string(b.join(e["source"].as_str().unwrap())).unwrap();
+        let line = text
+            .lines()
+            .nth(e["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
+        let msg = e["message"].as_str().unwrap();
+        assert!(
+            line.contains(msg.lines().next().unwrap_or(""))
+                || e["source"].as_str().unwrap().ends_with(".jsonl"),
+            "{e} not on {line}"
+        );
+        if e["kind"] == "node-down" && e["message"] == "a node down, remove it" {
+            // Emitted by the restarted process (2), about the dead node (1).
+            assert_eq!(e["node"], "2");
+            assert_eq!(e["subject"], "1");
+            node_down += 1;
+        }
+        n += 1;
+    }
+    assert!(n > 500, "{n} events");
+    assert_eq!(node_down, 1);
+    // Events are a subset of the timeline: filters apply.
+    let qc = ok(&[
+        "timeline",
+        b.to_str().unwrap(),
+        "--events",
+        "--component",
+        "querycoord",
+        "--format",
+        "jsonl",
+    ]);
+    assert!(qc.lines().count() > 0 && qc.lines().count() < n);
+    assert!(qc
+        .lines()
+        .all(|l| l.contains("\"component\":\"querycoord\"")));
+}
+
+/// The recogniser finds every event kind of DESIGN.md somewhere in the real
+/// captures, and a healthy run has no failure kinds at all.
+#[test]
+fn every_event_kind_occurs_in_real_logs() {
+    let mut seen = std::collections::BTreeSet::new();
+    for n in ["etcd-stall-1", "freeze-2", "kill-restart-1"] {
+        let d = analyze(&[&shared().join("bundles").join(n)]);
+        for (k, v) in d["events"].as_object().unwrap() {
+            if v.as_u64().unwrap() > 0 {
+                seen.insert(k.clone());
+            }
+        }
+    }
+    assert_eq!(seen.len(), 16, "{seen:?}");
+    let base = analyze(&[&shared().join("bundles/baseline-1")]);
+    for k in ["client-error", "node-down", "process-exit", "session-lost"] {
+        assert_eq!(base["events"][k], 0, "baseline-1 has {k} events");
+    }
+}

@@ -1,0 +1,506 @@
+//! Windows and root causes on the real bundles, judged against the truth the
+//! capture harness recorded: the client's own request log (`client.jsonl`),
+//! read here by test code of its own, never by the analyzer's.
+
+use crate::util::{analyze, copy_tree, is_annotation, ok, real_bundles, root, shared};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime};
+use regex::Regex;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Failed requests closer than this form one window (DESIGN.md).
+const JOIN_MS: i64 = 10_000;
+
+fn ms(s: &str) -> i64 {
+    DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("{s}: {e}"))
+        .timestamp_millis()
+}
+
+/// A window as the client saw it: (start ms, end ms, failed requests).
+#[derive(Debug, PartialEq)]
+struct Truth {
+    start: i64,
+    end: i64,
+    failed: u64,
+}
+
+/// The windows of a client request log, by DESIGN.md's definition.
+fn client_truth(client_jsonl: &Path) -> Vec<Truth> {
+    let text = std::fs::read_to_string(client_jsonl).unwrap();
+    let mut failed: Vec<(i64, i64)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["ok"] == false)
+        .map(|v| {
+            (
+                ms(v["start"].as_str().unwrap()),
+                ms(v["end"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    failed.sort();
+    let mut out: Vec<Truth> = Vec::new();
+    for (s, e) in failed {
+        match out.last_mut() {
+            Some(w) if s < w.end + JOIN_MS => {
+                w.end = w.end.max(e);
+                w.failed += 1;
+            }
+            _ => out.push(Truth {
+                start: s,
+                end: e,
+                failed: 1,
+            }),
+        }
+    }
+    out
+}
+
+fn windows(d: &Value) -> &Vec<Value> {
+    d["windows"].as_array().expect("windows")
+}
+
+fn name(b: &Path) -> String {
+    b.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// Bundles with a client request log.
+fn with_client_log() -> Vec<PathBuf> {
+    real_bundles()
+        .into_iter()
+        .filter(|b| b.join("client/client.jsonl").is_file())
+        .collect()
+}
+
+#[test]
+fn windows_match_the_client_log() {
+    let bundles = with_client_log();
+    assert!(bundles.len() >= 13, "{bundles:?}");
+    let mut with_failures = 0;
+    for b in bundles {
+        let n = name(&b);
+        let truth = client_truth(&b.join("client/client.jsonl"));
+        let d = analyze(&[&b]);
+        let got = windows(&d);
+        assert_eq!(got.len(), truth.len(), "{n}: {got:#?} vs {truth:?}");
+        for (g, t) in got.iter().zip(&truth) {
+            let (s, e) = (
+                ms(g["start"].as_str().unwrap()),
+                ms(g["end"].as_str().unwrap()),
+            );
+            assert!((s - t.start).abs() <= 1000, "{n}: start {s} vs {}", t.start);
+            assert!((e - t.end).abs() <= 1000, "{n}: end {e} vs {}", t.end);
+            assert_eq!(g["failed_requests"], t.failed, "{n}");
+            assert_eq!(g["basis"], "client-log", "{n}");
+            assert!(g["ok_requests"].is_u64(), "{n}");
+        }
+        with_failures += usize::from(!truth.is_empty());
+    }
+    assert!(with_failures >= 10);
+}
+
+#[test]
+fn no_window_without_client_failures() {
+    for n in ["baseline-1", "stutter-2"] {
+        let b = shared().join("bundles").join(n);
+        assert!(client_truth(&b.join("client/client.jsonl")).is_empty());
+        assert_eq!(windows(&analyze(&[&b])).len(), 0, "{n}");
+    }
+}
+
+/// A copy of a bundle without its client log (what most bundles look like).
+fn server_only(b: &Path, into: &Path) -> PathBuf {
+    let to = into.join(name(b));
+    for e in std::fs::read_dir(b).unwrap() {
+        let e = e.unwrap();
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n == "client" || is_annotation(&n) {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(&n), &|_| false);
+        } else {
+            std::fs::create_dir_all(&to).unwrap();
+            std::fs::copy(e.path(), to.join(&n)).unwrap();
+        }
+    }
+    to
+}
+
+#[test]
+fn server_logs_alone_find_the_same_windows() {
+    let tmp = tempfile::tempdir().unwrap();
+    for b in with_client_log() {
+        let n = name(&b);
+        let truth = client_truth(&b.join("client/client.jsonl"));
+        let d = analyze(&[&server_only(&b, tmp.path())]);
+        let got = windows(&d);
+        assert_eq!(
+            got.len(),
+            truth.len(),
+            "{n} without client/: {got:#?} vs {truth:?}"
+        );
+        for (g, t) in got.iter().zip(&truth) {
+            let (s, e) = (
+                ms(g["start"].as_str().unwrap()),
+                ms(g["end"].as_str().unwrap()),
+            );
+            assert!((s - t.start).abs() <= 3000, "{n}: start {s} vs {}", t.start);
+            assert!((e - t.end).abs() <= 15_000, "{n}: end {e} vs {}", t.end);
+            assert_eq!(g["basis"], "server-logs", "{n}");
+            assert!(g["ok_requests"].is_null(), "{n}");
+        }
+    }
+}
+
+/// The only hand-written truths: the cause of each fault the harness injected.
+const CAUSES: &[(&str, &str, &[&str])] = &[
+    ("kill-restart-1", "session-timeout", &[]),
+    ("kill-restart-2", "process-down", &["grpc-channel-rebuild"]),
+    ("freeze-2", "node-unresponsive", &[]),
+    ("etcd-stall-1", "etcd-unavailable", &[]),
+    ("stutter-3", "session-timeout", &["node-unresponsive"]),
+];
+
+fn assert_cause(n: &str, d: &Value, cause: &str, contributing: &[&str]) {
+    let w = windows(d);
+    assert_eq!(w.len(), 1, "{n}: {w:#?}");
+    let w = &w[0];
+    assert_eq!(w["cause"], cause, "{n}: {}", w["reason"]);
+    for c in contributing {
+        assert!(
+            w["contributing"].as_array().unwrap().iter().any(|x| x == c),
+            "{n}: {c} not among {}",
+            w["contributing"]
+        );
+    }
+    let conf = w["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&conf), "{n}: {conf}");
+}
+
+#[test]
+fn causes_of_the_injected_faults() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (n, cause, contributing) in CAUSES {
+        let b = shared().join("bundles").join(n);
+        assert_cause(n, &analyze(&[&b]), cause, contributing);
+        // The cause comes from the server logs, not from the client's view.
+        let srv = server_only(&b, tmp.path());
+        assert_cause(
+            &format!("{n} (server logs only)"),
+            &analyze(&[&srv]),
+            cause,
+            &[],
+        );
+    }
+}
+
+/// Every claim cites lines that exist: source, 1-based line, verbatim text.
+#[test]
+fn evidence_lines_are_verbatim() {
+    for (n, _, _) in CAUSES {
+        let b = shared().join("bundles").join(n);
+        let d = analyze(&[&b]);
+        for w in windows(&d) {
+            let mut cited: Vec<&Value> = w["evidence"].as_array().unwrap().iter().collect();
+            for p in w["phases"].as_array().unwrap() {
+                cited.extend(p["evidence"].as_array().unwrap());
+            }
+            assert!(cited.len() >= 3, "{n}");
+            for e in cited {
+                let file = std::fs::read_to_string(b.join(e["source"].as_str().unwrap())).unwrap();
+                let line = e["line"].as_u64().unwrap() as usize;
+                let physical = file.lines().nth(line - 1).unwrap();
+                assert_eq!(physical, e["text"], "{n}: {}:{line}", e["source"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn phases_partition_the_window() {
+    for b in with_client_log() {
+        let d = analyze(&[&b]);
+        for w in windows(&d) {
+            let phases = w["phases"].as_array().unwrap();
+            if phases.is_empty() {
+                assert_eq!(w["cause"], "unknown");
+                continue;
+            }
+            assert_eq!(phases[0]["start"], w["start"], "{}", name(&b));
+            assert_eq!(phases[phases.len() - 1]["end"], w["end"], "{}", name(&b));
+            for pair in phases.windows(2) {
+                assert_eq!(pair[0]["end"], pair[1]["start"], "{}", name(&b));
+            }
+            let order = [
+                "outage",
+                "metadata-sync",
+                "detection",
+                "reassignment",
+                "replay",
+                "routing",
+            ];
+            let idx: Vec<usize> = phases
+                .iter()
+                .map(|p| order.iter().position(|o| p["id"] == *o).unwrap())
+                .collect();
+            assert!(idx.windows(2).all(|x| x[0] < x[1]), "{}: {idx:?}", name(&b));
+        }
+    }
+}
+
+/// Every committed sample states its window causes in `expected.json`.
+#[test]
+fn samples_give_their_expected_causes() {
+    for b in real_bundles()
+        .into_iter()
+        .filter(|b| b.parent() == Some(&root().join("samples")))
+    {
+        let n = name(&b);
+        let exp: Value =
+            serde_json::from_str(&std::fs::read_to_string(b.join("expected.json")).unwrap())
+                .unwrap();
+        let want = exp["windows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("samples/{n}/expected.json has no \"windows\""));
+        let d = analyze(&[&b]);
+        let got = windows(&d);
+        assert_eq!(got.len(), want.len(), "{n}");
+        for (g, w) in got.iter().zip(want) {
+            let contributing: Vec<&str> = w["contributing_includes"]
+                .as_array()
+                .map(|a| a.iter().map(|c| c.as_str().unwrap()).collect())
+                .unwrap_or_default();
+            assert_cause(
+                &n,
+                &serde_json::json!({"windows": [g]}),
+                w["cause"].as_str().unwrap(),
+                &contributing,
+            );
+        }
+    }
+}
+
+/// The stale-session window tracks `common.session.ttl`: the dead node is
+/// removed within one TTL of the fault (and after most of it), so with
+/// TTL 45 s the window is longer than any TTL-30 window could be.
+#[test]
+fn the_stale_session_window_moves_with_the_ttl() {
+    let mut seen = Vec::new();
+    for b in with_client_log() {
+        let d = analyze(&[&b]);
+        let Some(ttl) = d["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == "common.session.ttl")
+            .and_then(|s| s["value"].as_f64())
+        else {
+            continue;
+        };
+        for w in windows(&d)
+            .iter()
+            .filter(|w| w["cause"] == "session-timeout")
+        {
+            let Some(det) = w["phases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == "detection")
+            else {
+                continue;
+            };
+            if det["end"] == w["end"] {
+                continue; // the removal came after the last failure
+            }
+            let after = (ms(det["end"].as_str().unwrap()) - ms(w["start"].as_str().unwrap()))
+                as f64
+                / 1000.0;
+            if w["phases"][0]["id"] != "outage" || w["phases"][0]["cause"] != "process-down" {
+                continue;
+            }
+            assert!(
+                after <= ttl && after >= ttl - 15.0,
+                "{}: node removed {after:.1} s after the fault, TTL {ttl} s",
+                name(&b)
+            );
+            seen.push((name(&b), ttl, after));
+        }
+    }
+    assert!(
+        seen.iter()
+            .any(|(_, ttl, after)| *ttl == 45.0 && *after > 30.0),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().filter(|(_, ttl, _)| *ttl == 30.0).count() >= 3,
+        "{seen:?}"
+    );
+}
+
+/// Rewrites one matched timestamp.
+type Rewrite<'a> = dyn Fn(&regex::Captures) -> String + 'a;
+
+/// Timestamps of every layout in the bundles, rewritten `days` later and in
+/// zone +05:30 (zoneless layouts get the shifted local time; the analysis is
+/// then run with `--tz +05:30`).
+fn shift_text(text: &str, days: i64) -> String {
+    let zone = FixedOffset::east_opt(5 * 3600 + 1800).unwrap();
+    let move_utc = |t: NaiveDateTime| (t + Duration::days(days)).and_utc().with_timezone(&zone);
+    let patterns: [(&str, &Rewrite<'_>); 5] = [
+        // Milvus text: 2026/11/26 04:15:28.340 +00:00 (also zap.Time values)
+        (
+            r"(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) \+00:00",
+            &|c| {
+                let t = NaiveDateTime::parse_from_str(&c[1], "%Y/%m/%d %H:%M:%S%.3f").unwrap();
+                move_utc(t).format("%Y/%m/%d %H:%M:%S%.3f %:z").to_string()
+            },
+        ),
+        // ISO 8601 UTC (etcd JSON, client.jsonl, pymilvus, Milvus JSON)
+        (r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z", &|c| {
+            let t = NaiveDateTime::parse_from_str(&c[1], "%Y-%m-%dT%H:%M:%S").unwrap();
+            let frac = c.get(2).map_or("", |m| m.as_str());
+            format!(
+                "{}{frac}{}",
+                move_utc(t).format("%Y-%m-%dT%H:%M:%S"),
+                "+05:30"
+            )
+        }),
+        // glog: I20261126 04:23:14.820518
+        (r"\b([IWEF])(\d{8} \d{2}:\d{2}:\d{2})\.", &|c| {
+            let t = NaiveDateTime::parse_from_str(&c[2], "%Y%m%d %H:%M:%S").unwrap();
+            format!("{}{}.", &c[1], move_utc(t).format("%Y%m%d %H:%M:%S"))
+        }),
+        // Go stdlog: 2026/11/26 04:15:33 (no fraction)
+        (r"(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})([^.\d])", &|c| {
+            let t = NaiveDateTime::parse_from_str(&c[1], "%Y/%m/%d %H:%M:%S").unwrap();
+            format!("{}{}", move_utc(t).format("%Y/%m/%d %H:%M:%S"), &c[2])
+        }),
+        // easylogging / Python logging: 2026-11-26 07:01:15,947
+        (r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),(\d{3})", &|c| {
+            let t = NaiveDateTime::parse_from_str(&c[1], "%Y-%m-%d %H:%M:%S").unwrap();
+            format!("{},{}", move_utc(t).format("%Y-%m-%d %H:%M:%S"), &c[2])
+        }),
+    ];
+    let mut out = text.to_string();
+    for (p, f) in patterns {
+        out = Regex::new(p)
+            .unwrap()
+            .replace_all(&out, |c: &regex::Captures| f(c))
+            .into_owned();
+    }
+    out
+}
+
+/// How another deployment would name the same files.
+fn renamed(rel: &str) -> String {
+    let file_re = Regex::new(r"standalone-(\d+)\.log$").unwrap();
+    let rel = file_re
+        .replace(rel, |c: &regex::Captures| {
+            format!("standalone-{}.log", c[1].parse::<u32>().unwrap() + 6)
+        })
+        .into_owned();
+    rel.replacen("milvus/", "milvus-standalone-0/", 1)
+        .replacen("client/", "sdk/", 1)
+        .replacen("etcd/etcd.log", "etcd/etcd-0.log", 1)
+}
+
+fn copy_shifted(from: &Path, base: &Path, to: &Path, days: i64) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        let n = e.file_name().to_string_lossy().into_owned();
+        if is_annotation(&n) || n == "traces" {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            copy_shifted(&p, base, to, days);
+            continue;
+        }
+        let rel = p
+            .strip_prefix(base)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let dest = to.join(renamed(&rel));
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        match std::fs::read_to_string(&p) {
+            Ok(text) if !n.ends_with(".yaml") => {
+                std::fs::write(dest, shift_text(&text, days)).unwrap()
+            }
+            _ => {
+                std::fs::copy(&p, dest).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn renamed_shifted_rezoned_bundles_give_the_same_answer() {
+    const DAYS: i64 = 37;
+    let tmp = tempfile::tempdir().unwrap();
+    for (n, _, _) in CAUSES {
+        let b = shared().join("bundles").join(n);
+        let moved = tmp.path().join(format!("incident-{n}"));
+        copy_shifted(&b, &b, &moved, DAYS);
+        assert!(moved.join("milvus-standalone-0").is_dir());
+        let a = analyze(&[&b]);
+        let out = ok(&[
+            "analyze",
+            moved.to_str().unwrap(),
+            "--tz",
+            "+05:30",
+            "--json",
+            "-",
+        ]);
+        let m: Value = serde_json::from_str(&out).unwrap();
+        let (wa, wm) = (windows(&a), windows(&m));
+        assert_eq!(wa.len(), wm.len(), "{n}");
+        let shift = DAYS * 86_400_000;
+        for (x, y) in wa.iter().zip(wm) {
+            for k in ["start", "end"] {
+                assert_eq!(
+                    ms(x[k].as_str().unwrap()) + shift,
+                    ms(y[k].as_str().unwrap()),
+                    "{n}: {k}"
+                );
+            }
+            for k in [
+                "cause",
+                "contributing",
+                "failed_requests",
+                "ok_requests",
+                "errors",
+            ] {
+                assert_eq!(x[k], y[k], "{n}: {k}");
+            }
+            let ids = |w: &Value| -> Vec<(String, i64, i64)> {
+                w["phases"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| {
+                        (
+                            p["id"].as_str().unwrap().to_string(),
+                            ms(p["start"].as_str().unwrap()),
+                            ms(p["end"].as_str().unwrap()),
+                        )
+                    })
+                    .collect()
+            };
+            let shifted: Vec<_> = ids(x)
+                .into_iter()
+                .map(|(i, s, e)| (i, s + shift, e + shift))
+                .collect();
+            assert_eq!(shifted, ids(y), "{n}: phases");
+        }
+    }
+    // The shift itself is what the test claims it is.
+    let line = "[2026/11/26 04:15:28.340 +00:00] [INFO] x";
+    assert_eq!(
+        shift_text(line, 37),
+        "[2027/01/02 09:45:28.340 +05:30] [INFO] x"
+    );
+}
