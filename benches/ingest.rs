@@ -1,5 +1,7 @@
 //! Whole-ingest throughput (discover output → records → timeline) on a
-//! generated 64 MiB bundle held in memory, so disk speed is left out.
+//! generated 64 MiB bundle held in memory, so disk speed is left out; and the
+//! analysis stages after it (recognise, identity, windows, attribute) on the
+//! same timeline.
 
 mod gen;
 
@@ -53,5 +55,40 @@ fn whole_ingest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, whole_ingest);
+fn analysis(c: &mut Criterion) {
+    use milvus_postmortem::{attribute, identity::Identity, recognise, windows};
+    let files = gen::bundle(64 << 20, 6);
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let t = Timeline::build(
+        ingest(discovered(&files), &IngestConfig::default(), None),
+        &TimelineConfig::default(),
+    );
+    let mut g = c.benchmark_group("analysis");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("recognise-64MiB", |b| b.iter(|| recognise::recognise(&t).len()));
+    let events = recognise::recognise(&t);
+    g.bench_function("identity+windows+attribute-64MiB", |b| {
+        b.iter(|| {
+            let identity = Identity::build(&t, &events);
+            let found = windows::find(&t, &events, &identity);
+            let ctx = attribute::Context {
+                t: &t,
+                events: &events,
+                identity: &identity,
+                faults: &found.faults,
+                settings: &[],
+                requests: &found.requests,
+            };
+            found
+                .windows
+                .iter()
+                .map(|w| attribute::attribute(&ctx, w).phases.len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, whole_ingest, analysis);
 criterion_main!(benches);

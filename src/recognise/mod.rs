@@ -338,13 +338,17 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
                 .collect()
         })
         .collect();
-    let mut index: HashMap<(u32, u32), Event> = HashMap::new();
-    for (si, evs) in per_source.into_iter().enumerate() {
-        for (ri, e) in evs {
-            index.insert((si as u32, ri), e);
-        }
-    }
-    t.order.iter().filter_map(|k| index.remove(k)).collect()
+    // The timeline's own order key: (time, source, line, offset, record).
+    let mut all: Vec<Event> = per_source
+        .into_iter()
+        .flatten()
+        .map(|(_, e)| e)
+        .collect();
+    all.par_sort_unstable_by_key(|e| {
+        let r = &t.sources[e.at.0 as usize].records[e.at.1 as usize];
+        (e.ts, e.at.0, r.line, r.offset, e.at.1)
+    });
+    all
 }
 
 #[cfg(test)]
