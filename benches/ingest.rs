@@ -66,7 +66,9 @@ fn analysis(c: &mut Criterion) {
     let mut g = c.benchmark_group("analysis");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes as u64));
-    g.bench_function("recognise-64MiB", |b| b.iter(|| recognise::recognise(&t).len()));
+    g.bench_function("recognise-64MiB", |b| {
+        b.iter(|| recognise::recognise(&t).len())
+    });
     let events = recognise::recognise(&t);
     g.bench_function("identity+windows+attribute-64MiB", |b| {
         b.iter(|| {

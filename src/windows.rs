@@ -162,7 +162,7 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
     let mut windows = if requests.is_empty() {
         from_server(t, events, &faults)
     } else {
-        from_client(t, &requests)
+        from_client(&requests)
     };
     for w in &mut windows {
         describe(w, t, events);
@@ -213,7 +213,7 @@ fn requests(t: &Timeline) -> Vec<Request> {
     out
 }
 
-fn from_client(_t: &Timeline, requests: &[Request]) -> Vec<Window> {
+fn from_client(requests: &[Request]) -> Vec<Window> {
     let mut windows: Vec<Window> = Vec::new();
     for q in requests.iter().filter(|q| !q.ok) {
         match windows.last_mut() {
@@ -310,7 +310,7 @@ fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
                 stop_us: a.end_us,
                 last_line: edge_line(t, a.id, true),
                 restart_us: b.start_us,
-                first_line: edge_line(t, b.id, false),
+                first_line: start_line(t, b).or_else(|| edge_line(t, b.id, false)),
                 serving_us,
                 serving_line,
             });
@@ -318,6 +318,16 @@ fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
     }
     out.sort_by_key(|o| o.stop_us);
     out
+}
+
+/// The line where an incarnation's start was seen (`starting running Milvus
+/// components`, or the banner).
+fn start_line(t: &Timeline, inc: &crate::timeline::Incarnation) -> Option<(u32, u32)> {
+    let (name, line) = inc.start_at.as_ref()?;
+    let si = t.sources.iter().position(|s| &s.name == name)?;
+    let records = &t.sources[si].records;
+    let ri = records.partition_point(|r| r.line < *line);
+    (records.get(ri)?.line == *line).then_some((si as u32, ri as u32))
 }
 
 /// The last (or first) own line of an incarnation.
@@ -454,10 +464,9 @@ fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
         }
     }
     for w in &mut windows {
-        for e in events
-            .iter()
-            .filter(|e| e.signal() == Signal::ProxyFailure && e.ts >= w.start && e.ts <= w.end)
-        {
+        let failures = proxy_failures(t, events, w.start, w.end);
+        w.failed = failures.len() as u64;
+        for e in failures {
             let (src, r) = t.record(e.at);
             let text = src
                 .field(r, "error")
@@ -467,6 +476,26 @@ fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
         }
     }
     windows
+}
+
+/// The requests that failed at the Proxy between two times, one event each:
+/// a failed request logs `Failed to execute task: ` and `… failed to
+/// WaitToFinish` with the same trace id.
+pub fn proxy_failures<'a>(t: &Timeline, events: &'a [Event], from: i64, to: i64) -> Vec<&'a Event> {
+    let mut seen = BTreeSet::new();
+    let lo = events.partition_point(|e| e.ts < from);
+    events[lo..]
+        .iter()
+        .take_while(|e| e.ts <= to)
+        .filter(|e| e.signal() == Signal::ProxyFailure)
+        .filter(|e| {
+            let (src, r) = t.record(e.at);
+            let request = src
+                .field(r, "traceID")
+                .map_or_else(|| format!("{:?}", e.at), |v| v.into_owned());
+            seen.insert(request)
+        })
+        .collect()
 }
 
 static COLLECTION: LazyLock<Regex> =

@@ -583,15 +583,25 @@ fn phases(ctx: &Context, w: &Window, chain: &Chain) -> Vec<Phase> {
         if let Some(s) = serviceable.filter(|s| s.ts <= cursor) {
             ev.push(ctx.evidence(s.at, "serving again"));
         }
-        let failures: Vec<&Event> = ctx
-            .events_in(cursor, w.end)
-            .filter(|e| matches!(e.signal(), Signal::ProxyFailure | Signal::ClientFailure))
+        // Requests that failed in this phase: from the client log (by their
+        // end), else what the Proxy logged.
+        let mut failures: Vec<(u32, u32)> = w
+            .failures
+            .iter()
+            .filter(|q| q.end >= cursor)
+            .map(|q| q.at)
             .collect();
-        if let Some(e) = failures.last() {
+        if w.failures.is_empty() {
+            failures = crate::windows::proxy_failures(ctx.t, ctx.events, cursor, w.end)
+                .iter()
+                .map(|e| e.at)
+                .collect();
+        }
+        if let Some(at) = failures.last() {
             ev.push(ctx.evidence(
-                e.at,
+                *at,
                 format!(
-                    "{} failures after the server was serving again",
+                    "{} failed requests ended after the server was serving again",
                     failures.len()
                 ),
             ));

@@ -129,7 +129,9 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
         .map(|p| p.len_us())
         .sum();
     if after_restart > 0 {
-        out.push(replica(ctx, w, a, after_restart));
+        if let Some(r) = replica(ctx, w, a, after_restart) {
+            out.push(r);
+        }
     }
     if let Some(r) = phase(PhaseId::Routing) {
         out.push(Recommendation {
@@ -223,25 +225,38 @@ fn etcd(ctx: &Context, a: &Attribution, ttl: i64, ttl_from: &str) -> Recommendat
     }
 }
 
-fn replica(ctx: &Context, w: &Window, a: &Attribution, after_restart: i64) -> Recommendation {
-    let in_phases = |q: &Request| {
-        a.phases.iter().any(|p| {
+/// A second replica serves while this one is detected, reassigned and
+/// replayed; offered only when failures fell in those phases.
+fn replica(
+    ctx: &Context,
+    w: &Window,
+    a: &Attribution,
+    after_restart: i64,
+) -> Option<Recommendation> {
+    let phases: Vec<(i64, i64)> = a
+        .phases
+        .iter()
+        .filter(|p| {
             matches!(
                 p.id,
                 PhaseId::Detection | PhaseId::Reassignment | PhaseId::Replay
-            ) && q.end >= p.start
-                && q.end <= p.end
+            )
         })
-    };
-    let counted = if w.failures.is_empty() {
-        String::new()
+        .map(|p| (p.start, p.end))
+        .collect();
+    let inside = |t: i64| phases.iter().any(|(s, e)| t >= *s && t <= *e);
+    let (hit, of) = if w.failures.is_empty() {
+        let proxy = crate::windows::proxy_failures(ctx.t, ctx.events, w.start, w.end);
+        (proxy.iter().filter(|e| inside(e.ts)).count(), proxy.len())
     } else {
-        format!(
-            "; {} of the {} failed requests ended in those phases",
-            w.failures.iter().filter(|q| in_phases(q)).count(),
-            w.failures.len()
+        (
+            w.failures.iter().filter(|q| inside(q.end)).count(),
+            w.failures.len(),
         )
     };
+    if hit == 0 {
+        return None;
+    }
     let standalone = ctx
         .t
         .incarnations
@@ -252,14 +267,14 @@ fn replica(ctx: &Context, w: &Window, a: &Attribution, after_restart: i64) -> Re
     } else {
         ""
     };
-    Recommendation {
+    Some(Recommendation {
         id: "second-replica",
         text: format!(
-            "{:.1} s of the window went to detection, reassignment and replay{counted}. With a second replica on another QueryNode (load with replica_number=2), reads are served by the other replica while this one is rebuilt; the trade-off is twice the query memory.{deploy}",
+            "{:.1} s of the window went to detection, reassignment and replay, and {hit} of the {of} failed requests ended in those phases. With a second replica on another QueryNode (load with replica_number=2), reads are served by the other replica while this one is rebuilt; the trade-off is twice the query memory.{deploy}",
             secs(after_restart)
         ),
         setting: None,
-    }
+    })
 }
 
 /// What a client retry policy would have saved: a failed request is saved

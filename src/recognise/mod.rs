@@ -339,11 +339,7 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
         })
         .collect();
     // The timeline's own order key: (time, source, line, offset, record).
-    let mut all: Vec<Event> = per_source
-        .into_iter()
-        .flatten()
-        .map(|(_, e)| e)
-        .collect();
+    let mut all: Vec<Event> = per_source.into_iter().flatten().map(|(_, e)| e).collect();
     all.par_sort_unstable_by_key(|e| {
         let r = &t.sources[e.at.0 as usize].records[e.at.1 as usize];
         (e.ts, e.at.0, r.line, r.offset, e.at.1)

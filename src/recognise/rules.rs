@@ -304,7 +304,7 @@ pub static RULES: &[Rule] = &[
     rule!(193, "ProxyNodeClientMissed", K::GrpcError, O::Milvus, T::Exact("failed to create client for node"), None, C::None, NODE, S::None, "2.4+", "internal/proxy/shard_client.go"), // §2d-2 #282
     // ── client-visible failures at the Proxy and in QueryCoord's answers (§2d-1, §2d-2) ──
     rule!(200, "ProxyTaskFailed", K::ClientError, O::Milvus, T::Exact("Failed to execute task: "), None, C::None, J::None, S::ProxyFailure, "2.2–2.5", "internal/proxy/task_scheduler.go"), // §2d-2 #271
-    rule!(201, "ProxyRequestFailed", K::ClientError, O::Milvus, T::Suffix(" failed to WaitToFinish"), None, C::None, J::None, S::None, "2.2–2.5", "internal/proxy/impl.go"), // §2d-2 #273
+    rule!(201, "ProxyRequestFailed", K::ClientError, O::Milvus, T::Suffix(" failed to WaitToFinish"), None, C::None, J::None, S::ProxyFailure, "2.2–2.5", "internal/proxy/impl.go"), // §2d-2 #273
     rule!(202, "ProxyRequestEnqueueFailed", K::ClientError, O::Milvus, T::Suffix(" failed to enqueue"), None, C::None, J::None, S::None, "2.2–2.5", "internal/proxy/impl.go"), // §2d-2 #273
     rule!(203, "ProxyTaskPreExecuteFailed", K::ClientError, O::Milvus, T::Prefix("Failed to pre-execute task: "), None, C::None, J::None, S::None, "2.2–2.5", "internal/proxy/task_scheduler.go"), // §2d-2 #272
     rule!(204, "ProxyShardsFetchFailed", K::ClientError, O::Milvus, T::Exact("failed to get shards"), None, C::None, J::None, S::None, "2.3.0+", "internal/proxy/lb_policy.go"), // §2d-2 #262

@@ -11,6 +11,14 @@
 //!   "incarnations": [{"id", "group", "component", "node", "start", "end", "start_seen",
 //!                     "start_at": {"source", "line"}|null, "sources": [..]}],
 //!   "settings": [{"key", "value", "unit", "source", "line"}],
+//!   "nodes": [{"id", "roles": [..], "address", "incarnation"}],
+//!   "windows": [{"start", "end", "duration_s", "basis": "client-log"|"server-logs",
+//!                "failed_requests", "ok_requests"|null, "errors": {text: count},
+//!                "collections", "channels", "nodes", "cause", "reason", "contributing",
+//!                "confidence", "phases": [{"id", "start", "end", "duration_s", "cause",
+//!                "evidence"}], "evidence": [{"source", "line", "ts", "text", "note"}],
+//!                "missing", "recommendations": [{"id", "text", "setting"}]}],
+//!   "events": {kind: count},
 //!   "accounting": {"lines_total", "lines_parsed", "lines_continuation", "lines_unparsed",
 //!                  "sources": [{"source", "component", "previous", "formats": {grammar: lines},
 //!                               "lines_total", "lines_parsed", "lines_continuation",
@@ -19,8 +27,9 @@
 //!                  "warnings": [..]} }
 //! ```
 //!
-//! `--since`/`--until` select the bundle's `start`/`end` and the incarnations
-//! listed; the accounting always covers every line. `formats` counts parsed
+//! The JSON Schema of this document is `schema/analyze.schema.json`.
+//! `--since`/`--until` select the bundle's `start`/`end`, the incarnations,
+//! the windows and the events counted; the accounting always covers every line. `formats` counts parsed
 //! and continuation lines by grammar; times are RFC
 //! 3339 UTC with ms; `node` is a string or null.
 
