@@ -6,7 +6,7 @@
 mod gen;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use milvus_postmortem::discover::{Content, Discovered, SourceSpec};
+use milvus_postmortem::discover::{Discovered, SourceSpec};
 use milvus_postmortem::ingest::{ingest, IngestConfig};
 use milvus_postmortem::timeline::{Timeline, TimelineConfig};
 
@@ -14,13 +14,8 @@ fn discovered(files: &[(String, Vec<u8>)]) -> Discovered {
     let sources = files
         .iter()
         .map(|(name, bytes)| SourceSpec {
-            name: name.clone(),
             dir: "pod_log".into(),
-            component: milvus_postmortem::component::from_path(name),
-            previous: false,
-            role_file: None,
-            process: name.clone(),
-            content: Content::Bytes(bytes.clone(), None),
+            ..SourceSpec::from_bytes(name, bytes.clone())
         })
         .collect();
     Discovered {

@@ -87,6 +87,22 @@ pub struct SourceSpec {
     pub content: Content,
 }
 
+impl SourceSpec {
+    /// A source held in memory, named like a file of a bundle, its own
+    /// process (for tests, benchmarks and callers that already hold bytes).
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> SourceSpec {
+        SourceSpec {
+            name: name.into(),
+            dir: name.rsplit_once('/').map_or("", |(d, _)| d).into(),
+            component: crate::component::from_path(name),
+            previous: false,
+            role_file: None,
+            process: name.into(),
+            content: Content::Bytes(bytes, None),
+        }
+    }
+}
+
 /// A file that is not read as a log, and why.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Skipped {

@@ -621,15 +621,7 @@ mod tests {
     use crate::discover::{Content, SourceSpec};
 
     fn spec(name: &str, text: &str) -> SourceSpec {
-        SourceSpec {
-            name: name.into(),
-            dir: String::new(),
-            component: crate::component::from_path(name),
-            previous: false,
-            role_file: None,
-            process: name.into(),
-            content: Content::Bytes(text.as_bytes().to_vec(), None),
-        }
+        SourceSpec::from_bytes(name, text.as_bytes().to_vec())
     }
 
     const STDERR: &str = "2026/11/26 04:14:41 maxprocs: Leaving GOMAXPROCS=2: CPU quota undefined\n\n    __  _________ _   ____  ______    \nWelcome to use Milvus!\nVersion:   v2.3.5-lite\nsomething nobody knows\n{\"level\":\"warn\",\"ts\":\"2026-11-26T04:15:47.175Z\",\"logger\":\"etcd-client\",\"caller\":\"v3@v3.5.5/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\"}\npanic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/go/src/main.go:5 +0x1d\nexit status 2";

@@ -58,6 +58,20 @@ fn client_truth(client_jsonl: &Path) -> Vec<Truth> {
     out
 }
 
+/// A window's bounds are within the tolerances (ms) of the truth's.
+fn assert_near(n: &str, g: &Value, t: &Truth, start_ms: i64, end_ms: i64) {
+    let (s, e) = (
+        ms(g["start"].as_str().unwrap()),
+        ms(g["end"].as_str().unwrap()),
+    );
+    assert!(
+        (s - t.start).abs() <= start_ms,
+        "{n}: start {s} vs {}",
+        t.start
+    );
+    assert!((e - t.end).abs() <= end_ms, "{n}: end {e} vs {}", t.end);
+}
+
 fn windows(d: &Value) -> &Vec<Value> {
     d["windows"].as_array().expect("windows")
 }
@@ -86,12 +100,7 @@ fn windows_match_the_client_log() {
         let got = windows(&d);
         assert_eq!(got.len(), truth.len(), "{n}: {got:#?} vs {truth:?}");
         for (g, t) in got.iter().zip(&truth) {
-            let (s, e) = (
-                ms(g["start"].as_str().unwrap()),
-                ms(g["end"].as_str().unwrap()),
-            );
-            assert!((s - t.start).abs() <= 1000, "{n}: start {s} vs {}", t.start);
-            assert!((e - t.end).abs() <= 1000, "{n}: end {e} vs {}", t.end);
+            assert_near(&n, g, t, 1000, 1000);
             assert_eq!(g["failed_requests"], t.failed, "{n}");
             assert_eq!(g["basis"], "client-log", "{n}");
             assert!(g["ok_requests"].is_u64(), "{n}");
@@ -143,12 +152,7 @@ fn server_logs_alone_find_the_same_windows() {
             "{n} without client/: {got:#?} vs {truth:?}"
         );
         for (g, t) in got.iter().zip(&truth) {
-            let (s, e) = (
-                ms(g["start"].as_str().unwrap()),
-                ms(g["end"].as_str().unwrap()),
-            );
-            assert!((s - t.start).abs() <= 3000, "{n}: start {s} vs {}", t.start);
-            assert!((e - t.end).abs() <= 15_000, "{n}: end {e} vs {}", t.end);
+            assert_near(&n, g, t, 3000, 15_000);
             assert_eq!(g["basis"], "server-logs", "{n}");
             assert!(g["ok_requests"].is_null(), "{n}");
         }

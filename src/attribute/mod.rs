@@ -111,6 +111,15 @@ pub enum PhaseId {
 }
 
 impl PhaseId {
+    /// The phases a second replica would have served through: the node is
+    /// known gone (or stale) and its work is being moved and replayed.
+    pub fn after_restart(self) -> bool {
+        matches!(
+            self,
+            PhaseId::Detection | PhaseId::Reassignment | PhaseId::Replay
+        )
+    }
+
     /// The id in JSON.
     pub fn id(self) -> &'static str {
         match self {

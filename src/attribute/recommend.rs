@@ -120,12 +120,7 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
     let after_restart: i64 = a
         .phases
         .iter()
-        .filter(|p| {
-            matches!(
-                p.id,
-                PhaseId::Detection | PhaseId::Reassignment | PhaseId::Replay
-            )
-        })
+        .filter(|p| p.id.after_restart())
         .map(|p| p.len_us())
         .sum();
     if after_restart > 0 {
@@ -236,12 +231,7 @@ fn replica(
     let phases: Vec<(i64, i64)> = a
         .phases
         .iter()
-        .filter(|p| {
-            matches!(
-                p.id,
-                PhaseId::Detection | PhaseId::Reassignment | PhaseId::Replay
-            )
-        })
+        .filter(|p| p.id.after_restart())
         .map(|p| (p.start, p.end))
         .collect();
     let inside = |t: i64| phases.iter().any(|(s, e)| t >= *s && t <= *e);

@@ -350,20 +350,12 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::{Content, Discovered, SourceSpec};
+    use crate::discover::{Discovered, SourceSpec};
 
     /// Real lines (harness README, catalogue §4 examples) through ingest and
     /// the timeline, then recognised.
     fn events_of(name: &str, text: &str) -> (Timeline, Vec<Event>) {
-        let spec = SourceSpec {
-            name: name.into(),
-            dir: String::new(),
-            component: crate::component::from_path(name),
-            previous: false,
-            role_file: None,
-            process: name.into(),
-            content: Content::Bytes(text.as_bytes().to_vec(), None),
-        };
+        let spec = SourceSpec::from_bytes(name, text.as_bytes().to_vec());
         let found = Discovered {
             sources: vec![spec],
             skipped: Vec::new(),
