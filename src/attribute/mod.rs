@@ -261,40 +261,9 @@ impl Context<'_> {
 pub fn attribute(ctx: &Context, w: &Window) -> Attribution {
     let chain = Chain::find(ctx, w);
     let phases = phases(ctx, w, &chain);
-    let (cause, reason, mut evidence, confidence_base) = decide(ctx, w, &chain, &phases);
-    let mut contributing: Vec<(i64, Cause)> = Vec::new();
-    for p in &phases {
-        if p.cause == cause {
-            continue;
-        }
-        match contributing.iter_mut().find(|(_, c)| *c == p.cause) {
-            Some((len, _)) => *len += p.len_us(),
-            None => contributing.push((p.len_us(), p.cause)),
-        }
-    }
-    contributing.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut missing = Vec::new();
-    if !ctx
-        .t
-        .sources
-        .iter()
-        .any(|s| s.component == crate::component::Component::Etcd)
-    {
-        missing.push("no etcd server log in the bundle".to_string());
-    }
+    let (cause, reason, mut evidence, mut confidence) = decide(ctx, w, &chain, &phases);
     if ctx.requests.is_empty() {
-        missing.push(
-            "no client request log: bounds from server logs (a client's own reconnect back-off is not visible)"
-                .to_string(),
-        );
-    }
-    if phases.is_empty() {
-        missing.push(
-            "no process stop, log hole, restart or stale-liveness line near the window".to_string(),
-        );
-    }
-    let mut confidence = confidence_base;
-    if ctx.requests.is_empty() {
+        // Bounds from server logs only.
         confidence *= 0.9;
     }
     for p in phases.iter().filter(|p| p.id == PhaseId::Outage) {
@@ -305,15 +274,53 @@ pub fn attribute(ctx: &Context, w: &Window) -> Attribution {
     let mut a = Attribution {
         cause,
         reason,
-        contributing: contributing.into_iter().map(|(_, c)| c).collect(),
+        contributing: contributing(&phases, cause),
         confidence: (confidence * 100.0).round() / 100.0,
+        missing: missing(ctx, &phases),
         phases,
         evidence,
-        missing,
         recommendations: Vec::new(),
     };
     a.recommendations = recommend::recommend(ctx, w, &a, &chain);
     a
+}
+
+/// The other phases' causes, by their total length, longest first.
+fn contributing(phases: &[Phase], cause: Cause) -> Vec<Cause> {
+    let mut total: Vec<(i64, Cause)> = Vec::new();
+    for p in phases.iter().filter(|p| p.cause != cause) {
+        match total.iter_mut().find(|(_, c)| *c == p.cause) {
+            Some((len, _)) => *len += p.len_us(),
+            None => total.push((p.len_us(), p.cause)),
+        }
+    }
+    total.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    total.into_iter().map(|(_, c)| c).collect()
+}
+
+/// What the bundle lacks for this analysis.
+fn missing(ctx: &Context, phases: &[Phase]) -> Vec<String> {
+    let mut out = Vec::new();
+    let etcd_log = ctx
+        .t
+        .sources
+        .iter()
+        .any(|s| s.component == crate::component::Component::Etcd);
+    if !etcd_log {
+        out.push("no etcd server log in the bundle".to_string());
+    }
+    if ctx.requests.is_empty() {
+        out.push(
+            "no client request log: bounds from server logs (a client's own reconnect back-off is not visible)"
+                .to_string(),
+        );
+    }
+    if phases.is_empty() {
+        out.push(
+            "no process stop, log hole, restart or stale-liveness line near the window".to_string(),
+        );
+    }
+    out
 }
 
 fn dedup_evidence(ev: &mut Vec<Evidence>) {
