@@ -18,11 +18,12 @@
 //!
 //! Must not know: log formats, report layouts.
 
+mod phases;
 pub mod recommend;
 
 use crate::identity::Identity;
 use crate::recognise::rules::{Origin, Signal};
-use crate::recognise::{Event, EventKind};
+use crate::recognise::Event;
 use crate::settings::Setting;
 use crate::timeline::Timeline;
 use crate::windows::{Faults, Hole, Outage, Request, Window};
@@ -260,7 +261,7 @@ impl Context<'_> {
 /// Attributes one window.
 pub fn attribute(ctx: &Context, w: &Window) -> Attribution {
     let chain = Chain::find(ctx, w);
-    let phases = phases(ctx, w, &chain);
+    let phases = phases::phases(ctx, w, &chain);
     let (cause, reason, mut evidence, mut confidence) = decide(ctx, w, &chain, &phases);
     if ctx.requests.is_empty() {
         // Bounds from server logs only.
@@ -384,256 +385,6 @@ impl<'a> Chain<'a> {
     }
 }
 
-/// Builds the consecutive phases.
-fn phases(ctx: &Context, w: &Window, chain: &Chain) -> Vec<Phase> {
-    let mut out: Vec<Phase> = Vec::new();
-    let mut cursor = w.start;
-    let push = |out: &mut Vec<Phase>,
-                id,
-                end: i64,
-                cause,
-                mut evidence: Vec<Evidence>,
-                cursor: &mut i64| {
-        let end = end.min(w.end);
-        dedup_evidence(&mut evidence);
-        if end > *cursor {
-            out.push(Phase {
-                id,
-                start: *cursor,
-                end,
-                cause,
-                evidence,
-            });
-            *cursor = end;
-        }
-    };
-    // Outage.
-    if chain.hole.is_some() || chain.outage.is_some() {
-        let end = match (chain.outage, chain.hole) {
-            (Some(o), _) => o.restart_us,
-            (None, Some(h)) => h.end_us,
-            (None, None) => w.start,
-        };
-        let cause = if chain.began_silent() {
-            Cause::NodeUnresponsive
-        } else {
-            Cause::ProcessDown
-        };
-        let ev = outage_evidence(ctx, chain);
-        push(&mut out, PhaseId::Outage, end, cause, ev, &mut cursor);
-    }
-    let stale: Vec<&Event> = ctx
-        .events_in(w.start, w.end)
-        .filter(|e| is_stale(e, chain))
-        .collect();
-    // Metadata sync: restart → the restarted process's last ready line, or
-    // the first stale-liveness line when the restart runs into an old
-    // session first (2.2 coordinators wait for their old lease to expire).
-    if let Some(o) = chain.outage {
-        let ready: Vec<&Event> = ctx
-            .events_in(o.restart_us, o.restart_us + READY_WITHIN_US)
-            .filter(|e| {
-                matches!(e.signal(), Signal::Ready | Signal::MetaRecovered)
-                    && ctx.t.record(e.at).1.incarnation == Some(o.after)
-            })
-            .collect();
-        let end = ready
-            .iter()
-            .rev()
-            .find(|e| e.signal() == Signal::Ready)
-            .or(ready.last())
-            .map(|e| e.ts);
-        let first_stale = stale.iter().find(|e| e.ts > o.restart_us).map(|e| e.ts);
-        let end = match (end, first_stale) {
-            (Some(r), Some(s)) => Some(r.min(s)),
-            (r, s) => r.or(s),
-        };
-        if let Some(end) = end {
-            let mut ev: Vec<Evidence> = Vec::new();
-            if let Some(at) = o.first_line {
-                ev.push(ctx.evidence(at, "the process starts again"));
-            }
-            for e in ctx
-                .events_in(o.restart_us, end)
-                .filter(|e| e.kind == EventKind::MetaRecovery)
-                .take(2)
-            {
-                ev.push(ctx.evidence(e.at, "meta recovered from etcd"));
-            }
-            if let Some(e) = ready.iter().rev().find(|e| e.ts == end) {
-                ev.push(ctx.evidence(e.at, "ready to serve"));
-            }
-            push(
-                &mut out,
-                PhaseId::MetadataSync,
-                end,
-                Cause::MetadataSync,
-                ev,
-                &mut cursor,
-            );
-        }
-    }
-    // Detection: a dead or stale node still taken as alive.
-    let stale_ids: BTreeSet<u32> = chain
-        .dead_ids
-        .iter()
-        .copied()
-        .chain(stale.iter().filter_map(|e| e.stale.or(e.subject)))
-        .collect();
-    let settled = ctx.events_in(cursor, w.end + 600_000_000).find(|e| {
-        matches!(e.signal(), Signal::NodeRemoved | Signal::HeartbeatRefreshed)
-            && e.subject.is_some_and(|s| stale_ids.contains(&s))
-    });
-    let settles_in_window = settled.is_some_and(|e| e.ts <= w.end);
-    if !stale.is_empty() || settles_in_window {
-        // Settled by a removal or a fresh heartbeat; else the stale lines
-        // stop (the old lease expired and the new session took over).
-        let last_stale = stale.last().map(|e| e.ts).filter(|t| *t > cursor);
-        let end = settled.map(|e| e.ts).or(last_stale).unwrap_or(w.end);
-        let mut ev = Vec::new();
-        if let Some(e) = stale.first() {
-            ev.push(ctx.evidence(e.at, stale_note(ctx, e)));
-        }
-        if stale.len() > 1 {
-            if let Some(e) = stale.last() {
-                ev.push(ctx.evidence(
-                    e.at,
-                    format!("{} lines like this in the window", stale.len()),
-                ));
-            }
-        }
-        if let Some(e) = settled {
-            let note = if e.signal() == Signal::NodeRemoved {
-                format!(
-                    "QueryCoord removes node {}: its session expired",
-                    e.subject.unwrap_or(0)
-                )
-            } else {
-                format!(
-                    "QueryCoord hears from node {} again",
-                    e.subject.unwrap_or(0)
-                )
-            };
-            ev.push(ctx.evidence(e.at, note));
-        }
-        push(
-            &mut out,
-            PhaseId::Detection,
-            end,
-            Cause::SessionTimeout,
-            ev,
-            &mut cursor,
-        );
-    }
-    // Reassignment → replay → routing.
-    let watch = ctx
-        .events_in(cursor, w.end)
-        .find(|e| e.signal() == Signal::WatchStart);
-    let serviceable = ctx
-        .events_in(cursor, w.end + 600_000_000)
-        .find(|e| e.signal() == Signal::LoadProgress && e.value.is_some_and(|p| p >= 100.0));
-    let reassigning = ctx.events_in(cursor, w.end).any(|e| {
-        matches!(
-            e.kind,
-            EventKind::ChannelReassign | EventKind::SegmentReassign | EventKind::NodeDown
-        )
-    });
-    if reassigning || watch.is_some() {
-        let end = watch.map_or_else(|| serviceable.map_or(w.end, |e| e.ts), |e| e.ts);
-        let ev = ctx
-            .events_in(cursor, end)
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    EventKind::ChannelReassign | EventKind::SegmentReassign
-                )
-            })
-            .take(PHASE_EVIDENCE - 1)
-            .map(|e| ctx.evidence(e.at, "QueryCoord redistributes channels and segments"))
-            .collect();
-        push(
-            &mut out,
-            PhaseId::Reassignment,
-            end,
-            Cause::CoordinationDelay,
-            ev,
-            &mut cursor,
-        );
-    }
-    if let Some(wt) = watch {
-        let end = serviceable.map_or(w.end, |e| e.ts);
-        let mut ev = vec![ctx.evidence(wt.at, "channel watch starts")];
-        // The seeks that say how far back they start (`tsLag`) first.
-        let mut seeks: Vec<&Event> = ctx
-            .events_in(wt.ts, end)
-            .filter(|e| e.kind == EventKind::MqReplay)
-            .collect();
-        seeks.sort_by_key(|e| {
-            let (src, r) = ctx.t.record(e.at);
-            (src.field(r, "tsLag").is_none(), e.ts)
-        });
-        ev.extend(seeks.iter().take(2).map(|e| {
-            let (src, r) = ctx.t.record(e.at);
-            match src.field(r, "tsLag") {
-                Some(lag) => ctx.evidence(
-                    e.at,
-                    format!("replay from the channel checkpoint, {lag} behind"),
-                ),
-                None => ctx.evidence(e.at, "replay from the channel checkpoint"),
-            }
-        }));
-        if let Some(s) = serviceable {
-            ev.push(ctx.evidence(s.at, "collection 100 % loaded: serviceable"));
-        }
-        push(
-            &mut out,
-            PhaseId::Replay,
-            end,
-            Cause::MqReplay,
-            ev,
-            &mut cursor,
-        );
-    }
-    if cursor < w.end && !out.is_empty() {
-        let mut ev = Vec::new();
-        if let Some(s) = serviceable.filter(|s| s.ts <= cursor) {
-            ev.push(ctx.evidence(s.at, "serving again"));
-        }
-        // Requests that failed in this phase: from the client log (by their
-        // end), else what the Proxy logged.
-        let mut failures: Vec<(u32, u32)> = w
-            .failures
-            .iter()
-            .filter(|q| q.end >= cursor)
-            .map(|q| q.at)
-            .collect();
-        if w.failures.is_empty() {
-            failures = crate::windows::proxy_failures(ctx.t, ctx.events, cursor, w.end)
-                .iter()
-                .map(|e| e.at)
-                .collect();
-        }
-        if let Some(at) = failures.last() {
-            ev.push(ctx.evidence(
-                *at,
-                format!(
-                    "{} failed requests ended after the server was serving again",
-                    failures.len()
-                ),
-            ));
-        }
-        push(
-            &mut out,
-            PhaseId::Routing,
-            w.end,
-            Cause::GrpcChannelRebuild,
-            ev,
-            &mut cursor,
-        );
-    }
-    out
-}
-
 /// True for a line showing work routed to, or answered for, a node from
 /// stale liveness: an error naming a stale id, or a dead node adopted as up.
 fn is_stale(e: &Event, chain: &Chain) -> bool {
@@ -655,49 +406,6 @@ fn stale_note(ctx: &Context, e: &Event) -> String {
     } else {
         format!("work routed to {who}, which is no longer the process answering")
     }
-}
-
-fn outage_evidence(ctx: &Context, chain: &Chain) -> Vec<Evidence> {
-    let mut ev = Vec::new();
-    if let Some(h) = chain.hole {
-        ev.push(ctx.evidence(h.before, "last line before the process went silent"));
-        ev.push(ctx.evidence(
-            h.after,
-            format!(
-                "first line after {:.1} s of silence",
-                (h.end_us - h.start_us) as f64 / 1e6
-            ),
-        ));
-        if let Some(e) = ctx
-            .events_in(h.end_us, h.end_us + 5_000_000)
-            .find(|e| e.signal() == Signal::ClockJump)
-        {
-            ev.push(ctx.evidence(e.at, "its clock jumped: it was paused"));
-        }
-    }
-    if let Some(o) = chain.outage {
-        let exit = ctx
-            .events_in(o.stop_us - 5_000_000, o.stop_us)
-            .filter(|e| matches!(e.signal(), Signal::Exit | Signal::SessionLoss))
-            .last();
-        if let Some(e) = exit {
-            ev.push(ctx.evidence(e.at, "the process exits"));
-        }
-        if let Some(at) = o.last_line {
-            ev.push(ctx.evidence(at, "last line of the stopped process"));
-        }
-        if let Some(at) = o.first_line {
-            ev.push(ctx.evidence(
-                at,
-                format!(
-                    "restarted {:.1} s later",
-                    (o.restart_us - o.stop_us) as f64 / 1e6
-                ),
-            ));
-        }
-    }
-    ev.truncate(PHASE_EVIDENCE);
-    ev
 }
 
 /// The ordered root-cause rule. Returns the cause, the reason, the evidence
