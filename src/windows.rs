@@ -33,6 +33,9 @@ pub const JOIN_US: i64 = 10_000_000;
 pub const HOLE_MIN_US: i64 = 2_000_000;
 /// A failure this soon after a hole is the hole's consequence.
 pub const HOLE_FOLLOW_US: i64 = 3_000_000;
+/// Longer silences are gaps in what was captured (excerpts, a missing
+/// rotated file), not a paused process.
+pub const HOLE_MAX_US: i64 = 30 * 60_000_000;
 /// How long after a restart the serving-again marker is looked for.
 const SERVING_WITHIN_US: i64 = 600_000_000;
 
@@ -404,7 +407,7 @@ fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
             continue;
         }
         if let Some((prev, at)) = last.get(&inc) {
-            if r.ts - prev > HOLE_MIN_US {
+            if r.ts - prev > HOLE_MIN_US && r.ts - prev <= HOLE_MAX_US {
                 out.push(Hole {
                     incarnation: inc,
                     start_us: *prev,
@@ -417,9 +420,11 @@ fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
         }
         last.insert(inc, (r.ts, *k));
     }
-    // Events are in time order: look only at each hole's own stretch.
+    // Events are in time order: look only at each hole's own stretch. The
+    // line that opens the silence is not its consequence (a process that
+    // logged its own exit is not paused).
     for h in &mut out {
-        let lo = events.partition_point(|e| e.ts < h.start_us);
+        let lo = events.partition_point(|e| e.ts <= h.start_us);
         h.consequential = events[lo..]
             .iter()
             .take_while(|e| e.ts <= h.end_us + HOLE_FOLLOW_US)

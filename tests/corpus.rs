@@ -144,3 +144,25 @@ fn every_timestamped_line_is_a_record_at_its_time() {
     }
     assert!(checked >= 100, "only {checked} timestamped lines checked");
 }
+
+/// Real excerpts from public issues (fragments of several reporters pasted
+/// into one file, days apart) analyse without error, and a gap between
+/// fragments is never taken for a paused process.
+#[test]
+fn excerpts_give_no_absurd_window() {
+    let dir = shared().join("corpus/public");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20);
+    for f in files {
+        let d = analyze(&[&f]);
+        for w in d["windows"].as_array().unwrap() {
+            let len = w["duration_s"].as_f64().unwrap();
+            assert!(len < 1800.0, "{}: a {len} s window", f.display());
+        }
+    }
+}
