@@ -185,7 +185,8 @@ impl<'a> Builder<'a, '_> {
     }
 
     /// Reassignment until the first channel watch; replay from the watch
-    /// until the collection is serviceable.
+    /// until the collection is serviceable: loaded, and no delegator still
+    /// waiting for tsafe.
     fn reassignment_and_replay(&mut self, serviceable: Option<&Event>) {
         let ctx = self.ctx;
         let watch = ctx
@@ -213,11 +214,26 @@ impl<'a> Builder<'a, '_> {
             self.push(PhaseId::Reassignment, end, Cause::CoordinationDelay, ev);
         }
         let Some(wt) = watch else { return };
-        let end = serviceable.map_or(self.w.end, |e| e.ts);
+        let loaded = serviceable.map_or(self.w.end, |e| e.ts);
+        // Loaded is not serviceable while delegators still wait for tsafe.
+        let waits: Vec<&Event> = ctx
+            .events_in(wt.ts, self.w.end)
+            .filter(|e| e.signal() == Signal::TsafeWait)
+            .collect();
+        let end = waits.last().map_or(loaded, |e| e.ts.max(loaded));
         let mut ev = vec![ctx.evidence(wt.at, "channel watch starts")];
         ev.extend(replay_evidence(ctx, wt.ts, end));
         if let Some(s) = serviceable {
-            ev.push(ctx.evidence(s.at, "collection 100 % loaded: serviceable"));
+            ev.push(ctx.evidence(s.at, "collection 100 % loaded"));
+        }
+        if let Some(e) = waits.last().filter(|e| e.ts > loaded) {
+            ev.push(ctx.evidence(
+                e.at,
+                format!(
+                    "{} requests still waited for tsafe after the load",
+                    waits.iter().filter(|w| w.ts > loaded).count()
+                ),
+            ));
         }
         self.push(PhaseId::Replay, end, Cause::MqReplay, ev);
     }
@@ -231,7 +247,7 @@ impl<'a> Builder<'a, '_> {
         }
         let mut ev = Vec::new();
         if let Some(s) = serviceable.filter(|s| s.ts <= self.cursor) {
-            ev.push(ctx.evidence(s.at, "serving again"));
+            ev.push(ctx.evidence(s.at, "collection loaded: serving again"));
         }
         // Requests that failed in this phase: from the client log (by their
         // end), else what the Proxy logged.
@@ -265,7 +281,7 @@ impl<'a> Builder<'a, '_> {
 fn replay_evidence(ctx: &Context, from: i64, to: i64) -> Vec<Evidence> {
     let mut seeks: Vec<&Event> = ctx
         .events_in(from, to)
-        .filter(|e| e.kind == EventKind::MqReplay)
+        .filter(|e| e.kind == EventKind::MqReplay && e.signal() != Signal::TsafeWait)
         .collect();
     seeks.sort_by_key(|e| {
         let (src, r) = ctx.t.record(e.at);

@@ -6,6 +6,9 @@ use super::{Attribution, Cause, Chain, Context, PhaseId, Recommendation};
 use crate::recognise::rules::Signal;
 use crate::windows::{Request, Window};
 
+/// A replay phase this long gets its own recommendation.
+const REPLAY_NOTABLE_US: i64 = 5_000_000;
+
 /// Retry policies tried against the client log: (tries, back-off seconds).
 const RETRY_POLICIES: &[(u32, f64)] = &[(3, 1.0), (5, 2.0), (10, 3.0)];
 
@@ -128,6 +131,9 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
             out.push(r);
         }
     }
+    if let Some(r) = phase(PhaseId::Replay).filter(|r| r.len_us() >= REPLAY_NOTABLE_US) {
+        out.push(replay(ctx, r, chain));
+    }
     if let Some(r) = phase(PhaseId::Routing) {
         out.push(Recommendation {
             id: "client-reconnect",
@@ -158,6 +164,45 @@ fn longest_pause_note(ctx: &Context) -> String {
             secs(us)
         ),
         None => String::new(),
+    }
+}
+
+/// What held the replay: how far back the seek started, requests that timed
+/// out waiting for tsafe, and time ticks awaited from a dead node's session.
+fn replay(ctx: &Context, r: &super::Phase, chain: &Chain) -> Recommendation {
+    let lag = r
+        .evidence
+        .iter()
+        .find_map(|e| e.note.strip_prefix("replay from the channel checkpoint, "))
+        .map(|l| format!(" the seek started {}", l))
+        .unwrap_or_default();
+    let in_phase = || ctx.events_in(r.start, r.end);
+    let waits = in_phase()
+        .filter(|e| e.signal() == Signal::TsafeWait)
+        .count();
+    let idle: Vec<u32> = in_phase()
+        .filter(|e| e.signal() == Signal::TickIdle)
+        .filter_map(|e| e.subject)
+        .filter(|s| chain.dead_ids.contains(s))
+        .collect();
+    let mut text = format!("Replay took {:.1} s:{lag}", secs(r.len_us()));
+    if waits > 0 {
+        text.push_str(&format!(
+            "; {waits} requests failed waiting for tsafe (the delegator's serviceable time)"
+        ));
+    }
+    if let Some(id) = idle.first() {
+        text.push_str(&format!(
+            "; RootCoord was still waiting for time ticks from {}'s stale session (`session idle for long time` ×{}), so tsafe could not advance until that session expired: common.session.ttl governs this phase too",
+            ctx.identity.describe(*id),
+            idle.len()
+        ));
+    }
+    text.push('.');
+    Recommendation {
+        id: "mq-replay",
+        text,
+        setting: (!idle.is_empty()).then(|| "common.session.ttl".to_string()),
     }
 }
 

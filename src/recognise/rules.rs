@@ -103,6 +103,11 @@ pub enum Signal {
     WatchDone,
     /// Load progress with a percentage field.
     LoadProgress,
+    /// A delegator could not serve yet: it waited for tsafe (time ticks) or
+    /// its serviceable time lagged too far.
+    TsafeWait,
+    /// RootCoord waits for time ticks from a session that sends none.
+    TickIdle,
     /// One request failed at the Proxy.
     ProxyFailure,
     /// One request failed in a client request log.
@@ -229,7 +234,7 @@ pub static RULES: &[Rule] = &[
     rule!(67, "ProxyNodeClientFailed", K::HeartbeatMiss, O::Milvus, T::Exact("get client failed, set node unreachable"), None, C::None, NODE, S::None, "2.3.0–2.3.6", "internal/proxy/look_aside_balancer.go"), // §2a #74
     rule!(68, "ProxyNodeUnreachableSkipped", K::HeartbeatMiss, O::Milvus, T::Exact("query node  is unreachable, skip it"), None, C::None, NODE, S::None, "2.3.0–2.3.21", "internal/proxy/look_aside_balancer.go"), // §2a #83 (double space)
     rule!(69, "QueryCoordLeaderUnavailableFound", K::HeartbeatMiss, O::Milvus, T::Prefix("leader is not available"), None, C::None, J::Field(&["leaderID"]), S::None, "2.2–2.5", "internal/querycoordv2/services.go"), // §2d-1 #245–#248
-    rule!(70, "RootCoordSessionIdled", K::HeartbeatMiss, O::Milvus, T::Exact("session idle for long time"), None, C::None, J::Field(&["idle list"]), S::None, "2.3.5 (observed)", "internal/rootcoord/timeticksync.go"), // observed, harness README kill-restart-1 step 6
+    rule!(70, "RootCoordSessionIdled", K::HeartbeatMiss, O::Milvus, T::Exact("session idle for long time"), None, C::None, J::Field(&["idle list"]), S::TickIdle, "2.3.5 (observed)", "internal/rootcoord/timeticksync.go"), // observed, harness README kill-restart-1 step 6
     rule!(71, "ProxyNodeRecovered", K::RoutingUpdate, O::Milvus, T::Exact("component recuperated, set node reachable"), None, C::None, NODE, S::None, "2.3.0+", "internal/proxy/look_aside_balancer.go"), // §2a #82
     // ── reassignment (§2b) ──
     rule!(80, "QueryCoordChannelTaskAdded", K::ChannelReassign, O::Milvus, T::Exact("task added"), None, C::FieldContains("task", "[channel="), J::None, S::None, "2.2–2.5", "internal/querycoordv2/task/scheduler.go"), // §2b #100
@@ -266,10 +271,10 @@ pub static RULES: &[Rule] = &[
     rule!(124, "MsgStreamSeekFinished", K::MqReplay, O::Milvus, T::Exact("MsgStream seek finished"), None, C::None, J::None, S::None, "2.2–2.5", "pkg/mq/msgstream/mq_msgstream.go"), // §2c #212
     rule!(125, "QueryNodeFlowGraphSeeked", K::MqReplay, O::Milvus, T::Exact("query node flow graph seeks from position"), None, C::None, J::None, S::None, "2.2", "internal/querynode/flow_graph_query_node.go"), // §2c #234
     rule!(126, "DataNodeDispatcherSeeked", K::MqReplay, O::Milvus, T::Exact("datanode seek successfully when register to msgDispatcher"), None, C::None, NODE, S::None, "2.3.5 (observed)", "internal/datanode/data_sync_service.go"), // observed, harness README kill-restart-1 step 12
-    rule!(127, "DelegatorTsLagExceeded", K::MqReplay, O::Milvus, T::Exact("guarantee and serviceable ts larger than MaxLag"), None, C::None, J::None, S::None, "2.3.0+", "internal/querynodev2/delegator/delegator.go"), // §2c #228
-    rule!(128, "QueryNodeTsLagExceeded", K::MqReplay, O::Milvus, T::Exact("guarantee and servicable ts larger than MaxLag"), None, C::None, J::None, S::None, "2.2", "internal/querynode/task_read.go"), // §2c #243
-    rule!(129, "DelegatorSearchTsafeWaited", K::MqReplay, O::Milvus, T::Exact("delegator search failed to wait tsafe"), None, C::None, J::None, S::None, "2.3.0+", "internal/querynodev2/delegator/delegator.go"), // §2c #229
-    rule!(130, "DelegatorQueryTsafeWaited", K::MqReplay, O::Milvus, T::Exact("delegator query failed to wait tsafe"), None, C::None, J::None, S::None, "2.3.0+", "internal/querynodev2/delegator/delegator.go"), // §2c #230
+    rule!(127, "DelegatorTsLagExceeded", K::MqReplay, O::Milvus, T::Exact("guarantee and serviceable ts larger than MaxLag"), None, C::None, J::None, S::TsafeWait, "2.3.0+", "internal/querynodev2/delegator/delegator.go"), // §2c #228
+    rule!(128, "QueryNodeTsLagExceeded", K::MqReplay, O::Milvus, T::Exact("guarantee and servicable ts larger than MaxLag"), None, C::None, J::None, S::TsafeWait, "2.2", "internal/querynode/task_read.go"), // §2c #243
+    rule!(129, "DelegatorSearchTsafeWaited", K::MqReplay, O::Milvus, T::Exact("delegator search failed to wait tsafe"), None, C::None, J::None, S::TsafeWait, "2.3.0+", "internal/querynodev2/delegator/delegator.go"), // §2c #229
+    rule!(130, "DelegatorQueryTsafeWaited", K::MqReplay, O::Milvus, T::Exact("delegator query failed to wait tsafe"), None, C::None, J::None, S::TsafeWait, "2.3.0+", "internal/querynodev2/delegator/delegator.go"), // §2c #230
     // ── meta recovery (§2e) ──
     rule!(140, "QueryCoordMetaRecoveryStarted", K::MetaRecovery, O::Milvus, T::Exact("recover meta..."), None, C::None, J::None, S::None, "2.2–2.5", "internal/querycoordv2/server.go"), // §2e #340
     rule!(141, "QueryCoordCollectionsRecovered", K::MetaRecovery, O::Milvus, T::Exact("recovering collections..."), None, C::None, J::None, S::None, "2.3.0+", "internal/querycoordv2/server.go"), // §2e #342
