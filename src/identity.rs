@@ -23,8 +23,14 @@ pub struct NodeIdentity {
     pub id: u32,
     /// Roles registered with that id (`querynode`, `proxy`, …).
     pub roles: Vec<String>,
-    /// Advertised address, when logged.
+    /// Advertised address of the first role that logged one.
     pub address: Option<String>,
+    /// Advertised address per role.
+    pub addresses: std::collections::BTreeMap<String, String>,
+    /// The earlier server id that had a role of this one at the same address:
+    /// the same place, restarted with a new id.
+    #[serde(serialize_with = "opt_string")]
+    pub replaces: Option<u32>,
     /// Process incarnation that registered it.
     pub incarnation: Option<u32>,
     /// First registration, UTC µs.
@@ -36,11 +42,53 @@ fn as_string<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&v.to_string())
 }
 
+fn opt_string<S: serde::Serializer>(v: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(id) => s.serialize_str(&id.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
 /// Every server id of the bundle.
 #[derive(Clone, Debug, Default)]
 pub struct Identity {
     /// By first registration.
     pub nodes: Vec<NodeIdentity>,
+}
+
+/// A node replaces the latest earlier one that advertised one of its roles
+/// at the same address; where no address was logged (2.2 registers without
+/// one), the latest earlier one with one of its roles in an earlier
+/// incarnation of the same process group (same pod or folder).
+fn link_same_places(nodes: &mut [NodeIdentity], groups: &[Option<String>]) {
+    for i in 0..nodes.len() {
+        let (earlier, rest) = nodes.split_at_mut(i);
+        let n = &mut rest[0];
+        let same_address = |o: &NodeIdentity| {
+            n.addresses
+                .iter()
+                .any(|(role, addr)| o.addresses.get(role) == Some(addr))
+        };
+        let same_slot = |(j, o): &(usize, &NodeIdentity)| {
+            groups[i].is_some()
+                && groups[*j] == groups[i]
+                && o.incarnation < n.incarnation
+                && o.roles.iter().any(|r| n.roles.contains(r))
+        };
+        n.replaces = earlier
+            .iter()
+            .rev()
+            .find(|o| o.id != n.id && same_address(o))
+            .or_else(|| {
+                earlier
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .find(|x| x.1.id != n.id && x.1.addresses.is_empty() && same_slot(x))
+                    .map(|(_, o)| o)
+            })
+            .map(|o| o.id);
+    }
 }
 
 impl Identity {
@@ -62,6 +110,8 @@ impl Identity {
                         id,
                         roles: Vec::new(),
                         address: None,
+                        addresses: Default::default(),
+                        replaces: None,
                         incarnation: r.incarnation,
                         first_us: e.ts,
                     });
@@ -69,6 +119,9 @@ impl Identity {
                 }
             };
             if let Some(role) = role {
+                if let Some(a) = &address {
+                    n.addresses.entry(role.clone()).or_insert_with(|| a.clone());
+                }
                 if !n.roles.contains(&role) {
                     n.roles.push(role);
                 }
@@ -89,6 +142,8 @@ impl Identity {
                         id,
                         roles: vec![inc.component.id().to_string()],
                         address: None,
+                        addresses: Default::default(),
+                        replaces: None,
                         incarnation: Some(inc.id),
                         first_us: inc.start_us,
                     });
@@ -96,6 +151,12 @@ impl Identity {
             }
         }
         nodes.sort_by_key(|n| (n.first_us, n.id));
+        let group_of = |inc: Option<u32>| {
+            inc.and_then(|i| t.incarnations.get(i as usize))
+                .map(|i| i.group.clone())
+        };
+        let groups: Vec<Option<String>> = nodes.iter().map(|n| group_of(n.incarnation)).collect();
+        link_same_places(&mut nodes, &groups);
         Identity { nodes }
     }
 

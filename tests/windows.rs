@@ -508,3 +508,32 @@ fn renamed_shifted_rezoned_bundles_give_the_same_answer() {
         "[2027/01/02 09:45:28.340 +05:30] [INFO] x"
     );
 }
+
+/// A restarted process is the same place with a new id: 2.3 gives all roles
+/// one id (node 2 replaces node 1 at the same addresses); 2.2 gives each
+/// role its own (QueryNode 4 becomes QueryNode 12, harness README).
+#[test]
+fn identity_links_restarts_to_their_place() {
+    let node = |d: &Value, id: &str| {
+        d["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id)
+            .unwrap_or_else(|| panic!("node {id}: {}", d["nodes"]))
+            .clone()
+    };
+    let d = analyze(&[&root().join("samples/kill-restart-1")]);
+    let (one, two) = (node(&d, "1"), node(&d, "2"));
+    assert_eq!(two["replaces"], "1");
+    assert!(one["replaces"].is_null());
+    assert_eq!(one["addresses"]["querynode"], two["addresses"]["querynode"]);
+    assert_eq!(
+        (one["incarnation"].as_u64(), two["incarnation"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let d = analyze(&[&root().join("samples/kill-restart-v2.2.16-1")]);
+    let qn = node(&d, "12");
+    assert_eq!(qn["roles"], serde_json::json!(["querynode"]));
+    assert_eq!(qn["replaces"], "4");
+}
