@@ -537,3 +537,34 @@ fn identity_links_restarts_to_their_place() {
     assert_eq!(qn["roles"], serde_json::json!(["querynode"]));
     assert_eq!(qn["replaces"], "4");
 }
+
+/// `--since`/`--until` select the windows reported (and nothing else moves).
+#[test]
+fn the_range_selects_windows() {
+    let b = root().join("samples/kill-restart-1");
+    let p = b.to_str().unwrap();
+    let all = analyze(&[&b]);
+    let after: Value = serde_json::from_str(&ok(&[
+        "analyze",
+        p,
+        "--since",
+        "2026-11-26T04:16:30Z",
+        "--json",
+        "-",
+    ]))
+    .unwrap();
+    assert_eq!(windows(&after).len(), 0);
+    let around: Value = serde_json::from_str(&ok(&[
+        "analyze",
+        p,
+        "--since",
+        "2026-11-26T04:15:40Z",
+        "--until",
+        "2026-11-26T04:15:45Z",
+        "--json",
+        "-",
+    ]))
+    .unwrap();
+    assert_eq!(windows(&around), windows(&all));
+    assert!(around["events"]["client-error"].as_u64() < all["events"]["client-error"].as_u64());
+}
