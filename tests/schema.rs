@@ -149,3 +149,18 @@ fn every_event_kind_occurs_in_real_logs() {
         assert_eq!(base["events"][k], 0, "baseline-1 has {k} events");
     }
 }
+
+/// The events table in CSV has the JSONL's columns and rows.
+#[test]
+fn events_csv_has_the_same_rows() {
+    let b = shared().join("bundles/stutter-3");
+    let p = b.to_str().unwrap();
+    let jsonl = ok(&["timeline", p, "--events", "--format", "jsonl"]);
+    let csv = ok(&["timeline", p, "--events", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("ts,kind,component,node,subject,source,line,message,rule")
+    );
+    assert_eq!(lines.count(), jsonl.lines().count());
+}
