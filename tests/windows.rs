@@ -288,8 +288,8 @@ fn samples_give_their_expected_causes() {
 }
 
 /// The stale-session window tracks `common.session.ttl`: the dead node is
-/// removed within one TTL of the fault (and after most of it), so with
-/// TTL 45 s the window is longer than any TTL-30 window could be.
+/// removed about one TTL after the fault, so windows under TTL 10 s, 30 s
+/// and 45 s (three different captures) come out in that order.
 #[test]
 fn the_stale_session_window_moves_with_the_ttl() {
     let mut seen = Vec::new();
@@ -325,23 +325,33 @@ fn the_stale_session_window_moves_with_the_ttl() {
             if w["phases"][0]["id"] != "outage" || w["phases"][0]["cause"] != "process-down" {
                 continue;
             }
+            // The lease runs out within one TTL of the last keep-alive; the
+            // removal is logged once the restarted QueryCoord watches again,
+            // which with a TTL as short as the restart can be a little later.
             assert!(
-                after <= ttl && after >= ttl - 15.0,
+                after <= ttl + 3.0 && after >= ttl - 15.0,
                 "{}: node removed {after:.1} s after the fault, TTL {ttl} s",
                 name(&b)
             );
             seen.push((name(&b), ttl, after));
         }
     }
-    assert!(
-        seen.iter()
-            .any(|(_, ttl, after)| *ttl == 45.0 && *after > 30.0),
-        "{seen:?}"
-    );
-    assert!(
-        seen.iter().filter(|(_, ttl, _)| *ttl == 30.0).count() >= 3,
-        "{seen:?}"
-    );
+    let ttls: std::collections::BTreeSet<u64> = seen.iter().map(|(_, t, _)| *t as u64).collect();
+    assert!(ttls.len() >= 3, "{seen:?}");
+    // Every removal under a longer TTL comes later than every one under a shorter.
+    for (lo, hi) in ttls.iter().zip(ttls.iter().skip(1)) {
+        let latest_lo = seen
+            .iter()
+            .filter(|(_, t, _)| *t as u64 == *lo)
+            .map(|(_, _, a)| *a)
+            .fold(f64::MIN, f64::max);
+        let earliest_hi = seen
+            .iter()
+            .filter(|(_, t, _)| *t as u64 == *hi)
+            .map(|(_, _, a)| *a)
+            .fold(f64::MAX, f64::min);
+        assert!(latest_lo < earliest_hi, "TTL {lo} vs {hi}: {seen:?}");
+    }
 }
 
 /// Rewrites one matched timestamp.
