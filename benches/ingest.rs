@@ -69,14 +69,7 @@ fn analysis(c: &mut Criterion) {
         b.iter(|| {
             let identity = Identity::build(&t, &events);
             let found = windows::find(&t, &events, &identity);
-            let ctx = attribute::Context {
-                t: &t,
-                events: &events,
-                identity: &identity,
-                faults: &found.faults,
-                settings: &[],
-                requests: &found.requests,
-            };
+            let ctx = attribute::Context::new(&t, &events, &identity, &found, &[]);
             found
                 .windows
                 .iter()

@@ -154,14 +154,7 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     let identity = Identity::build(&timeline, &events);
     let found = windows::find(&timeline, &events, &identity);
     let attributions = {
-        let ctx = attribute::Context {
-            t: &timeline,
-            events: &events,
-            identity: &identity,
-            faults: &found.faults,
-            settings: &settings,
-            requests: &found.requests,
-        };
+        let ctx = attribute::Context::new(&timeline, &events, &identity, &found, &settings);
         found
             .windows
             .iter()

@@ -16,8 +16,8 @@
 //! attribution) and [`Window`].
 
 use crate::identity::Identity;
-use crate::recognise::rules::Signal;
-use crate::recognise::{Event, EventKind};
+use crate::recognise::rules::{Origin, Signal};
+use crate::recognise::{between, origin_of, Event, EventKind};
 use crate::record::Source;
 use crate::timeline::Timeline;
 use parsers::Grammar;
@@ -36,8 +36,10 @@ pub const HOLE_FOLLOW_US: i64 = 3_000_000;
 /// Longer silences are gaps in what was captured (excerpts, a missing
 /// rotated file), not a paused process.
 pub const HOLE_MAX_US: i64 = 30 * 60_000_000;
-/// How long after a restart the serving-again marker is looked for.
+/// How long after a restart the collection's reload is looked for.
 const SERVING_WITHIN_US: i64 = 600_000_000;
+/// Ready lines count for a restart within this long after it.
+pub const READY_WITHIN_US: i64 = 120_000_000;
 
 /// One request of a client request log.
 #[derive(Clone, Debug)]
@@ -69,10 +71,9 @@ pub struct Outage {
     pub restart_us: i64,
     /// The next start's first line.
     pub first_line: Option<(u32, u32)>,
-    /// Serving again: collection loaded, else ready lines, else the start.
+    /// Serving again: collection loaded, else ready lines, else the start;
+    /// not before the restarted process stops routing work to old ids.
     pub serving_us: i64,
-    /// The line that says so.
-    pub serving_line: Option<(u32, u32)>,
 }
 
 /// A silence in a live process's own logs.
@@ -263,10 +264,7 @@ fn from_client(requests: &[Request]) -> Vec<Window> {
 
 /// True for lines a Milvus process wrote itself (its liveness shows in them).
 fn own_line(g: Option<Grammar>) -> bool {
-    matches!(
-        g,
-        Some(Grammar::MilvusText | Grammar::MilvusJson | Grammar::Glog | Grammar::Easylogging)
-    )
+    g.and_then(origin_of) == Some(Origin::Milvus)
 }
 
 /// An event a client could feel.
@@ -298,15 +296,10 @@ fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
             if b.start_us < a.end_us {
                 continue;
             }
-            let (mut serving_us, mut serving_line) = serving_after(events, b.start_us);
             // Not serving while the restarted process still routes work to
             // the stopped one's ids (its sessions outlive it by up to a TTL).
-            if let Some(e) = stale_until(events, identity, a.id, b.id, b.start_us) {
-                if e.ts > serving_us {
-                    serving_us = e.ts;
-                    serving_line = Some(e.at);
-                }
-            }
+            let serving_us = serving_after(events, b.start_us)
+                .max(stale_until(events, identity, a.id, b.id, b.start_us).unwrap_or(i64::MIN));
             out.push(Outage {
                 before: a.id,
                 after: b.id,
@@ -315,7 +308,6 @@ fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
                 restart_us: b.start_us,
                 first_line: start_line(t, b).or_else(|| edge_line(t, b.id, false)),
                 serving_us,
-                serving_line,
             });
         }
     }
@@ -346,55 +338,47 @@ fn edge_line(t: &Timeline, inc: u32, last: bool) -> Option<(u32, u32)> {
     }
 }
 
-/// The last of a chain of stale-liveness lines (gaps under [`JOIN_US`]) that
-/// the restarted incarnation `after` writes about ids of the stopped `before`.
-fn stale_until<'a>(
-    events: &'a [Event],
+/// The time of the last of a chain of stale-liveness lines (gaps under
+/// [`JOIN_US`]) that the restarted incarnation `after` writes about ids of the
+/// stopped `before`.
+fn stale_until(
+    events: &[Event],
     identity: &Identity,
     before: u32,
     after: u32,
     from_us: i64,
-) -> Option<&'a Event> {
+) -> Option<i64> {
     let dead = identity.ids_of(before);
-    let mut last: Option<&Event> = None;
-    for e in events.iter().filter(|e| e.ts >= from_us) {
-        let about_dead = e.stale.is_some_and(|id| dead.contains(&id));
-        if !about_dead || e.node.is_none() {
+    let mut last: Option<i64> = None;
+    for e in between(events, from_us, i64::MAX) {
+        let about_dead = e.stale.is_some_and(|s| dead.contains(&s.node));
+        let by_restarted = e
+            .node
+            .is_some_and(|n| identity.incarnation_of(n) == Some(after));
+        if !(about_dead && by_restarted) {
             continue;
         }
-        if identity.incarnation_of(e.node.unwrap_or(0)) != Some(after) {
-            continue;
-        }
-        let prev = last.map_or(from_us, |l| l.ts);
-        if e.ts - prev >= JOIN_US {
+        if e.ts - last.unwrap_or(from_us) >= JOIN_US {
             break;
         }
-        last = Some(e);
+        last = Some(e.ts);
     }
     last
 }
 
 /// Serving again after a restart: the first 100 % load after it; else the
 /// restarted process's last ready line; else its start.
-fn serving_after(events: &[Event], start_us: i64) -> (i64, Option<(u32, u32)>) {
-    let window = |e: &&Event| e.ts >= start_us && e.ts <= start_us + SERVING_WITHIN_US;
-    let loaded = events
+fn serving_after(events: &[Event], start_us: i64) -> i64 {
+    let after = between(events, start_us, start_us + SERVING_WITHIN_US);
+    let loaded = after
         .iter()
-        .filter(window)
         .find(|e| e.signal() == Signal::LoadProgress && e.value.is_some_and(|p| p >= 100.0));
-    if let Some(e) = loaded {
-        return (e.ts, Some(e.at));
-    }
-    let ready = events
-        .iter()
-        .filter(window)
-        .filter(|e| e.signal() == Signal::Ready)
-        .take_while(|e| e.ts <= start_us + 120_000_000)
-        .last();
-    match ready {
-        Some(e) => (e.ts, Some(e.at)),
-        None => (start_us, None),
-    }
+    let ready = || {
+        between(after, start_us, start_us + READY_WITHIN_US)
+            .iter()
+            .rfind(|e| e.signal() == Signal::Ready)
+    };
+    loaded.or_else(ready).map_or(start_us, |e| e.ts)
 }
 
 fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
@@ -424,10 +408,8 @@ fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
     // line that opens the silence is not its consequence (a process that
     // logged its own exit is not paused).
     for h in &mut out {
-        let lo = events.partition_point(|e| e.ts <= h.start_us);
-        h.consequential = events[lo..]
+        h.consequential = between(events, h.start_us + 1, h.end_us + HOLE_FOLLOW_US)
             .iter()
-            .take_while(|e| e.ts <= h.end_us + HOLE_FOLLOW_US)
             .any(client_visible);
     }
     out
@@ -488,10 +470,8 @@ fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
 /// WaitToFinish` with the same trace id.
 pub fn proxy_failures<'a>(t: &Timeline, events: &'a [Event], from: i64, to: i64) -> Vec<&'a Event> {
     let mut seen = BTreeSet::new();
-    let lo = events.partition_point(|e| e.ts < from);
-    events[lo..]
+    between(events, from, to)
         .iter()
-        .take_while(|e| e.ts <= to)
         .filter(|e| e.signal() == Signal::ProxyFailure)
         .filter(|e| {
             let (src, r) = t.record(e.at);
@@ -516,7 +496,7 @@ fn describe(w: &mut Window, t: &Timeline, events: &[Event]) {
         w.channels
             .extend(CHANNEL.captures_iter(text).map(|c| c[1].to_string()));
     }
-    for e in events.iter().filter(|e| e.ts >= w.start && e.ts <= w.end) {
+    for e in between(events, w.start, w.end) {
         let involved = matches!(
             e.kind,
             EventKind::NodeDown
@@ -530,7 +510,7 @@ fn describe(w: &mut Window, t: &Timeline, events: &[Event]) {
             continue;
         }
         w.nodes.extend(e.subject);
-        w.nodes.extend(e.stale);
+        w.nodes.extend(e.stale.map(|s| s.node));
         if matches!(e.kind, EventKind::ClientError | EventKind::ChannelReassign) {
             let (src, r) = t.record(e.at);
             if let Some(c) = src.field(r, "collectionID") {

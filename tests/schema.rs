@@ -2,7 +2,7 @@
 //! `analyze --json` against `schema/analyze.schema.json`, and
 //! `timeline --events --format jsonl` against DESIGN.md's event line.
 
-use crate::util::{analyze, ok, real_bundles, root, shared};
+use crate::util::{analyze, ok, real_bundles, root, shared, timeline_jsonl};
 use serde_json::Value;
 
 fn schema() -> jsonschema::Validator {
@@ -46,13 +46,7 @@ fn the_schema_rejects_what_breaks_the_contract() {
 #[test]
 fn events_jsonl_is_the_design_line() {
     let b = shared().join("bundles/kill-restart-1");
-    let out = ok(&[
-        "timeline",
-        b.to_str().unwrap(),
-        "--events",
-        "--format",
-        "jsonl",
-    ]);
+    let events = timeline_jsonl(&[&b], &["--events"]);
     let kinds = [
         "process-start",
         "process-exit",
@@ -73,8 +67,8 @@ fn events_jsonl_is_the_design_line() {
     ];
     let mut n = 0;
     let mut node_down = 0;
-    for l in out.lines() {
-        let e: Value = serde_json::from_str(l).unwrap();
+    let mut files: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for e in &events {
         let mut keys: Vec<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(
@@ -93,11 +87,12 @@ fn events_jsonl_is_the_design_line() {
         );
         assert!(kinds.contains(&e["kind"].as_str().unwrap()), "{e}");
         // `line` is the 1-based physical line, and the message is on it.
-        let text = std::fs::read_to_string(b.join(e["source"].as_str().unwrap())).unwrap();
-        let line = text
-            .lines()
-            .nth(e["line"].as_u64().unwrap() as usize - 1)
-            .unwrap();
+        let source = e["source"].as_str().unwrap();
+        let lines = files.entry(source.to_string()).or_insert_with(|| {
+            let text = std::fs::read_to_string(b.join(source)).unwrap();
+            text.lines().map(str::to_string).collect()
+        });
+        let line = &lines[e["line"].as_u64().unwrap() as usize - 1];
         let msg = e["message"].as_str().unwrap();
         assert!(
             line.contains(msg.lines().next().unwrap_or(""))
@@ -115,19 +110,9 @@ fn events_jsonl_is_the_design_line() {
     assert!(n > 500, "{n} events");
     assert_eq!(node_down, 1);
     // Events are a subset of the timeline: filters apply.
-    let qc = ok(&[
-        "timeline",
-        b.to_str().unwrap(),
-        "--events",
-        "--component",
-        "querycoord",
-        "--format",
-        "jsonl",
-    ]);
-    assert!(qc.lines().count() > 0 && qc.lines().count() < n);
-    assert!(qc
-        .lines()
-        .all(|l| l.contains("\"component\":\"querycoord\"")));
+    let qc = timeline_jsonl(&[&b], &["--events", "--component", "querycoord"]);
+    assert!(!qc.is_empty() && qc.len() < n);
+    assert!(qc.iter().all(|e| e["component"] == "querycoord"));
 }
 
 /// The recogniser finds every event kind of DESIGN.md somewhere in the real

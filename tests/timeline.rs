@@ -329,17 +329,15 @@ fn rotated_file_logs_stay_with_their_process() {
 #[test]
 fn analyze_range_and_unknown_skew() {
     let b = root().join("samples/kill-restart-1");
-    let out = ok(&[
-        "analyze",
-        b.to_str().unwrap(),
-        "--json",
-        "-",
-        "--since",
-        "2026-11-26T04:15:30Z",
-        "--skew",
-        "nosuch.log=+1s",
-    ]);
-    let d: Value = serde_json::from_str(&out).unwrap();
+    let d = analyze_with(
+        &[&b],
+        &[
+            "--since",
+            "2026-11-26T04:15:30Z",
+            "--skew",
+            "nosuch.log=+1s",
+        ],
+    );
     assert_eq!(d["range"]["since"], "2026-11-26T04:15:30.000Z");
     let inc = d["incarnations"].as_array().unwrap();
     assert_eq!(inc.len(), 1, "only the process alive after 04:15:30");

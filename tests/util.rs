@@ -58,10 +58,16 @@ pub fn ok(args: &[&str]) -> String {
 
 /// `analyze --json -` of the given inputs.
 pub fn analyze(inputs: &[&Path]) -> serde_json::Value {
+    analyze_with(inputs, &[])
+}
+
+/// `analyze --json -` of the given inputs with more arguments.
+pub fn analyze_with(inputs: &[&Path], extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["analyze"];
     let s: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
     args.extend(s.iter().map(String::as_str));
     args.extend(["--json", "-"]);
+    args.extend(extra);
     serde_json::from_str(&ok(&args)).expect("analyze --json is JSON")
 }
 

@@ -2,7 +2,7 @@
 //! capture harness recorded: the client's own request log (`client.jsonl`),
 //! read here by test code of its own, never by the analyzer's.
 
-use crate::util::{analyze, copy_tree, is_annotation, ok, real_bundles, root, shared};
+use crate::util::{analyze, analyze_with, copy_tree, is_annotation, real_bundles, root, shared};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime};
 use regex::Regex;
 use serde_json::Value;
@@ -461,15 +461,7 @@ fn renamed_shifted_rezoned_bundles_give_the_same_answer() {
         copy_shifted(&b, &b, &moved, DAYS);
         assert!(moved.join("milvus-standalone-0").is_dir());
         let a = analyze(&[&b]);
-        let out = ok(&[
-            "analyze",
-            moved.to_str().unwrap(),
-            "--tz",
-            "+05:30",
-            "--json",
-            "-",
-        ]);
-        let m: Value = serde_json::from_str(&out).unwrap();
+        let m = analyze_with(&[&moved], &["--tz", "+05:30"]);
         let (wa, wm) = (windows(&a), windows(&m));
         assert_eq!(wa.len(), wm.len(), "{n}");
         let shift = DAYS * 86_400_000;
@@ -552,29 +544,18 @@ fn identity_links_restarts_to_their_place() {
 #[test]
 fn the_range_selects_windows() {
     let b = root().join("samples/kill-restart-1");
-    let p = b.to_str().unwrap();
     let all = analyze(&[&b]);
-    let after: Value = serde_json::from_str(&ok(&[
-        "analyze",
-        p,
-        "--since",
-        "2026-11-26T04:16:30Z",
-        "--json",
-        "-",
-    ]))
-    .unwrap();
+    let after = analyze_with(&[&b], &["--since", "2026-11-26T04:16:30Z"]);
     assert_eq!(windows(&after).len(), 0);
-    let around: Value = serde_json::from_str(&ok(&[
-        "analyze",
-        p,
-        "--since",
-        "2026-11-26T04:15:40Z",
-        "--until",
-        "2026-11-26T04:15:45Z",
-        "--json",
-        "-",
-    ]))
-    .unwrap();
+    let around = analyze_with(
+        &[&b],
+        &[
+            "--since",
+            "2026-11-26T04:15:40Z",
+            "--until",
+            "2026-11-26T04:15:45Z",
+        ],
+    );
     assert_eq!(windows(&around), windows(&all));
     assert!(around["events"]["client-error"].as_u64() < all["events"]["client-error"].as_u64());
 }

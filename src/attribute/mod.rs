@@ -26,7 +26,7 @@ use crate::recognise::rules::{Origin, Signal};
 use crate::recognise::Event;
 use crate::settings::Setting;
 use crate::timeline::Timeline;
-use crate::windows::{Faults, Hole, Outage, Request, Window};
+use crate::windows::{Faults, Hole, Outage, Request, Window, READY_WITHIN_US};
 use std::collections::BTreeSet;
 
 /// How far before a window's start a process stop is looked for: a request
@@ -35,8 +35,6 @@ const STOP_LOOKBACK_US: i64 = 30_000_000;
 /// How far before the loss of a session etcd trouble is looked for, in
 /// session TTLs (a lease survives an etcd stall shorter than one TTL).
 const ETCD_LOOKBACK_TTLS: i64 = 2;
-/// Ready lines count for the restart within this long after it.
-const READY_WITHIN_US: i64 = 120_000_000;
 /// Evidence lines kept per phase and per window.
 const PHASE_EVIDENCE: usize = 5;
 const WINDOW_EVIDENCE: usize = 8;
@@ -79,19 +77,6 @@ impl Cause {
             Cause::Unknown => "unknown",
         }
     }
-
-    /// Every cause id.
-    pub const ALL: [Cause; 9] = [
-        Cause::ProcessDown,
-        Cause::NodeUnresponsive,
-        Cause::SessionTimeout,
-        Cause::CoordinationDelay,
-        Cause::MqReplay,
-        Cause::MetadataSync,
-        Cause::GrpcChannelRebuild,
-        Cause::EtcdUnavailable,
-        Cause::Unknown,
-    ];
 }
 
 /// Phase ids (DESIGN.md), in critical-path order.
@@ -217,9 +202,46 @@ pub struct Context<'a> {
     pub settings: &'a [Setting],
     /// Client requests (empty without a request log).
     pub requests: &'a [Request],
+    /// `common.session.ttl` in µs: the bundle's, else the shipped yaml value
+    /// of the version (20 s in 2.2, 30 s later; catalogue §2f).
+    pub ttl_us: i64,
+}
+
+impl<'a> Context<'a> {
+    /// What attribution reads, with the session TTL resolved once.
+    pub fn new(
+        t: &'a Timeline,
+        events: &'a [Event],
+        identity: &'a Identity,
+        found: &'a crate::windows::Found,
+        settings: &'a [Setting],
+    ) -> Context<'a> {
+        let ttl_us = match settings.iter().find(|s| s.key == "common.session.ttl") {
+            Some(s) => (s.value * 1e6) as i64,
+            None if t.milvus_version().is_some_and(|v| v.contains("2.2.")) => 20_000_000,
+            None => 30_000_000,
+        };
+        Context {
+            t,
+            events,
+            identity,
+            faults: &found.faults,
+            settings,
+            requests: &found.requests,
+            ttl_us,
+        }
+    }
 }
 
 impl Context<'_> {
+    /// True when the bundle holds an etcd server log.
+    pub fn has_etcd_log(&self) -> bool {
+        self.t
+            .sources
+            .iter()
+            .any(|s| s.component == crate::component::Component::Etcd)
+    }
+
     /// The physical line of an event, as evidence.
     pub fn evidence(&self, at: (u32, u32), note: impl Into<String>) -> Evidence {
         let (src, r) = self.t.record(at);
@@ -238,23 +260,12 @@ impl Context<'_> {
 
     /// Events with `from <= ts <= to`.
     pub fn events_in(&self, from: i64, to: i64) -> impl Iterator<Item = &Event> {
-        let lo = self.events.partition_point(|e| e.ts < from);
-        self.events[lo..].iter().take_while(move |e| e.ts <= to)
+        crate::recognise::between(self.events, from, to).iter()
     }
 
     /// A setting's value, if the bundle has it.
     pub fn setting(&self, key: &str) -> Option<&Setting> {
         self.settings.iter().find(|s| s.key == key)
-    }
-
-    /// `common.session.ttl` in µs: the bundle's, else the shipped yaml value
-    /// of the version (20 s in 2.2, 30 s later; catalogue §2f).
-    pub fn ttl_us(&self) -> i64 {
-        match self.setting("common.session.ttl") {
-            Some(s) => (s.value * 1e6) as i64,
-            None if self.t.milvus_version().is_some_and(|v| v.contains("2.2.")) => 20_000_000,
-            None => 30_000_000,
-        }
     }
 }
 
@@ -302,12 +313,7 @@ fn contributing(phases: &[Phase], cause: Cause) -> Vec<Cause> {
 /// What the bundle lacks for this analysis.
 fn missing(ctx: &Context, phases: &[Phase]) -> Vec<String> {
     let mut out = Vec::new();
-    let etcd_log = ctx
-        .t
-        .sources
-        .iter()
-        .any(|s| s.component == crate::component::Component::Etcd);
-    if !etcd_log {
+    if !ctx.has_etcd_log() {
         out.push("no etcd server log in the bundle".to_string());
     }
     if ctx.requests.is_empty() {
@@ -342,6 +348,29 @@ pub struct Chain<'a> {
     pub dead_ids: BTreeSet<u32>,
     /// When the chain started.
     pub fault_us: Option<i64>,
+    /// Lines inside the window showing stale liveness, in time order.
+    pub stale: Vec<&'a Event>,
+    /// Slow or failing etcd calls that started the chain (rule 1).
+    pub etcd: Option<EtcdTrouble<'a>>,
+}
+
+/// Slow or failing etcd calls before a session loss, while the process
+/// kept logging (or, with no stop, silence or loss, inside the window).
+pub struct EtcdTrouble<'a> {
+    /// The calls, in time order (at least one).
+    pub calls: Vec<&'a Event>,
+    /// The session loss or exit they led to.
+    pub loss: Option<&'a Event>,
+}
+
+impl EtcdTrouble<'_> {
+    /// The first of them logged by etcd itself.
+    pub fn etcd_side(&self) -> Option<&Event> {
+        self.calls
+            .iter()
+            .copied()
+            .find(|e| e.rule().origin == Origin::Etcd)
+    }
 }
 
 impl<'a> Chain<'a> {
@@ -366,13 +395,39 @@ impl<'a> Chain<'a> {
             .into_iter()
             .flatten()
             .min();
-        Chain {
+        let mut chain = Chain {
             hole,
             outage: outages.last().copied(),
             first_outage: outages.first().copied(),
             dead_ids,
             fault_us,
+            stale: Vec::new(),
+            etcd: None,
+        };
+        chain.stale = ctx
+            .events_in(w.start, w.end)
+            .filter(|e| chain.is_stale(e))
+            .collect();
+        chain.etcd = etcd_trouble(ctx, w, &chain);
+        chain
+    }
+
+    /// True for a line showing work routed to, or answered for, a node from
+    /// stale liveness: an error naming a stale id, or a dead node adopted as up.
+    fn is_stale(&self, e: &Event) -> bool {
+        if e.stale.is_some() {
+            return true;
         }
+        e.signal() == Signal::NodeAdded
+            && e.subject.is_some_and(|s| self.dead_ids.contains(&s))
+            && self.outage.is_some_and(|o| e.ts >= o.restart_us)
+    }
+
+    /// Some failure was answered from an old heartbeat (`lastHB=`).
+    pub fn stale_heartbeat(&self) -> bool {
+        self.stale
+            .iter()
+            .any(|e| e.stale.is_some_and(|s| s.heartbeat))
     }
 
     /// The chain began with the process silent (not stopped).
@@ -385,26 +440,14 @@ impl<'a> Chain<'a> {
     }
 }
 
-/// True for a line showing work routed to, or answered for, a node from
-/// stale liveness: an error naming a stale id, or a dead node adopted as up.
-fn is_stale(e: &Event, chain: &Chain) -> bool {
-    if e.stale.is_some() {
-        return true;
-    }
-    e.signal() == Signal::NodeAdded
-        && e.subject.is_some_and(|s| chain.dead_ids.contains(&s))
-        && chain.outage.is_some_and(|o| e.ts >= o.restart_us)
-}
-
 fn stale_note(ctx: &Context, e: &Event) -> String {
-    let id = e.stale.or(e.subject).unwrap_or(0);
-    let who = ctx.identity.describe(id);
-    if e.signal() == Signal::NodeAdded {
-        format!("QueryCoord takes the stale session of {who} as a live node")
-    } else if ctx.evidence(e.at, "").text.contains("lastHB=") {
-        format!("answered from an old heartbeat of {who}")
-    } else {
-        format!("work routed to {who}, which is no longer the process answering")
+    let who = ctx.identity.describe(e.stale_or_subject().unwrap_or(0));
+    match e.stale {
+        _ if e.signal() == Signal::NodeAdded => {
+            format!("QueryCoord takes the stale session of {who} as a live node")
+        }
+        Some(s) if s.heartbeat => format!("answered from an old heartbeat of {who}"),
+        _ => format!("work routed to {who}, which is no longer the process answering"),
     }
 }
 
@@ -416,13 +459,10 @@ fn decide(
     chain: &Chain,
     phases: &[Phase],
 ) -> (Cause, String, Vec<Evidence>, f64) {
-    if let Some(found) = etcd_chain(ctx, w, chain) {
-        return found;
+    if let Some(etcd) = &chain.etcd {
+        return etcd_decision(ctx, w, etcd);
     }
-    let stale: Vec<&Event> = ctx
-        .events_in(w.start, w.end)
-        .filter(|e| is_stale(e, chain))
-        .collect();
+    let stale = &chain.stale;
     if !stale.is_empty() {
         let mut ev: Vec<Evidence> = Vec::new();
         ev.push(ctx.evidence(stale[0].at, stale_note(ctx, stale[0])));
@@ -435,7 +475,7 @@ fn decide(
         if let Some(p) = phases.iter().find(|p| p.id == PhaseId::Detection) {
             ev.extend(p.evidence.iter().cloned());
         }
-        let ids: BTreeSet<u32> = stale.iter().filter_map(|e| e.stale.or(e.subject)).collect();
+        let ids: BTreeSet<u32> = stale.iter().filter_map(|e| e.stale_or_subject()).collect();
         let ids: Vec<String> = ids.iter().map(|i| ctx.identity.describe(*i)).collect();
         let reason = format!(
             "failures were answered from stale liveness: {} line(s) route work to, or judge, {} from a session or heartbeat that no longer held",
@@ -470,17 +510,13 @@ fn decide(
 
 /// Rule 1: etcd trouble, while the process kept logging, before it lost its
 /// session (or, with no loss, etcd trouble throughout the window).
-fn etcd_chain(
-    ctx: &Context,
-    w: &Window,
-    chain: &Chain,
-) -> Option<(Cause, String, Vec<Evidence>, f64)> {
+fn etcd_trouble<'a>(ctx: &'a Context, w: &Window, chain: &Chain) -> Option<EtcdTrouble<'a>> {
     let from = chain.fault_us.unwrap_or(w.start).min(w.start) - 15_000_000;
     let loss = ctx
         .events_in(from, w.end)
         .find(|e| matches!(e.signal(), Signal::SessionLoss | Signal::Exit));
-    let lookback = ETCD_LOOKBACK_TTLS * ctx.ttl_us();
-    let (trouble, anchor): (Vec<&Event>, Option<&Event>) = match loss {
+    let lookback = ETCD_LOOKBACK_TTLS * ctx.ttl_us;
+    let (from, to) = match loss {
         Some(l) => {
             // A loss right after a silence is the pause's doing, not etcd's.
             let silent_before = ctx.faults.holes.iter().any(|h| {
@@ -489,40 +525,39 @@ fn etcd_chain(
             if silent_before {
                 return None;
             }
-            (
-                ctx.events_in(l.ts - lookback, l.ts)
-                    .filter(|e| e.signal() == Signal::EtcdTrouble)
-                    .collect(),
-                Some(l),
-            )
+            (l.ts - lookback, l.ts)
         }
-        None if chain.fault_us.is_none() => (
-            ctx.events_in(w.start, w.end)
-                .filter(|e| e.signal() == Signal::EtcdTrouble)
-                .collect(),
-            None,
-        ),
+        None if chain.fault_us.is_none() => (w.start, w.end),
         None => return None,
     };
-    let server_side = trouble
-        .iter()
-        .filter(|e| e.rule().origin == Origin::Etcd)
-        .count();
-    if trouble.len() < 2 && server_side == 0 {
-        return None;
-    }
-    let first = trouble[0];
+    let found = EtcdTrouble {
+        calls: ctx
+            .events_in(from, to)
+            .filter(|e| e.signal() == Signal::EtcdTrouble)
+            .collect(),
+        loss,
+    };
+    (found.calls.len() >= 2 || found.etcd_side().is_some()).then_some(found)
+}
+
+/// The cause, reason, evidence and confidence of rule 1.
+fn etcd_decision(
+    ctx: &Context,
+    w: &Window,
+    etcd: &EtcdTrouble,
+) -> (Cause, String, Vec<Evidence>, f64) {
+    let (calls, first) = (&etcd.calls, etcd.calls[0]);
     let mut ev = vec![ctx.evidence(first.at, "first slow or failing etcd call")];
-    if let Some(e) = trouble.iter().find(|e| e.rule().origin == Origin::Etcd) {
+    if let Some(e) = etcd.etcd_side() {
         ev.push(ctx.evidence(e.at, "etcd itself reports slowness"));
     }
-    if trouble.len() > 1 {
+    if calls.len() > 1 {
         ev.push(ctx.evidence(
-            trouble[trouble.len() - 1].at,
-            format!("{} slow or failing etcd calls", trouble.len()),
+            calls[calls.len() - 1].at,
+            format!("{} slow or failing etcd calls", calls.len()),
         ));
     }
-    let reason = match anchor {
+    let reason = match etcd.loss {
         Some(l) => {
             ev.push(ctx.evidence(l.at, "session lost"));
             if let Some(x) = ctx
@@ -533,19 +568,19 @@ fn etcd_chain(
             }
             format!(
                 "etcd trouble started the chain: {} slow or failing etcd calls over {:.1} s while the process kept logging, then its session was lost",
-                trouble.len(),
+                calls.len(),
                 (l.ts - first.ts) as f64 / 1e6
             )
         }
         None => format!(
             "{} slow or failing etcd calls inside the window and no process stop or silence",
-            trouble.len()
+            calls.len()
         ),
     };
-    let conf = if server_side > 0 || trouble.len() >= 3 {
+    let conf = if etcd.etcd_side().is_some() || calls.len() >= 3 {
         0.9
     } else {
         0.75
     };
-    Some((Cause::EtcdUnavailable, reason, ev, conf))
+    (Cause::EtcdUnavailable, reason, ev, conf)
 }

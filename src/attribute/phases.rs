@@ -3,8 +3,8 @@
 //! is clipped to the window, and is left out when nothing places it.
 
 use super::{
-    dedup_evidence, is_stale, stale_note, Cause, Chain, Context, Evidence, Phase, PhaseId,
-    PHASE_EVIDENCE, READY_WITHIN_US,
+    dedup_evidence, stale_note, Cause, Chain, Context, Evidence, Phase, PhaseId, PHASE_EVIDENCE,
+    READY_WITHIN_US,
 };
 use crate::recognise::rules::Signal;
 use crate::recognise::{Event, EventKind};
@@ -22,23 +22,16 @@ struct Builder<'a, 'c> {
     /// Where the next phase starts.
     cursor: i64,
     out: Vec<Phase>,
-    /// Stale-liveness lines inside the window.
-    stale: Vec<&'a Event>,
 }
 
 /// The phases of a window, consecutive, covering it from its start.
 pub(super) fn phases(ctx: &Context, w: &Window, chain: &Chain) -> Vec<Phase> {
-    let stale = ctx
-        .events_in(w.start, w.end)
-        .filter(|e| is_stale(e, chain))
-        .collect();
     let mut b = Builder {
         ctx,
         w,
         chain,
         cursor: w.start,
         out: Vec::new(),
-        stale,
     };
     b.outage();
     b.metadata_sync();
@@ -106,6 +99,7 @@ impl<'a> Builder<'a, '_> {
             .or(ready.last())
             .map(|e| e.ts);
         let first_stale = self
+            .chain
             .stale
             .iter()
             .find(|e| e.ts > o.restart_us)
@@ -141,7 +135,7 @@ impl<'a> Builder<'a, '_> {
             .dead_ids
             .iter()
             .copied()
-            .chain(self.stale.iter().filter_map(|e| e.stale.or(e.subject)))
+            .chain(self.chain.stale.iter().filter_map(|e| e.stale_or_subject()))
             .collect();
         let settled = ctx
             .events_in(self.cursor, self.w.end + AFTER_WINDOW_US)
@@ -150,19 +144,24 @@ impl<'a> Builder<'a, '_> {
                     && e.subject.is_some_and(|s| stale_ids.contains(&s))
             });
         let settles_in_window = settled.is_some_and(|e| e.ts <= self.w.end);
-        if self.stale.is_empty() && !settles_in_window {
+        if self.chain.stale.is_empty() && !settles_in_window {
             return;
         }
-        let last_stale = self.stale.last().map(|e| e.ts).filter(|t| *t > self.cursor);
+        let last_stale = self
+            .chain
+            .stale
+            .last()
+            .map(|e| e.ts)
+            .filter(|t| *t > self.cursor);
         let end = settled.map(|e| e.ts).or(last_stale).unwrap_or(self.w.end);
         let mut ev = Vec::new();
-        if let Some(e) = self.stale.first() {
+        if let Some(e) = self.chain.stale.first() {
             ev.push(ctx.evidence(e.at, stale_note(ctx, e)));
         }
-        if let (true, Some(e)) = (self.stale.len() > 1, self.stale.last()) {
+        if let (true, Some(e)) = (self.chain.stale.len() > 1, self.chain.stale.last()) {
             ev.push(ctx.evidence(
                 e.at,
-                format!("{} lines like this in the window", self.stale.len()),
+                format!("{} lines like this in the window", self.chain.stale.len()),
             ));
         }
         if let Some(e) = settled {
@@ -276,29 +275,32 @@ impl<'a> Builder<'a, '_> {
     }
 }
 
-/// The seeks of a replay, those that say how far back they start (`tsLag`)
-/// first.
-fn replay_evidence(ctx: &Context, from: i64, to: i64) -> Vec<Evidence> {
-    let mut seeks: Vec<&Event> = ctx
-        .events_in(from, to)
+/// The seeks and catch-up lines of a replay (not the tsafe waits).
+pub(super) fn seeks<'a>(ctx: &'a Context, from: i64, to: i64) -> Vec<&'a Event> {
+    ctx.events_in(from, to)
         .filter(|e| e.kind == EventKind::MqReplay && e.signal() != Signal::TsafeWait)
-        .collect();
-    seeks.sort_by_key(|e| {
-        let (src, r) = ctx.t.record(e.at);
-        (src.field(r, "tsLag").is_none(), e.ts)
-    });
+        .collect()
+}
+
+/// How far behind the seek started (`tsLag`), as logged.
+pub(super) fn ts_lag(ctx: &Context, e: &Event) -> Option<String> {
+    let (src, r) = ctx.t.record(e.at);
+    src.field(r, "tsLag").map(|v| v.into_owned())
+}
+
+/// The seeks of a replay, those that say how far back they start first.
+fn replay_evidence(ctx: &Context, from: i64, to: i64) -> Vec<Evidence> {
+    let mut seeks = seeks(ctx, from, to);
+    seeks.sort_by_key(|e| (ts_lag(ctx, e).is_none(), e.ts));
     seeks
         .iter()
         .take(2)
-        .map(|e| {
-            let (src, r) = ctx.t.record(e.at);
-            match src.field(r, "tsLag") {
-                Some(lag) => ctx.evidence(
-                    e.at,
-                    format!("replay from the channel checkpoint, {lag} behind"),
-                ),
-                None => ctx.evidence(e.at, "replay from the channel checkpoint"),
-            }
+        .map(|e| match ts_lag(ctx, e) {
+            Some(lag) => ctx.evidence(
+                e.at,
+                format!("replay from the channel checkpoint, {lag} behind"),
+            ),
+            None => ctx.evidence(e.at, "replay from the channel checkpoint"),
         })
         .collect()
 }

@@ -2,7 +2,7 @@
 //! of this window supports it, with the numbers it rests on (phase lengths,
 //! settings read from `milvus.yaml`, failed requests of the client log).
 
-use super::{Attribution, Cause, Chain, Context, PhaseId, Recommendation};
+use super::{Attribution, Cause, Chain, Context, EtcdTrouble, PhaseId, Recommendation};
 use crate::recognise::rules::Signal;
 use crate::windows::{Request, Window};
 
@@ -28,14 +28,14 @@ fn setting_origin(ctx: &Context, key: &str, default: &str) -> String {
 pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> Vec<Recommendation> {
     let mut out = Vec::new();
     let phase = |id| a.phases.iter().find(|p| p.id == id);
-    let ttl = ctx.ttl_us();
+    let ttl = ctx.ttl_us;
     let ttl_from = setting_origin(
         ctx,
         "common.session.ttl",
         "the shipped milvus.yaml value of this version",
     );
     if let Some(d) = phase(PhaseId::Detection) {
-        let lag_hb = a.evidence.iter().any(|e| e.text.contains("lastHB="));
+        let lag_hb = chain.stale_heartbeat();
         if lag_hb {
             out.push(heartbeat_interval(ctx, chain));
         } else {
@@ -72,8 +72,12 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
             });
         }
     }
-    if a.cause == Cause::EtcdUnavailable {
-        out.push(etcd(ctx, a, ttl, &ttl_from));
+    if let Some(trouble) = chain
+        .etcd
+        .as_ref()
+        .filter(|_| a.cause == Cause::EtcdUnavailable)
+    {
+        out.push(etcd(ctx, trouble, ttl, &ttl_from));
     }
     if let Some(p) = phase(PhaseId::Outage) {
         if p.cause == Cause::NodeUnresponsive {
@@ -170,11 +174,10 @@ fn longest_pause_note(ctx: &Context) -> String {
 /// What held the replay: how far back the seek started, requests that timed
 /// out waiting for tsafe, and time ticks awaited from a dead node's session.
 fn replay(ctx: &Context, r: &super::Phase, chain: &Chain) -> Recommendation {
-    let lag = r
-        .evidence
+    let lag = super::phases::seeks(ctx, r.start, r.end)
         .iter()
-        .find_map(|e| e.note.strip_prefix("replay from the channel checkpoint, "))
-        .map(|l| format!(" the seek started {}", l))
+        .find_map(|e| super::phases::ts_lag(ctx, e))
+        .map(|l| format!(" the seek started {l} behind"))
         .unwrap_or_default();
     let in_phase = || ctx.events_in(r.start, r.end);
     let waits = in_phase()
@@ -228,29 +231,17 @@ fn heartbeat_interval(ctx: &Context, chain: &Chain) -> Recommendation {
     }
 }
 
-fn etcd(ctx: &Context, a: &Attribution, ttl: i64, ttl_from: &str) -> Recommendation {
-    let span = match (
-        a.evidence.first(),
-        a.evidence.iter().find(|e| e.note == "session lost"),
-    ) {
-        (Some(f), Some(l)) => format!(
+fn etcd(ctx: &Context, trouble: &EtcdTrouble, ttl: i64, ttl_from: &str) -> Recommendation {
+    let span = match trouble.loss {
+        Some(l) => format!(
             "etcd calls were slow or failing for {:.1} s before the session was lost",
-            secs(l.ts - f.ts)
+            secs(l.ts - trouble.calls[0].ts)
         ),
-        _ => "etcd calls were slow or failing in the window".to_string(),
+        None => "etcd calls were slow or failing in the window".to_string(),
     };
-    let etcd_log = ctx
-        .t
-        .sources
-        .iter()
-        .any(|s| s.component == crate::component::Component::Etcd);
-    let side = if a
-        .evidence
-        .iter()
-        .any(|e| e.note == "etcd itself reports slowness")
-    {
+    let side = if trouble.etcd_side().is_some() {
         "etcd's own log shows slowness: check its disk (fdatasync) and CPU"
-    } else if etcd_log {
+    } else if ctx.has_etcd_log() {
         "etcd's own log shows no slow request: it was stalled or unreachable rather than slow (a stopped process, network partition)"
     } else {
         "the bundle has no etcd log to tell a slow etcd from an unreachable one"

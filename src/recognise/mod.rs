@@ -124,14 +124,30 @@ pub struct Event {
     pub node: Option<u32>,
     /// The node the line is about, when it names one.
     pub subject: Option<u32>,
-    /// Work was routed to, or answered for, a node from stale liveness:
-    /// the node id named as expected/offline.
-    pub stale: Option<u32>,
+    /// Work was routed to, or answered for, a node from stale liveness.
+    pub stale: Option<Stale>,
     /// The number the line measures, for signals that carry one
     /// ([`VALUE_FIELDS`]): load percentage.
     pub value: Option<f64>,
     /// Where the line is: (source index, record index) in the timeline.
     pub at: (u32, u32),
+}
+
+/// Stale liveness shown by a line's error text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stale {
+    /// The node id named as expected, or declared offline.
+    pub node: u32,
+    /// Judged from an old heartbeat (`lastHB=…: node offline`) rather than
+    /// an old session (`node not match`, `server ID mismatch`).
+    pub heartbeat: bool,
+}
+
+impl Event {
+    /// The node a stale-liveness line is about, else the line's subject.
+    pub fn stale_or_subject(&self) -> Option<u32> {
+        self.stale.map(|s| s.node).or(self.subject)
+    }
 }
 
 /// Fields holding the number a signal measures, by version (2.3
@@ -178,8 +194,16 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
     Matcher { exact, others }
 });
 
-/// Which rule origin a record's grammar belongs to.
-fn origin_of(g: Grammar) -> Option<Origin> {
+/// The events with `from <= ts <= to` of a list in time order.
+pub fn between(events: &[Event], from: i64, to: i64) -> &[Event] {
+    let lo = events.partition_point(|e| e.ts < from);
+    let hi = events.partition_point(|e| e.ts <= to).max(lo);
+    &events[lo..hi]
+}
+
+/// Which rule origin a record's grammar belongs to (`Origin::Milvus`: lines a
+/// Milvus process wrote itself).
+pub fn origin_of(g: Grammar) -> Option<Origin> {
     match g {
         Grammar::MilvusText | Grammar::MilvusJson | Grammar::Easylogging | Grammar::Glog => {
             Some(Origin::Milvus)
@@ -279,15 +303,18 @@ static STALE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// The node id a line's error text shows stale liveness for.
-pub fn stale_node(text: &str) -> Option<u32> {
+/// The stale liveness a line's error text shows, if any.
+pub fn stale_in(text: &str) -> Option<Stale> {
     if !(text.contains("expected") || text.contains("lastHB=")) {
         return None;
     }
     let c = STALE.captures(text)?;
-    (1..c.len())
-        .find_map(|i| c.get(i))
-        .and_then(|m| m.as_str().parse().ok())
+    // Groups 1–2 are the session renderings, 3–4 the heartbeat ones.
+    let (i, m) = (1..c.len()).find_map(|i| c.get(i).map(|m| (i, m)))?;
+    Some(Stale {
+        node: m.as_str().parse().ok()?,
+        heartbeat: i >= 3,
+    })
 }
 
 /// Every text of a record an error may be written in: the message (client
@@ -308,7 +335,7 @@ fn error_text(src: &Source, r: &Record) -> Option<String> {
 pub fn recognise(t: &Timeline) -> Vec<Event> {
     use rayon::prelude::*;
     // Per source in parallel, then merged into the timeline's order.
-    let per_source: Vec<Vec<(u32, Event)>> = t
+    let per_source: Vec<Vec<Event>> = t
         .sources
         .par_iter()
         .enumerate()
@@ -319,27 +346,24 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
                 .filter_map(|(ri, r)| {
                     let rule = match_record(src, r)?;
                     let def = &RULES[rule as usize];
-                    let stale = error_text(src, r).and_then(|e| stale_node(&e));
-                    Some((
-                        ri as u32,
-                        Event {
-                            ts: r.ts,
-                            kind: def.kind,
-                            rule,
-                            component: r.component,
-                            node: r.node,
-                            subject: subject_of(def.subject, src, r).or(stale),
-                            stale,
-                            value: value_of(def.signal, src, r),
-                            at: (si as u32, ri as u32),
-                        },
-                    ))
+                    let stale = error_text(src, r).and_then(|e| stale_in(&e));
+                    Some(Event {
+                        ts: r.ts,
+                        kind: def.kind,
+                        rule,
+                        component: r.component,
+                        node: r.node,
+                        subject: subject_of(def.subject, src, r).or(stale.map(|s| s.node)),
+                        stale,
+                        value: value_of(def.signal, src, r),
+                        at: (si as u32, ri as u32),
+                    })
                 })
                 .collect()
         })
         .collect();
     // The timeline's own order key: (time, source, line, offset, record).
-    let mut all: Vec<Event> = per_source.into_iter().flatten().map(|(_, e)| e).collect();
+    let mut all: Vec<Event> = per_source.into_iter().flatten().collect();
     all.par_sort_unstable_by_key(|e| {
         let r = &t.sources[e.at.0 as usize].records[e.at.1 as usize];
         (e.ts, e.at.0, r.line, r.offset, e.at.1)
@@ -385,7 +409,7 @@ mod tests {
         let (_, ev) = events_of("milvus/standalone-2.log", MILVUS_235);
         let got: Vec<(EventKind, Option<u32>, Option<u32>, &str)> = ev
             .iter()
-            .map(|e| (e.kind, e.subject, e.stale, e.rule().name))
+            .map(|e| (e.kind, e.subject, e.stale.map(|s| s.node), e.rule().name))
             .collect();
         let want = [
             (EventKind::NodeDown, Some(1), None, "QueryCoordNodeRemoved"),
@@ -464,20 +488,20 @@ mod tests {
     #[test]
     fn stale_renderings_of_every_version() {
         let cases = [
-            ("rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]", 1),
-            ("expectedNodeID=4, actualNodeID=12: node not match", 4),
-            ("expected=%!s(int64=1), actual=%!s(int64=9): server ID mismatch", 1),
-            ("leader not available: lastHB=2026-11-26 05:15:53.519954216 +0000 UTC: node offline[node=1]: channel not available[channel=x]", 1),
-            ("lastHB=2024-01-10 10:00:00 +0000 UTC: node=5: node offline", 5),
+            ("rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]", 1, false),
+            ("expectedNodeID=4, actualNodeID=12: node not match", 4, false),
+            ("expected=%!s(int64=1), actual=%!s(int64=9): server ID mismatch", 1, false),
+            ("leader not available: lastHB=2026-11-26 05:15:53.519954216 +0000 UTC: node offline[node=1]: channel not available[channel=x]", 1, true),
+            ("lastHB=2024-01-10 10:00:00 +0000 UTC: node=5: node offline", 5, true),
         ];
-        for (text, id) in cases {
-            assert_eq!(stale_node(text), Some(id), "{text}");
+        for (text, node, heartbeat) in cases {
+            assert_eq!(stale_in(text), Some(Stale { node, heartbeat }), "{text}");
         }
         assert_eq!(
-            stale_node("node offline[node=3]: channel not available"),
+            stale_in("node offline[node=3]: channel not available"),
             None
         );
-        assert_eq!(stale_node("collection not loaded[collection=4707]"), None);
+        assert_eq!(stale_in("collection not loaded[collection=4707]"), None);
     }
 
     #[test]

@@ -351,11 +351,6 @@ pub static RULES: &[Rule] = &[
     rule!(283, "RaftLeaderLost", K::EtcdLeaderChange, O::Etcd, T::Contains(" lost leader "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
 ];
 
-/// A rule by its stable id.
-pub fn by_id(id: u16) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
