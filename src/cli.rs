@@ -13,6 +13,7 @@ const EXAMPLES: &str = "\
 Examples:
   milvus-postmortem analyze samples/kill-restart-1
   milvus-postmortem analyze milvus-log.tar.gz --json report.json
+  milvus-postmortem analyze samples/kill-restart-1 --html report.html --md report.md
   milvus-postmortem timeline samples/kill-restart-1 --component querycoord --since 2026-11-26T04:15:20Z
   milvus-postmortem timeline bundle/ --format jsonl --out timeline.jsonl
   milvus-postmortem timeline samples/kill-restart-1 --events --component querycoord
@@ -70,6 +71,15 @@ pub struct AnalyzeArgs {
     /// Write the analysis as JSON to FILE (- for stdout).
     #[arg(long, value_name = "FILE|-")]
     pub json: Option<String>,
+    /// Write the report as one self-contained HTML file (charts, windows, evidence).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write a Markdown summary for a ticket body to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub md: Option<PathBuf>,
+    /// Write the charts alone as SVG files into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub svg: Option<PathBuf>,
 }
 
 /// `timeline` arguments.

@@ -2,10 +2,11 @@
 //! pipeline, writes the report, maps the outcome to an exit code.
 
 use clap::Parser;
-use milvus_postmortem::cli::{Cli, Command};
+use milvus_postmortem::cli::{AnalyzeArgs, Cli, Command};
 use milvus_postmortem::pipeline::{self, Analysis};
 use milvus_postmortem::report::{self, timeline::Format};
 use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// A failure with its exit code.
@@ -40,25 +41,63 @@ fn load(
     Ok((analysis, sel))
 }
 
+/// Writes a file whole, naming it in any error.
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    eprintln!(
+        "wrote {} ({} KiB)",
+        path.display(),
+        bytes.len().div_ceil(1024)
+    );
+    Ok(())
+}
+
+/// `--html`, `--md`, `--svg`: the charts are drawn once for both.
+fn write_reports(a: &Analysis, args: &AnalyzeArgs) -> anyhow::Result<()> {
+    if args.html.is_none() && args.md.is_none() && args.svg.is_none() {
+        return Ok(());
+    }
+    let summary = report::summary::Summary::of(a);
+    if let Some(p) = &args.md {
+        write_file(p, report::markdown::render(a, &summary).as_bytes())?;
+    }
+    if args.html.is_none() && args.svg.is_none() {
+        return Ok(());
+    }
+    let charts = report::html::Charts::draw(a)?;
+    if let Some(p) = &args.html {
+        write_file(p, report::html::render(a, &summary, &charts).as_bytes())?;
+    }
+    if let Some(dir) = &args.svg {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        for (name, svg) in charts.files() {
+            write_file(&dir.join(name), svg.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Failure> {
     let io = |e: anyhow::Error| Failure(1, e);
     match cli.command {
         Command::Analyze(args) => {
             let (a, _) = load(&args.common)?;
-            match args.json.as_deref() {
-                Some(p) => {
-                    let mut w = output(Some(p)).map_err(io)?;
-                    serde_json::to_writer_pretty(&mut w, &report::json::document(&a))
-                        .map_err(|e| io(e.into()))?;
-                    writeln!(w)
-                        .and_then(|_| w.flush())
-                        .map_err(|e| io(e.into()))?;
-                }
-                None => {
-                    let mut w = output(None).map_err(io)?;
-                    report::terminal::write(&a, &mut w).map_err(io)?;
-                    w.flush().map_err(|e| io(e.into()))?;
-                }
+            write_reports(&a, &args).map_err(io)?;
+            if let Some(p) = args.json.as_deref() {
+                let mut w = output(Some(p)).map_err(io)?;
+                serde_json::to_writer_pretty(&mut w, &report::json::document(&a))
+                    .map_err(|e| io(e.into()))?;
+                writeln!(w)
+                    .and_then(|_| w.flush())
+                    .map_err(|e| io(e.into()))?;
+            }
+            // The terminal summary, unless stdout carries the JSON.
+            if args.json.as_deref() != Some("-") {
+                let mut w = output(None).map_err(io)?;
+                report::terminal::write(&a, &mut w).map_err(io)?;
+                w.flush().map_err(|e| io(e.into()))?;
             }
         }
         Command::Timeline(args) => {

@@ -8,11 +8,14 @@
 //! * `cli`: exit codes, help, determinism across thread counts;
 //! * `windows`: client-failure windows and root causes against the client log;
 //! * `schema`: `analyze --json` against `schema/analyze.schema.json`, and the
-//!   `timeline --events` wire format.
+//!   `timeline --events` wire format;
+//! * `report`: the HTML, Markdown and SVG reports (self-contained, escaped,
+//!   deterministic, rendered by Chromium).
 
 mod cli;
 mod corpus;
 mod ingest;
+mod report;
 mod schema;
 mod timeline;
 mod util;

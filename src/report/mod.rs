@@ -7,15 +7,25 @@
 //! * [`json`]: the `analyze --json` document (schema version, bundle, process
 //!   incarnations, timing settings, nodes, windows with their attribution,
 //!   event counts, line accounting; `schema/analyze.schema.json`);
-//! * [`terminal`]: the `analyze` summary for a terminal, one block per window.
+//! * [`terminal`]: the `analyze` summary for a terminal, one block per window;
+//! * [`html`]: the self-contained HTML report (`analyze --html`), with the
+//!   [`charts`] drawn by plotters (also written alone by `--svg`) in the
+//!   colours of [`palette`];
+//! * [`markdown`]: the ticket-body summary (`analyze --md`);
+//! * [`summary`]: the facts the HTML and Markdown reports share.
 //!
 //! Every writer reads the same [`crate::pipeline::Analysis`]; none of them
 //! parses or decides anything.
 //!
 //! Must not know: grammars, recognition rules, how causes are decided.
 
+pub mod charts;
 pub mod events;
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod palette;
+pub mod summary;
 pub mod terminal;
 pub mod timeline;
 

@@ -1,0 +1,976 @@
+//! Charts: the pictures of a report, drawn with plotters' SVG backend.
+//!
+//! * [`timeline`]: one swimlane per component of each process incarnation
+//!   (the old and the new process of one restart are separate lanes, joined
+//!   by a dashed link), event marks by kind, process-down stretches and log
+//!   holes shaded, each client-failure window shaded in its cause's colour;
+//! * [`requests`]: client requests per time bin, ok vs failed (from the
+//!   client log, else the failures the Proxy logged);
+//! * [`phases`]: one window's phases as a bar with their durations.
+//!
+//! Every chart has UTC axes with clock-aligned ticks and a legend; the same
+//! analysis gives the same bytes. Text handed to plotters is escaped by its
+//! SVG backend (`<`, `>`, `&`, `"`, `'`).
+//!
+//! Must not know: how windows, phases or causes are decided.
+
+use super::palette::{self, Rgb, Shape};
+use super::rfc3339_ms;
+use crate::attribute::{Attribution, PhaseId};
+use crate::component::Component;
+use crate::pipeline::Analysis;
+use crate::recognise::EventKind;
+use crate::windows::{self, Window};
+use anyhow::{anyhow, Result};
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::types::RangedCoordi64;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::collections::BTreeMap;
+
+/// Width of every chart, px (the HTML scales it to the page).
+pub const WIDTH: u32 = 1200;
+/// Height of one swimlane, px.
+const LANE_H: u32 = 18;
+/// Room for lane names left of the timeline, px.
+const LANE_LABELS: u32 = 230;
+/// Marks of one kind on one lane closer than this many px are drawn once.
+const MARK_PX: i64 = 2;
+/// Most time bins in the requests chart.
+const MAX_BINS: i64 = 600;
+const FONT: &str = "sans-serif";
+
+// y is integral too: plotters formats key-pointed i64 axes, not f64 ones.
+type Coord = Cartesian2d<WithKeyPoints<RangedCoordi64>, WithKeyPoints<RangedCoordi64>>;
+/// Height of a lane in y units.
+const U: i64 = 10;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Coord>;
+
+fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow!("drawing a chart: {e}")
+}
+
+fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+/// One swimlane: the lines one component of one process incarnation wrote
+/// (or, for etcd and the client, one component).
+#[derive(Clone, Debug)]
+pub struct Lane {
+    /// The process incarnation, when the lines belong to one.
+    pub incarnation: Option<u32>,
+    /// The component that wrote the lines.
+    pub component: Component,
+    /// Name shown left of the lane.
+    pub label: String,
+    /// First line's time, UTC µs.
+    pub first: i64,
+    /// Last line's time, UTC µs.
+    pub last: i64,
+    /// The lane of the same component in the previous incarnation of the
+    /// same process (a restart), drawn as a link.
+    pub after: Option<usize>,
+}
+
+/// Every lane of a bundle, in display order (component, then incarnation).
+#[derive(Clone, Debug, Default)]
+pub struct Lanes {
+    /// The lanes, top to bottom.
+    pub lanes: Vec<Lane>,
+    index: BTreeMap<(Option<u32>, Component), usize>,
+}
+
+impl Lanes {
+    /// One pass over every record.
+    pub fn of(a: &Analysis) -> Lanes {
+        let mut spans: BTreeMap<(Option<u32>, Component), (i64, i64)> = BTreeMap::new();
+        for s in &a.timeline.sources {
+            for r in s.records.iter().filter(|r| !r.ts_inferred) {
+                let e = spans
+                    .entry((r.incarnation, r.component))
+                    .or_insert((r.ts, r.ts));
+                e.0 = e.0.min(r.ts);
+                e.1 = e.1.max(r.ts);
+            }
+        }
+        let incs = &a.timeline.incarnations;
+        let start_of = |i: Option<u32>| {
+            i.and_then(|i| incs.get(i as usize))
+                .map_or(i64::MIN, |x| x.start_us)
+        };
+        let mut keys: Vec<_> = spans.keys().copied().collect();
+        keys.sort_by_key(|(inc, comp)| (*comp, start_of(*inc), *inc));
+        let mut lanes: Vec<Lane> = Vec::with_capacity(keys.len());
+        for (inc, comp) in keys {
+            let (first, last) = spans[&(inc, comp)];
+            let me = inc.and_then(|i| incs.get(i as usize));
+            // The previous lane of this component from the same process group.
+            let after = me.and_then(|m| {
+                lanes.iter().rposition(|l| {
+                    l.component == comp
+                        && l.incarnation
+                            .and_then(|i| incs.get(i as usize))
+                            .is_some_and(|o| o.group == m.group && o.start_us < m.start_us)
+                })
+            });
+            let label = lane_label(
+                a,
+                comp,
+                me,
+                after
+                    .and_then(|p| lanes[p].incarnation)
+                    .and_then(|i| incs.get(i as usize)),
+            );
+            lanes.push(Lane {
+                incarnation: inc,
+                component: comp,
+                label,
+                first,
+                last,
+                after,
+            });
+        }
+        let index = lanes
+            .iter()
+            .enumerate()
+            .map(|(i, l)| ((l.incarnation, l.component), i))
+            .collect();
+        Lanes { lanes, index }
+    }
+
+    /// The lane of a record.
+    pub fn of_record(&self, incarnation: Option<u32>, component: Component) -> Option<usize> {
+        self.index.get(&(incarnation, component)).copied()
+    }
+}
+
+fn lane_label(
+    a: &Analysis,
+    comp: Component,
+    me: Option<&crate::timeline::Incarnation>,
+    before: Option<&crate::timeline::Incarnation>,
+) -> String {
+    let Some(me) = me else {
+        return comp.id().to_string();
+    };
+    let who = match me.node_id {
+        Some(n) => format!("node {n}"),
+        None => format!("process #{}", me.id),
+    };
+    let restart = match (me.node_id, before.and_then(|b| b.node_id)) {
+        (Some(n), Some(o)) if n != o => format!(" (after node {o})"),
+        (_, Some(_)) | (_, None) if before.is_some() => " (restart)".to_string(),
+        _ => {
+            // A replacement the identity stage found without an earlier lane here.
+            me.node_id
+                .and_then(|n| a.identity.nodes.iter().find(|x| x.id == n))
+                .and_then(|x| x.replaces)
+                .map(|o| format!(" (after node {o})"))
+                .unwrap_or_default()
+        }
+    };
+    format!("{} · {who}{restart}", comp.id())
+}
+
+/// Clock-aligned ticks for a time range: the step and the tick times.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ticks {
+    /// Time between ticks, µs.
+    pub step_us: i64,
+    /// Tick times, UTC µs.
+    pub at: Vec<i64>,
+}
+
+/// At most about `max` ticks on a step a reader can add up in their head.
+pub fn ticks(from: i64, to: i64, max: i64) -> Ticks {
+    const STEPS_MS: [i64; 22] = [
+        1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000,
+        120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
+    ];
+    let span = (to - from).max(1);
+    let step_us = STEPS_MS
+        .iter()
+        .map(|ms| ms * 1000)
+        .find(|s| span / s <= max)
+        .unwrap_or_else(|| {
+            // Whole hours beyond that.
+            let h = 3_600_000_000;
+            (span / max / h + 1) * h
+        });
+    let first = from.div_euclid(step_us) * step_us
+        + if from.rem_euclid(step_us) == 0 {
+            0
+        } else {
+            step_us
+        };
+    let at = (0..)
+        .map(|k| first + k * step_us)
+        .take_while(|t| *t <= to)
+        .collect();
+    Ticks { step_us, at }
+}
+
+/// A tick's label: the UTC clock, with ms when the step is under a second,
+/// with the date when the range spans days.
+pub fn clock(us: i64, step_us: i64, with_date: bool) -> String {
+    let s = rfc3339_ms(us);
+    let time = if step_us < 1_000_000 {
+        &s[11..23]
+    } else {
+        &s[11..19]
+    };
+    if with_date {
+        format!("{} {time}", &s[5..10])
+    } else {
+        time.to_string()
+    }
+}
+
+/// The x axis description: UTC and the day(s) shown.
+fn axis_desc(from: i64, to: i64) -> String {
+    let (a, b) = (rfc3339_ms(from), rfc3339_ms(to));
+    if a[..10] == b[..10] {
+        format!("UTC, {}", &a[..10])
+    } else {
+        format!("UTC, {} → {}", &a[..10], &b[..10])
+    }
+}
+
+fn days_differ(from: i64, to: i64) -> bool {
+    rfc3339_ms(from)[..10] != rfc3339_ms(to)[..10]
+}
+
+/// A legend entry.
+enum Swatch {
+    Mark(Rgb, Shape),
+    Fill(Rgb, f64),
+}
+
+/// Draws legend entries left to right, wrapping; returns nothing. The area
+/// must be as tall as [`legend_height`] said.
+fn draw_legend(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    items: &[(Swatch, String)],
+) -> Result<()> {
+    let font = (FONT, 12)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for ((x, y), (sw, text)) in legend_layout(items).into_iter().zip(items) {
+        match sw {
+            Swatch::Mark(c, shape) => draw_mark_px(area, (x + 6, y), *c, *shape)?,
+            Swatch::Fill(c, alpha) => {
+                area.draw(&Rectangle::new(
+                    [(x, y - 6), (x + 12, y + 6)],
+                    rgb(*c).mix(*alpha).filled(),
+                ))
+                .map_err(plot_err)?;
+                area.draw(&Rectangle::new(
+                    [(x, y - 6), (x + 12, y + 6)],
+                    rgb(palette::DARK_GREY).stroke_width(1),
+                ))
+                .map_err(plot_err)?;
+            }
+        }
+        area.draw(&Text::new(text.clone(), (x + 18, y), font.clone()))
+            .map_err(plot_err)?;
+    }
+    Ok(())
+}
+
+/// Where each legend entry goes (centre-left of its swatch), px.
+fn legend_layout(items: &[(Swatch, String)]) -> Vec<(i32, i32)> {
+    let (mut x, mut y) = (LANE_LABELS as i32 / 3, 12);
+    let mut out = Vec::with_capacity(items.len());
+    for (_, text) in items {
+        let w = 30 + 7 * text.chars().count() as i32;
+        if x + w > WIDTH as i32 - 10 && x > LANE_LABELS as i32 / 3 {
+            x = LANE_LABELS as i32 / 3;
+            y += 20;
+        }
+        out.push((x, y));
+        x += w;
+    }
+    out
+}
+
+fn legend_height(items: &[(Swatch, String)]) -> u32 {
+    legend_layout(items)
+        .last()
+        .map_or(0, |(_, y)| *y as u32 + 14)
+}
+
+fn draw_mark_px(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    p: (i32, i32),
+    c: Rgb,
+    shape: Shape,
+) -> Result<()> {
+    let c = rgb(c);
+    match shape {
+        Shape::Dot => area.draw(&Circle::new(p, 4, c.filled())),
+        Shape::Ring => area.draw(&Circle::new(p, 4, c.stroke_width(2))),
+        Shape::Triangle => area.draw(&TriangleMarker::new(p, 5, c.filled())),
+        Shape::Square => area.draw(&Rectangle::new(
+            [(p.0 - 4, p.1 - 4), (p.0 + 4, p.1 + 4)],
+            c.filled(),
+        )),
+        Shape::Box => area.draw(&Rectangle::new(
+            [(p.0 - 4, p.1 - 4), (p.0 + 4, p.1 + 4)],
+            c.stroke_width(2),
+        )),
+        Shape::Cross => area.draw(&Cross::new(p, 4, c.stroke_width(2))),
+    }
+    .map_err(plot_err)
+}
+
+/// Marks of one shape and colour at data points.
+fn draw_marks(chart: &mut Chart, pts: Vec<(i64, i64)>, c: Rgb, shape: Shape) -> Result<()> {
+    let c = rgb(c);
+    let sq = |style: ShapeStyle| {
+        move |p: (i64, i64)| EmptyElement::at(p) + Rectangle::new([(-3, -3), (3, 3)], style)
+    };
+    match shape {
+        Shape::Dot => chart
+            .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))
+            .map(|_| ()),
+        Shape::Ring => chart
+            .draw_series(
+                pts.into_iter()
+                    .map(|p| Circle::new(p, 3, c.stroke_width(1))),
+            )
+            .map(|_| ()),
+        Shape::Triangle => chart
+            .draw_series(
+                pts.into_iter()
+                    .map(|p| TriangleMarker::new(p, 4, c.filled())),
+            )
+            .map(|_| ()),
+        Shape::Square => chart
+            .draw_series(pts.into_iter().map(sq(c.filled())))
+            .map(|_| ()),
+        Shape::Box => chart
+            .draw_series(pts.into_iter().map(sq(c.stroke_width(1))))
+            .map(|_| ()),
+        Shape::Cross => chart
+            .draw_series(pts.into_iter().map(|p| Cross::new(p, 3, c.stroke_width(2))))
+            .map(|_| ()),
+    }
+    .map_err(plot_err)
+}
+
+/// Draw order of event kinds: the numerous first, the decisive on top.
+const MARK_ORDER: [EventKind; 16] = [
+    EventKind::GrpcError,
+    EventKind::ClientError,
+    EventKind::EtcdSlow,
+    EventKind::HeartbeatMiss,
+    EventKind::SegmentReassign,
+    EventKind::ChannelReassign,
+    EventKind::MqReplay,
+    EventKind::MetaRecovery,
+    EventKind::RoutingUpdate,
+    EventKind::ClockJump,
+    EventKind::EtcdLeaderChange,
+    EventKind::SessionLost,
+    EventKind::ProcessStart,
+    EventKind::NodeUp,
+    EventKind::ProcessExit,
+    EventKind::NodeDown,
+];
+
+/// Event marks per kind, one per lane per [`MARK_PX`] of time, with the
+/// number of events each stands for (for the legend).
+fn event_marks(
+    a: &Analysis,
+    lanes: &Lanes,
+    shown: &[usize],
+    from: i64,
+    to: i64,
+) -> BTreeMap<EventKind, (Vec<(usize, i64)>, usize)> {
+    let bin = ((to - from) / (WIDTH as i64 / MARK_PX)).max(1);
+    let mut marks: BTreeMap<EventKind, (Vec<(usize, i64)>, usize)> = BTreeMap::new();
+    let mut last: BTreeMap<(EventKind, usize), i64> = BTreeMap::new();
+    for e in crate::recognise::between(&a.events, from, to) {
+        let (_, r) = a.timeline.record(e.at);
+        let Some(lane) = lanes.of_record(r.incarnation, r.component) else {
+            continue;
+        };
+        let Some(row) = shown.iter().position(|l| *l == lane) else {
+            continue;
+        };
+        let entry = marks.entry(e.kind).or_default();
+        entry.1 += 1;
+        let b = (e.ts - from) / bin;
+        if last.insert((e.kind, row), b) != Some(b) {
+            entry.0.push((row, e.ts));
+        }
+    }
+    marks
+}
+
+/// The lanes with a line in `[from, to]`.
+fn lanes_in(lanes: &Lanes, from: i64, to: i64) -> Vec<usize> {
+    (0..lanes.lanes.len())
+        .filter(|i| {
+            let l = &lanes.lanes[*i];
+            l.last >= from && l.first <= to
+        })
+        .collect()
+}
+
+/// The swimlane timeline of `[from, to]`.
+pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) -> Result<String> {
+    let shown = lanes_in(lanes, from, to);
+    let n = shown.len().max(1);
+    let marks = event_marks(a, lanes, &shown, from, to);
+    let mut legend: Vec<(Swatch, String)> = MARK_ORDER
+        .iter()
+        .rev()
+        .filter_map(|k| marks.get(k).map(|(_, count)| (k, count)))
+        .map(|(k, count)| {
+            let (c, s) = palette::event(*k);
+            (Swatch::Mark(c, s), format!("{} ({count})", k.id()))
+        })
+        .collect();
+    legend.push((
+        Swatch::Fill(palette::DARK_GREY, 0.45),
+        "process down".into(),
+    ));
+    legend.push((Swatch::Fill(palette::GREY, 0.25), "log hole".into()));
+    let windows: Vec<(&Window, &Attribution)> = a
+        .windows()
+        .filter(|(w, _)| w.end >= from && w.start <= to)
+        .collect();
+    let mut causes: Vec<_> = windows.iter().map(|(_, at)| at.cause).collect();
+    causes.sort_unstable();
+    causes.dedup();
+    for c in causes {
+        legend.push((
+            Swatch::Fill(palette::cause(c), 0.3),
+            format!("window: {}", c.id()),
+        ));
+    }
+    let legend_h = legend_height(&legend) + 6;
+    let height = 34 + n as u32 * LANE_H + 48 + legend_h;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (top, bottom) = root.split_vertically(height - legend_h);
+        let t = ticks(from, to, 12);
+        let dated = days_differ(from, to);
+        let centres: Vec<i64> = (0..n as i64).map(|i| i * U + U / 2).collect();
+        let label_of = |y: &i64| {
+            let row = n.saturating_sub(1 + (y.max(&0) / U) as usize);
+            shown
+                .get(row)
+                .map(|l| lanes.lanes[*l].label.clone())
+                .unwrap_or_default()
+        };
+        let tick_label = |x: &i64| clock(*x, t.step_us, dated);
+        let mut chart = ChartBuilder::on(&top)
+            .caption(title, (FONT, 16))
+            .margin(6)
+            .margin_right(18)
+            .x_label_area_size(40)
+            .y_label_area_size(LANE_LABELS)
+            .build_cartesian_2d(
+                (from..to).with_key_points(t.at.clone()),
+                (0..n as i64 * U).with_key_points(centres),
+            )
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 12))
+            .x_label_formatter(&tick_label)
+            .y_label_formatter(&label_of)
+            .x_desc(axis_desc(from, to))
+            .draw()
+            .map_err(plot_err)?;
+        let y_of = |row: usize| (n - 1 - row) as i64 * U;
+        let clamp = |x: i64| x.clamp(from, to);
+        // Lanes: a light band for every other lane, a bar where the lane wrote lines.
+        chart
+            .draw_series((0..shown.len()).filter(|r| r % 2 == 1).map(|r| {
+                Rectangle::new(
+                    [(from, y_of(r)), (to, y_of(r) + U)],
+                    RGBColor(0xf4, 0xf4, 0xf4).filled(),
+                )
+            }))
+            .map_err(plot_err)?;
+        chart
+            .draw_series(shown.iter().enumerate().map(|(r, l)| {
+                let l = &lanes.lanes[*l];
+                Rectangle::new(
+                    [(clamp(l.first), y_of(r) + 4), (clamp(l.last), y_of(r) + 6)],
+                    RGBColor(0xb8, 0xc4, 0xd0).filled(),
+                )
+            }))
+            .map_err(plot_err)?;
+        // Restarts: the old lane's last line linked to the new lane's first.
+        for (r, l) in shown.iter().enumerate() {
+            let lane = &lanes.lanes[*l];
+            if let Some(prev) = lane.after.and_then(|p| shown.iter().position(|x| *x == p)) {
+                let old = &lanes.lanes[shown[prev]];
+                let pts = vec![
+                    (clamp(old.last), y_of(prev) + U / 2),
+                    (clamp(lane.first), y_of(r) + U / 2),
+                ];
+                chart
+                    .draw_series(std::iter::once(DashedPathElement::new(
+                        pts,
+                        4,
+                        3,
+                        rgb(palette::DARK_GREY).stroke_width(1),
+                    )))
+                    .map_err(plot_err)?;
+            }
+        }
+        draw_faults(a, lanes, &shown, &mut chart, from, to)?;
+        // Windows, in their cause's colour, over every lane.
+        for (i, (w, at)) in windows.iter().enumerate() {
+            let c = rgb(palette::cause(at.cause));
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(clamp(w.start), 0), (clamp(w.end), n as i64 * U)],
+                    c.mix(0.22).filled(),
+                )))
+                .map_err(plot_err)?;
+            let idx = a
+                .windows()
+                .position(|(x, _)| std::ptr::eq(x, *w))
+                .unwrap_or(i)
+                + 1;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("W{idx} {}", at.cause.id()),
+                    (clamp(w.start), n as i64 * U),
+                    (FONT, 11).into_font().color(&BLACK),
+                )))
+                .map_err(plot_err)?;
+        }
+        for k in MARK_ORDER {
+            if let Some((pts, _)) = marks.get(&k) {
+                let (c, s) = palette::event(k);
+                let pts = pts
+                    .iter()
+                    .map(|(row, ts)| (*ts, y_of(*row) + U / 2))
+                    .collect();
+                draw_marks(&mut chart, pts, c, s)?;
+            }
+        }
+        draw_legend(&bottom, &legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+/// Process-down stretches over the lanes of the process, log holes over the
+/// lanes of the silent incarnation.
+fn draw_faults(
+    a: &Analysis,
+    lanes: &Lanes,
+    shown: &[usize],
+    chart: &mut Chart,
+    from: i64,
+    to: i64,
+) -> Result<()> {
+    let n = shown.len().max(1);
+    let y_of = |row: usize| (n - 1 - row) as i64 * U;
+    let clamp = |x: i64| x.clamp(from, to);
+    let rows_of = |incs: &[u32]| -> Vec<usize> {
+        shown
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                lanes.lanes[**l]
+                    .incarnation
+                    .is_some_and(|i| incs.contains(&i))
+            })
+            .map(|(r, _)| r)
+            .collect()
+    };
+    let faults = &a.found.faults;
+    for o in faults
+        .outages
+        .iter()
+        .filter(|o| o.restart_us >= from && o.stop_us <= to)
+    {
+        let style = rgb(palette::DARK_GREY).mix(0.45).filled();
+        for r in rows_of(&[o.before, o.after]) {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [
+                        (clamp(o.stop_us), y_of(r) + 1),
+                        (clamp(o.restart_us), y_of(r) + 9),
+                    ],
+                    style,
+                )))
+                .map_err(plot_err)?;
+        }
+    }
+    for h in faults
+        .holes
+        .iter()
+        .filter(|h| h.end_us >= from && h.start_us <= to)
+    {
+        for r in rows_of(&[h.incarnation]) {
+            let cell = [
+                (clamp(h.start_us), y_of(r) + 1),
+                (clamp(h.end_us), y_of(r) + 9),
+            ];
+            chart
+                .draw_series([
+                    Rectangle::new(cell, rgb(palette::GREY).mix(0.25).filled()),
+                    Rectangle::new(cell, rgb(palette::DARK_GREY).stroke_width(1)),
+                ])
+                .map_err(plot_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Requests per time bin: (bin start, ok, failed), and what they were read from.
+pub struct Outcomes {
+    /// Width of a bin, µs.
+    pub bin_us: i64,
+    /// Non-empty bins: (start, ok, failed).
+    pub bins: Vec<(i64, u64, u64)>,
+    /// True when read from a client log (ok counts known).
+    pub client_log: bool,
+}
+
+/// Client request outcomes in `[from, to]`: every request of the client
+/// log by its start, else each failure the Proxy logged.
+pub fn outcomes(a: &Analysis, from: i64, to: i64) -> Outcomes {
+    let span = (to - from).max(1);
+    let bin_us = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
+        .iter()
+        .map(|s| s * 1_000_000)
+        .find(|b| span / b < MAX_BINS)
+        .unwrap_or(span / MAX_BINS + 1);
+    let mut bins: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+    let mut add = |ts: i64, ok: bool| {
+        if ts >= from && ts <= to {
+            let b = from + (ts - from) / bin_us * bin_us;
+            let e = bins.entry(b).or_default();
+            if ok {
+                e.0 += 1
+            } else {
+                e.1 += 1
+            }
+        }
+    };
+    let client_log = !a.found.requests.is_empty();
+    if client_log {
+        for r in &a.found.requests {
+            add(r.start, r.ok);
+        }
+    } else {
+        for e in windows::proxy_failures(&a.timeline, &a.events, from, to) {
+            add(e.ts, false);
+        }
+    }
+    Outcomes {
+        bin_us,
+        bins: bins.into_iter().map(|(b, (o, f))| (b, o, f)).collect(),
+        client_log,
+    }
+}
+
+/// Ok vs failed requests over `[from, to]`, windows shaded behind.
+pub fn requests(a: &Analysis, from: i64, to: i64) -> Result<String> {
+    let o = outcomes(a, from, to);
+    let per = if o.bin_us == 1_000_000 {
+        "second".to_string()
+    } else {
+        format!("{} s", o.bin_us / 1_000_000)
+    };
+    let title = if o.client_log {
+        format!("Client requests per {per}, by outcome (client log)")
+    } else {
+        format!("Failed requests per {per} logged by the Proxy (no client log: successes unknown)")
+    };
+    let top = (o
+        .bins
+        .iter()
+        .map(|(_, ok, f)| ok + f)
+        .max()
+        .unwrap_or(0)
+        .max(1) as i64
+        * 11
+        + 9)
+        / 10;
+    let mut legend = vec![(Swatch::Fill(palette::FAILED, 1.0), "failed".to_string())];
+    if o.client_log {
+        legend.insert(0, (Swatch::Fill(palette::OK, 1.0), "ok".to_string()));
+    }
+    let windows: Vec<(usize, &Window, &Attribution)> = a
+        .windows()
+        .enumerate()
+        .filter(|(_, (w, _))| w.end >= from && w.start <= to)
+        .map(|(i, (w, at))| (i + 1, w, at))
+        .collect();
+    let mut causes: Vec<_> = windows.iter().map(|(_, _, at)| at.cause).collect();
+    causes.sort_unstable();
+    causes.dedup();
+    for c in causes {
+        legend.push((
+            Swatch::Fill(palette::cause(c), 0.3),
+            format!("window: {}", c.id()),
+        ));
+    }
+    let legend_h = legend_height(&legend) + 6;
+    let height = 230 + legend_h;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (area, bottom) = root.split_vertically(height - legend_h);
+        let t = ticks(from, to, 12);
+        let dated = days_differ(from, to);
+        let tick_label = |x: &i64| clock(*x, t.step_us, dated);
+        let y_ticks = count_ticks(top);
+        let mut chart = ChartBuilder::on(&area)
+            .caption(title, (FONT, 16))
+            .margin(6)
+            .margin_right(18)
+            .x_label_area_size(40)
+            .y_label_area_size(LANE_LABELS)
+            .build_cartesian_2d(
+                (from..to).with_key_points(t.at.clone()),
+                (0..top).with_key_points(y_ticks),
+            )
+            .map_err(plot_err)?;
+        let count_label = |y: &i64| y.to_string();
+        chart
+            .configure_mesh()
+            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 12))
+            .x_label_formatter(&tick_label)
+            .y_label_formatter(&count_label)
+            .x_desc(axis_desc(from, to))
+            .y_desc(format!("requests per {per}"))
+            .draw()
+            .map_err(plot_err)?;
+        let clamp = |x: i64| x.clamp(from, to);
+        for (idx, w, at) in &windows {
+            chart
+                .draw_series([Rectangle::new(
+                    [(clamp(w.start), 0), (clamp(w.end), top)],
+                    rgb(palette::cause(at.cause)).mix(0.22).filled(),
+                )])
+                .map_err(plot_err)?;
+            chart
+                .draw_series([Text::new(
+                    format!("W{idx}"),
+                    (clamp(w.start), top),
+                    (FONT, 11).into_font().color(&BLACK),
+                )])
+                .map_err(plot_err)?;
+        }
+        let end = |b: i64| (b + o.bin_us).min(to);
+        chart
+            .draw_series(o.bins.iter().filter(|b| b.2 > 0).map(|(b, _, f)| {
+                Rectangle::new(
+                    [(*b, 0), (end(*b), *f as i64)],
+                    rgb(palette::FAILED).filled(),
+                )
+            }))
+            .map_err(plot_err)?;
+        chart
+            .draw_series(o.bins.iter().filter(|b| b.1 > 0).map(|(b, ok, f)| {
+                Rectangle::new(
+                    [(*b, *f as i64), (end(*b), (*f + *ok) as i64)],
+                    rgb(palette::OK).filled(),
+                )
+            }))
+            .map_err(plot_err)?;
+        draw_legend(&bottom, &legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+/// About five round counts up to `top`.
+fn count_ticks(top: i64) -> Vec<i64> {
+    let raw = (top / 5).max(1);
+    let mag = 10i64.pow(raw.ilog10());
+    let step = [1, 2, 5, 10]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10 * mag);
+    (0..).map(|k| k * step).take_while(|v| *v <= top).collect()
+}
+
+/// Phase label inside its segment, as long as fits.
+fn phase_text(p: PhaseId, secs: f64, px: f64) -> Option<String> {
+    let long = format!("{} {secs:.1} s", p.id());
+    let short = format!("{secs:.1} s");
+    [long, short]
+        .into_iter()
+        .find(|t| t.chars().count() as f64 * 6.6 + 8.0 <= px)
+}
+
+/// One window's phases as a bar, the client-failure span under it.
+pub fn phases(idx: usize, w: &Window, at: &Attribution) -> Result<String> {
+    let from0 = at
+        .phases
+        .iter()
+        .map(|p| p.start)
+        .chain([w.start])
+        .min()
+        .unwrap_or(w.start);
+    let to0 = at
+        .phases
+        .iter()
+        .map(|p| p.end)
+        .chain([w.end])
+        .max()
+        .unwrap_or(w.end);
+    let pad = ((to0 - from0) / 50).max(1);
+    let (from, to) = (from0 - pad, to0 + pad);
+    let legend: Vec<(Swatch, String)> = at
+        .phases
+        .iter()
+        .map(|p| {
+            (
+                Swatch::Fill(palette::cause(p.cause), 1.0),
+                format!("{} {:.1} s", p.id.id(), p.len_us() as f64 / 1e6),
+            )
+        })
+        .collect();
+    let legend_h = legend_height(&legend) + 6;
+    let height = 150 + legend_h;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (area, bottom) = root.split_vertically(height - legend_h);
+        let t = ticks(from, to, 12);
+        let dated = days_differ(from, to);
+        let tick_label = |x: &i64| clock(*x, t.step_us, dated);
+        let rows = |y: &i64| match *y {
+            y if y > 15 => "phases".to_string(),
+            _ => "clients failing".to_string(),
+        };
+        let mut chart = ChartBuilder::on(&area)
+            .caption(
+                format!("Window {idx}: phases ({})", at.cause.id()),
+                (FONT, 15),
+            )
+            .margin(6)
+            .margin_right(18)
+            .x_label_area_size(40)
+            .y_label_area_size(LANE_LABELS)
+            .build_cartesian_2d(
+                (from..to).with_key_points(t.at.clone()),
+                (0i64..30).with_key_points(vec![9, 20]),
+            )
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 12))
+            .x_label_formatter(&tick_label)
+            .y_label_formatter(&rows)
+            .x_desc(axis_desc(from, to))
+            .draw()
+            .map_err(plot_err)?;
+        let px_per_us = f64::from(WIDTH - LANE_LABELS - 30) / (to - from) as f64;
+        for p in &at.phases {
+            let c = palette::cause(p.cause);
+            chart
+                .draw_series([
+                    Rectangle::new([(p.start, 14), (p.end, 26)], rgb(c).filled()),
+                    Rectangle::new([(p.start, 14), (p.end, 26)], WHITE.stroke_width(1)),
+                ])
+                .map_err(plot_err)?;
+            let secs = p.len_us() as f64 / 1e6;
+            if let Some(text) = phase_text(p.id, secs, p.len_us() as f64 * px_per_us) {
+                let ink = if c.is_light() { BLACK } else { WHITE };
+                let style = (FONT, 12)
+                    .into_font()
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
+                chart
+                    .draw_series([Text::new(text, (p.start + p.len_us() / 2, 20), style)])
+                    .map_err(plot_err)?;
+            }
+        }
+        // The span clients failed, as a bracket.
+        let ink = rgb(palette::BLACK);
+        chart
+            .draw_series([PathElement::new(
+                vec![(w.start, 11), (w.start, 9), (w.end, 9), (w.end, 11)],
+                ink.stroke_width(2),
+            )])
+            .map_err(plot_err)?;
+        let label = format!("{:.1} s", (w.end - w.start) as f64 / 1e6);
+        let style = (FONT, 12)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        chart
+            .draw_series([Text::new(
+                label,
+                (w.start + (w.end - w.start) / 2, 7),
+                style,
+            )])
+            .map_err(plot_err)?;
+        draw_legend(&bottom, &legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_fall_on_round_clock_times() {
+        let from = 1_764_130_528_340_000; // 04:15:28.340
+        let t = ticks(from, from + 180_000_000, 12);
+        assert_eq!(t.step_us, 15_000_000);
+        assert!(t.at.iter().all(|x| x % 15_000_000 == 0));
+        assert!(t.at.len() <= 13 && t.at[0] >= from);
+        assert_eq!(clock(t.at[0], t.step_us, false), "04:15:30");
+        let fine = ticks(from, from + 2_000_000, 12);
+        assert_eq!(fine.step_us, 200_000);
+        assert_eq!(clock(fine.at[0], fine.step_us, false), "04:15:28.400");
+        let long = ticks(from, from + 3 * 86_400_000_000, 12);
+        assert_eq!(long.step_us % 3_600_000_000, 0);
+        assert!(long.at.len() <= 13);
+    }
+
+    #[test]
+    fn count_ticks_are_round() {
+        assert_eq!(count_ticks(11), vec![0, 5, 10]);
+        assert_eq!(count_ticks(1), vec![0, 1]);
+        assert_eq!(count_ticks(480)[1], 100);
+    }
+
+    #[test]
+    fn phase_labels_fit_or_shorten() {
+        assert_eq!(
+            phase_text(PhaseId::Detection, 18.8, 400.0).as_deref(),
+            Some("detection 18.8 s")
+        );
+        assert_eq!(
+            phase_text(PhaseId::Detection, 18.8, 50.0).as_deref(),
+            Some("18.8 s")
+        );
+        assert_eq!(phase_text(PhaseId::Detection, 18.8, 10.0), None);
+    }
+}

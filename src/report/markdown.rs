@@ -1,0 +1,265 @@
+//! The `analyze --md` summary for a ticket body: pipe tables (GitHub, GitLab,
+//! Jira's Markdown paste) of the windows, each window's cause, phases, top
+//! evidence and recommendations, then the accounting and the input digest.
+//!
+//! Log text is written inside code spans, so nothing in it is read as
+//! markup or HTML; a `|` is escaped so it cannot split a table cell.
+
+use super::rfc3339_ms;
+use super::summary::{clock_ms, secs, Summary, WindowFacts};
+use crate::pipeline::Analysis;
+use std::fmt::Write as _;
+
+/// Evidence lines per window in the summary (the HTML report has them all).
+const EVIDENCE_SHOWN: usize = 8;
+/// Error texts per window.
+const ERRORS_SHOWN: usize = 8;
+/// Characters of a log line in a table cell.
+const LINE_SHOWN: usize = 200;
+
+/// Plain text for a table cell or a paragraph: no line breaks, markup
+/// characters escaped.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code span that holds any text: fenced by one more backtick than the
+/// longest run inside, `|` escaped for tables, cut to `max` characters.
+fn code(s: &str, max: usize) -> String {
+    let mut body: String = s
+        .chars()
+        .map(|c| {
+            if c == '\n' || c == '\r' || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .take(max)
+        .collect();
+    if s.chars().count() > max {
+        body.push('…');
+    }
+    let body = body.replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A space keeps a leading or trailing backtick off the fence.
+    let pad = if body.starts_with('`') || body.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+/// The whole summary.
+pub fn render(a: &Analysis, s: &Summary) -> String {
+    let mut m = String::new();
+    let _ = writeln!(m, "# Milvus post-mortem: {}\n", text(&s.title));
+    let _ = writeln!(m, "**{}**\n", text(&s.verdict()));
+    let _ = writeln!(
+        m,
+        "- Milvus version: {}",
+        text(
+            s.milvus_version
+                .as_deref()
+                .unwrap_or("unknown (no start banner)")
+        )
+    );
+    if let Some((f, t)) = s.span {
+        let _ = writeln!(
+            m,
+            "- Time span: {} → {} UTC ({:.1} s)",
+            rfc3339_ms(f),
+            rfc3339_ms(t),
+            secs(t - f)
+        );
+    }
+    let _ = writeln!(m, "- Components: {}", text(&s.components.join(", ")));
+    for x in &s.missing {
+        let _ = writeln!(m, "- Missing: {}", text(x));
+    }
+    if !s.windows.is_empty() {
+        m.push_str("\n## Windows\n\n| # | start (UTC) | end | duration | failed | ok | cause | confidence | contributing |\n|---|---|---|---:|---:|---:|---|---:|---|\n");
+        for w in &s.windows {
+            let win = w.window;
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {:.1} s | {} | {} | **{}** | {:.2} | {} |",
+                w.number,
+                rfc3339_ms(win.start),
+                clock_ms(win.end),
+                secs(win.end - win.start),
+                win.failed,
+                win.ok.map_or("–".to_string(), |o| o.to_string()),
+                w.at.cause.id(),
+                w.at.confidence,
+                w.at.contributing
+                    .iter()
+                    .map(|c| c.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    for w in &s.windows {
+        window(&mut m, w);
+    }
+    let t = &s.totals;
+    let _ = writeln!(
+        m,
+        "\n## What was read\n\n{} lines: {} parsed, {} continuation, {} unparsed; {} sources, {} files not read as logs, {} warnings.\n",
+        t.lines_total,
+        t.lines_parsed,
+        t.lines_continuation,
+        t.lines_unparsed,
+        a.timeline.sources.len(),
+        a.skipped.len(),
+        a.warnings.len() + a.timeline.sources.iter().map(|s| s.warnings.len()).sum::<usize>()
+    );
+    m.push_str("| source | component | lines | parsed | continuation | unparsed |\n|---|---|---:|---:|---:|---:|\n");
+    for src in &a.timeline.sources {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} | {} |",
+            code(&src.name, LINE_SHOWN),
+            src.component.id(),
+            src.accounting.lines_total,
+            src.accounting.lines_parsed,
+            src.accounting.lines_continuation,
+            src.accounting.lines_unparsed
+        );
+    }
+    let _ = writeln!(
+        m,
+        "\n---\n{} {} · bundle digest (SHA-256 over each log's `sha256sum` line) `{}`",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        s.digest
+    );
+    m
+}
+
+fn window(m: &mut String, w: &WindowFacts) {
+    let (win, at) = (w.window, w.at);
+    let _ = writeln!(
+        m,
+        "\n## Window {}: {} ({:.1} s, {} → {} UTC)\n",
+        w.number,
+        at.cause.id(),
+        secs(win.end - win.start),
+        rfc3339_ms(win.start),
+        clock_ms(win.end)
+    );
+    let _ = writeln!(m, "{}\n", text(&at.reason));
+    if !at.phases.is_empty() {
+        m.push_str("| phase | start | end | duration | cause |\n|---|---|---|---:|---|\n");
+        for p in &at.phases {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {:.1} s | {} |",
+                p.id.id(),
+                clock_ms(p.start),
+                clock_ms(p.end),
+                secs(p.len_us()),
+                p.cause.id()
+            );
+        }
+        m.push('\n');
+    }
+    if !w.errors.is_empty() {
+        m.push_str("| count | error clients saw |\n|---:|---|\n");
+        for (e, n) in w.errors.iter().take(ERRORS_SHOWN) {
+            let _ = writeln!(m, "| {n} | {} |", code(e, LINE_SHOWN));
+        }
+        if w.errors.len() > ERRORS_SHOWN {
+            let rest = &w.errors[ERRORS_SHOWN..];
+            let _ = writeln!(
+                m,
+                "| {} | {} other error texts |",
+                rest.iter().map(|(_, n)| n).sum::<u64>(),
+                rest.len()
+            );
+        }
+        m.push('\n');
+    }
+    if !at.recommendations.is_empty() {
+        m.push_str("**Recommendations**\n\n");
+        for (i, r) in at.recommendations.iter().enumerate() {
+            let setting = r
+                .setting
+                .as_deref()
+                .map(|s| format!(" ({})", code(s, 100)))
+                .unwrap_or_default();
+            let _ = writeln!(m, "{}. {}{setting}", i + 1, text(&r.text));
+        }
+        m.push('\n');
+    }
+    if !w.evidence.is_empty() {
+        let _ = writeln!(
+            m,
+            "**Evidence** ({} of {} lines; all in the HTML report)\n\n| time (UTC) | source:line | what it shows | line |\n|---|---|---|---|",
+            w.evidence.len().min(EVIDENCE_SHOWN),
+            w.evidence.len()
+        );
+        for r in top_evidence(w) {
+            let e = r.evidence;
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} |",
+                clock_ms(e.ts),
+                code(&format!("{}:{}", e.source, e.line), LINE_SHOWN),
+                text(&e.note),
+                code(&e.text, LINE_SHOWN)
+            );
+        }
+    }
+}
+
+/// The window's own evidence first (what decided the cause), then the
+/// phases', in time order.
+fn top_evidence<'b, 'a>(w: &'b WindowFacts<'a>) -> Vec<&'b super::summary::EvidenceRow<'a>> {
+    let mut rows: Vec<_> = w.evidence.iter().filter(|r| r.phase.is_none()).collect();
+    rows.extend(w.evidence.iter().filter(|r| r.phase.is_some()));
+    rows.truncate(EVIDENCE_SHOWN);
+    rows.sort_by_key(|r| r.evidence.ts);
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{code, text};
+
+    #[test]
+    fn code_spans_hold_backticks_and_pipes() {
+        assert_eq!(code("a|b", 10), "`a\\|b`");
+        assert_eq!(code("x `y` z", 20), "``x `y` z``");
+        assert_eq!(code("`a`", 20), "`` `a` ``");
+        assert_eq!(code("abcdef", 3), "`abc…`");
+    }
+
+    #[test]
+    fn text_is_not_markup() {
+        assert_eq!(
+            text("<img src=x> *a* | [l](u)\n"),
+            "\\<img src=x\\> \\*a\\* \\| \\[l\\](u) "
+        );
+    }
+}
