@@ -21,7 +21,7 @@ use super::rfc3339_ms;
 use super::summary::{clock_ms, secs, Summary, WindowFacts};
 use crate::attribute::Cause;
 use crate::pipeline::Analysis;
-use crate::windows::Basis;
+use crate::windows::{self, Basis};
 use anyhow::Result;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -201,10 +201,16 @@ pub fn render(a: &Analysis, s: &Summary, charts: &Charts) -> String {
          Marks: recognised events, one per kind per lane every few pixels (the legend counts them all).</figcaption></figure></section>",
         charts.timeline
     );
+    let caption = if !a.found.requests.is_empty() {
+        "Every request of the client log, by the time it started: ok stacked on failed; windows shaded behind."
+    } else if windows::proxy_failures(&a.timeline, &a.events, i64::MIN, i64::MAX).is_empty() {
+        "No client log, and the Proxy logged no failed request: windows come from restarts and log holes."
+    } else {
+        "No client log: the failures the Proxy logged (one per request), by time; successes are not logged."
+    };
     let _ = writeln!(
         h,
-        "<section id=\"requests\"><h2>Client requests</h2><figure>{}<figcaption>Requests by the second they started, ok \
-         stacked on failed; windows shaded behind.</figcaption></figure></section>",
+        "<section id=\"requests\"><h2>Client requests</h2><figure>{}<figcaption>{caption}</figcaption></figure></section>",
         charts.requests
     );
     h.push_str("<section id=\"windows\"><h2>Windows</h2>\n");
