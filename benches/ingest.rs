@@ -1,7 +1,8 @@
 //! Whole-ingest throughput (discover output → records → timeline) on a
 //! generated 64 MiB bundle held in memory, so disk speed is left out; and the
 //! analysis stages after it (recognise, identity, windows, attribute) on the
-//! same timeline.
+//! same timeline; and the reports (HTML with its charts, Markdown) of the
+//! same bundle's analysis.
 
 mod gen;
 
@@ -80,5 +81,39 @@ fn analysis(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, whole_ingest, analysis);
+fn reports(c: &mut Criterion) {
+    use milvus_postmortem::pipeline::{self, Config};
+    use milvus_postmortem::report::{html, markdown, summary::Summary};
+    let files = gen::bundle(64 << 20, 6);
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, b) in &files {
+        let path = dir.path().join("pod_log").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b).unwrap();
+    }
+    let a = pipeline::run(&Config {
+        inputs: vec![dir.path().to_path_buf()],
+        ..Default::default()
+    })
+    .unwrap();
+    let mut g = c.benchmark_group("report");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("summary-64MiB", |b| b.iter(|| Summary::of(&a).hashes.len()));
+    let s = Summary::of(&a);
+    g.bench_function("charts-64MiB", |b| {
+        b.iter(|| html::Charts::draw(&a).unwrap().timeline.len())
+    });
+    let charts = html::Charts::draw(&a).unwrap();
+    g.bench_function("html-64MiB", |b| {
+        b.iter(|| html::render(&a, &s, &charts).len())
+    });
+    g.bench_function("markdown-64MiB", |b| {
+        b.iter(|| markdown::render(&a, &s).len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, whole_ingest, analysis, reports);
 criterion_main!(benches);

@@ -163,7 +163,7 @@ fn lane_label(
     };
     let restart = match (me.node_id, before.and_then(|b| b.node_id)) {
         (Some(n), Some(o)) if n != o => format!(" (after node {o})"),
-        (_, Some(_)) | (_, None) if before.is_some() => " (restart)".to_string(),
+        _ if before.is_some() => " (restart)".to_string(),
         _ => {
             // A replacement the identity stage found without an earlier lane here.
             me.node_id
@@ -423,6 +423,59 @@ fn lanes_in(lanes: &Lanes, from: i64, to: i64) -> Vec<usize> {
         .collect()
 }
 
+/// The windows overlapping `[from, to]`, with their 1-based number.
+fn windows_in(a: &Analysis, from: i64, to: i64) -> Vec<(usize, &Window, &Attribution)> {
+    a.windows()
+        .enumerate()
+        .filter(|(_, (w, _))| w.end >= from && w.start <= to)
+        .map(|(i, (w, at))| (i + 1, w, at))
+        .collect()
+}
+
+/// One legend entry per cause among the windows.
+fn window_legend(windows: &[(usize, &Window, &Attribution)]) -> Vec<(Swatch, String)> {
+    let mut causes: Vec<_> = windows.iter().map(|(_, _, at)| at.cause).collect();
+    causes.sort_unstable();
+    causes.dedup();
+    causes
+        .into_iter()
+        .map(|c| {
+            (
+                Swatch::Fill(palette::cause(c), 0.3),
+                format!("window: {}", c.id()),
+            )
+        })
+        .collect()
+}
+
+/// Each window as a band in its cause's colour, from 0 to `top`, labelled
+/// `W<n> <cause>` at the top.
+fn draw_windows(
+    chart: &mut Chart,
+    windows: &[(usize, &Window, &Attribution)],
+    from: i64,
+    to: i64,
+    top: i64,
+) -> Result<()> {
+    let clamp = |x: i64| x.clamp(from, to);
+    for (idx, w, at) in windows {
+        chart
+            .draw_series([Rectangle::new(
+                [(clamp(w.start), 0), (clamp(w.end), top)],
+                rgb(palette::cause(at.cause)).mix(0.22).filled(),
+            )])
+            .map_err(plot_err)?;
+        chart
+            .draw_series([Text::new(
+                format!("W{idx} {}", at.cause.id()),
+                (clamp(w.start), top),
+                (FONT, 11).into_font().color(&BLACK),
+            )])
+            .map_err(plot_err)?;
+    }
+    Ok(())
+}
+
 /// The swimlane timeline of `[from, to]`.
 pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) -> Result<String> {
     let shown = lanes_in(lanes, from, to);
@@ -442,19 +495,8 @@ pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) ->
         "process down".into(),
     ));
     legend.push((Swatch::Fill(palette::GREY, 0.25), "log hole".into()));
-    let windows: Vec<(&Window, &Attribution)> = a
-        .windows()
-        .filter(|(w, _)| w.end >= from && w.start <= to)
-        .collect();
-    let mut causes: Vec<_> = windows.iter().map(|(_, at)| at.cause).collect();
-    causes.sort_unstable();
-    causes.dedup();
-    for c in causes {
-        legend.push((
-            Swatch::Fill(palette::cause(c), 0.3),
-            format!("window: {}", c.id()),
-        ));
-    }
+    let windows = windows_in(a, from, to);
+    legend.extend(window_legend(&windows));
     let legend_h = legend_height(&legend) + 6;
     let height = 34 + n as u32 * LANE_H + 48 + legend_h;
     let mut svg = String::new();
@@ -535,28 +577,7 @@ pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) ->
             }
         }
         draw_faults(a, lanes, &shown, &mut chart, from, to)?;
-        // Windows, in their cause's colour, over every lane.
-        for (i, (w, at)) in windows.iter().enumerate() {
-            let c = rgb(palette::cause(at.cause));
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(clamp(w.start), 0), (clamp(w.end), n as i64 * U)],
-                    c.mix(0.22).filled(),
-                )))
-                .map_err(plot_err)?;
-            let idx = a
-                .windows()
-                .position(|(x, _)| std::ptr::eq(x, *w))
-                .unwrap_or(i)
-                + 1;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("W{idx} {}", at.cause.id()),
-                    (clamp(w.start), n as i64 * U),
-                    (FONT, 11).into_font().color(&BLACK),
-                )))
-                .map_err(plot_err)?;
-        }
+        draw_windows(&mut chart, &windows, from, to, n as i64 * U)?;
         for k in MARK_ORDER {
             if let Some((pts, _)) = marks.get(&k) {
                 let (c, s) = palette::event(k);
@@ -713,21 +734,8 @@ pub fn requests(a: &Analysis, from: i64, to: i64) -> Result<String> {
     if o.client_log {
         legend.insert(0, (Swatch::Fill(palette::OK, 1.0), "ok".to_string()));
     }
-    let windows: Vec<(usize, &Window, &Attribution)> = a
-        .windows()
-        .enumerate()
-        .filter(|(_, (w, _))| w.end >= from && w.start <= to)
-        .map(|(i, (w, at))| (i + 1, w, at))
-        .collect();
-    let mut causes: Vec<_> = windows.iter().map(|(_, _, at)| at.cause).collect();
-    causes.sort_unstable();
-    causes.dedup();
-    for c in causes {
-        legend.push((
-            Swatch::Fill(palette::cause(c), 0.3),
-            format!("window: {}", c.id()),
-        ));
-    }
+    let windows = windows_in(a, from, to);
+    legend.extend(window_legend(&windows));
     let legend_h = legend_height(&legend) + 6;
     let height = 230 + legend_h;
     let mut svg = String::new();
@@ -762,22 +770,7 @@ pub fn requests(a: &Analysis, from: i64, to: i64) -> Result<String> {
             .y_desc(format!("requests per {per}"))
             .draw()
             .map_err(plot_err)?;
-        let clamp = |x: i64| x.clamp(from, to);
-        for (idx, w, at) in &windows {
-            chart
-                .draw_series([Rectangle::new(
-                    [(clamp(w.start), 0), (clamp(w.end), top)],
-                    rgb(palette::cause(at.cause)).mix(0.22).filled(),
-                )])
-                .map_err(plot_err)?;
-            chart
-                .draw_series([Text::new(
-                    format!("W{idx}"),
-                    (clamp(w.start), top),
-                    (FONT, 11).into_font().color(&BLACK),
-                )])
-                .map_err(plot_err)?;
-        }
+        draw_windows(&mut chart, &windows, from, to, top)?;
         let end = |b: i64| (b + o.bin_us).min(to);
         chart
             .draw_series(o.bins.iter().filter(|b| b.2 > 0).map(|(b, _, f)| {

@@ -17,8 +17,8 @@
 
 use super::charts::{self, Lanes};
 use super::palette;
-use super::rfc3339_ms;
 use super::summary::{clock_ms, secs, Summary, WindowFacts};
+use super::{cut, rfc3339_ms};
 use crate::attribute::Cause;
 use crate::pipeline::Analysis;
 use crate::windows::{self, Basis};
@@ -101,15 +101,6 @@ pub fn esc(s: &str) -> String {
         }
     }
     out
-}
-
-/// The first `n` characters, with an ellipsis when cut.
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() > n {
-        s.chars().take(n).chain(['…']).collect()
-    } else {
-        s.to_string()
-    }
 }
 
 /// A cause as a coloured chip.

@@ -38,21 +38,11 @@ fn text(s: &str) -> String {
 /// A code span that holds any text: fenced by one more backtick than the
 /// longest run inside, `|` escaped for tables, cut to `max` characters.
 fn code(s: &str, max: usize) -> String {
-    let mut body: String = s
+    let flat: String = s
         .chars()
-        .map(|c| {
-            if c == '\n' || c == '\r' || c.is_control() {
-                ' '
-            } else {
-                c
-            }
-        })
-        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if s.chars().count() > max {
-        body.push('…');
-    }
-    let body = body.replace('|', "\\|");
+    let body = super::cut(&flat, max).replace('|', "\\|");
     let mut longest = 0;
     let mut run = 0;
     for c in body.chars() {

@@ -29,6 +29,14 @@ pub mod summary;
 pub mod terminal;
 pub mod timeline;
 
+/// The first `n` characters, with an ellipsis when cut.
+pub fn cut(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 /// RFC 3339 UTC with milliseconds: `2026-11-26T04:15:28.340Z`.
 pub fn rfc3339_ms(us: i64) -> String {
     let days = us.div_euclid(86_400_000_000);
@@ -55,5 +63,11 @@ mod tests {
             .unwrap();
         assert_eq!(super::rfc3339_ms(us), "2026-11-26T04:15:28.340Z");
         assert_eq!(super::rfc3339_ms(-1_000), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn cuts_on_characters() {
+        assert_eq!(super::cut("héllo", 2), "hé…");
+        assert_eq!(super::cut("hé", 2), "hé");
     }
 }

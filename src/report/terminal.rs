@@ -26,13 +26,9 @@ fn letter(p: PhaseId) -> char {
     }
 }
 
+/// One line of at most `n` characters: line breaks shown as ⏎.
 fn cut(s: &str, n: usize) -> String {
-    let s = s.replace(['\n', '\r'], "⏎");
-    if s.chars().count() > n {
-        s.chars().take(n).chain("…".chars()).collect()
-    } else {
-        s
-    }
+    super::cut(&s.replace(['\n', '\r'], "⏎"), n)
 }
 
 /// The phases as a bar of letters, each phase's share of the window.
