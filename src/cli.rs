@@ -71,15 +71,44 @@ pub struct AnalyzeArgs {
     /// Write the analysis as JSON to FILE (- for stdout).
     #[arg(long, value_name = "FILE|-")]
     pub json: Option<String>,
-    /// Write the report as one self-contained HTML file (charts, windows, evidence).
-    #[arg(long, value_name = "FILE")]
+    /// Write the report as one self-contained HTML file (charts, windows, evidence; - for stdout).
+    #[arg(long, value_name = "FILE|-")]
     pub html: Option<PathBuf>,
-    /// Write a Markdown summary for a ticket body to FILE.
-    #[arg(long, value_name = "FILE")]
+    /// Write a Markdown summary for a ticket body to FILE (- for stdout).
+    #[arg(long, value_name = "FILE|-")]
     pub md: Option<PathBuf>,
     /// Write the charts alone as SVG files into DIR (created if missing).
     #[arg(long, value_name = "DIR")]
     pub svg: Option<PathBuf>,
+}
+
+impl AnalyzeArgs {
+    /// True when one of the outputs goes to stdout (`-`), which then carries
+    /// nothing else; two outputs cannot share it.
+    pub fn stdout_taken(&self) -> Result<bool> {
+        let dash: Vec<&str> = [
+            ("--json", self.json.as_deref() == Some("-")),
+            (
+                "--html",
+                self.html.as_deref() == Some(std::path::Path::new("-")),
+            ),
+            (
+                "--md",
+                self.md.as_deref() == Some(std::path::Path::new("-")),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, d)| *d)
+        .map(|(f, _)| f)
+        .collect();
+        if dash.len() > 1 {
+            bail!(
+                "{} cannot share stdout (-): give all but one a FILE",
+                dash.join(" and ")
+            );
+        }
+        Ok(!dash.is_empty())
+    }
 }
 
 /// `timeline` arguments.

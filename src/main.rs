@@ -41,8 +41,13 @@ fn load(
     Ok((analysis, sel))
 }
 
-/// Writes a file whole, naming it in any error.
+/// Writes a file whole (`-`: stdout), naming it in any error.
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        return Ok(out.flush()?);
+    }
     std::fs::write(path, bytes)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     eprintln!(
@@ -83,6 +88,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let io = |e: anyhow::Error| Failure(1, e);
     match cli.command {
         Command::Analyze(args) => {
+            // Checked before any input is read.
+            let stdout_taken = args.stdout_taken().map_err(bad_args)?;
             let (a, _) = load(&args.common)?;
             write_reports(&a, &args).map_err(io)?;
             if let Some(p) = args.json.as_deref() {
@@ -93,8 +100,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     .and_then(|_| w.flush())
                     .map_err(|e| io(e.into()))?;
             }
-            // The terminal summary, unless stdout carries the JSON.
-            if args.json.as_deref() != Some("-") {
+            // The terminal summary, unless stdout carries a report.
+            if !stdout_taken {
                 let mut w = output(None).map_err(io)?;
                 report::terminal::write(&a, &mut w).map_err(io)?;
                 w.flush().map_err(|e| io(e.into()))?;

@@ -518,3 +518,48 @@ fn a_real_browser_renders_the_report() {
         .next()
         .is_some_and(|h| h.text().collect::<String>().contains("Milvus post-mortem")));
 }
+
+#[test]
+fn a_restart_gives_separate_lanes_named_after_the_old_node() {
+    for (sample, old, new) in [("kill-restart-1", 1, 2), ("kill-restart-v2.2.16-1", 1, 9)] {
+        let b = root().join("samples").join(sample);
+        let dir = tempfile::tempdir().unwrap();
+        let r = reports(&[&b], dir.path(), true, &[]);
+        let svg = &r
+            .svg
+            .iter()
+            .find(|(n, _)| n == "timeline.svg")
+            .expect("timeline.svg")
+            .1;
+        let texts: Vec<String> = Html::parse_fragment(svg)
+            .select(&sel("text"))
+            .map(|t| t.text().collect::<String>().trim().to_string())
+            .collect();
+        for comp in ["querycoord", "querynode", "proxy"] {
+            let before = format!("{comp} · node {old}");
+            let after = format!("{comp} · node {new} (after node {old})");
+            let i = texts.iter().position(|t| *t == before);
+            let j = texts.iter().position(|t| *t == after);
+            // Neighbouring lanes (plotters writes the axis labels bottom up).
+            assert!(
+                i.zip(j).is_some_and(|(i, j)| i.abs_diff(j) == 1),
+                "{sample}: lanes {before:?} and {after:?} side by side in {texts:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_report_can_go_to_stdout_alone() {
+    let b = root().join("samples/kill-restart-1");
+    let dir = tempfile::tempdir().unwrap();
+    let r = reports(&[&b], dir.path(), false, &[]);
+    let b = b.display().to_string();
+    // Alone on stdout: the same bytes as the file, no terminal summary around them.
+    assert_eq!(ok(&["analyze", &b, "--md", "-"]), r.md);
+    assert_eq!(ok(&["analyze", &b, "--html", "-"]), r.html);
+    let out = run(&["analyze", &b, "--md", "-", "--json", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--json and --md cannot share stdout"), "{err}");
+}

@@ -108,14 +108,24 @@ impl Lanes {
         for (inc, comp) in keys {
             let (first, last) = spans[&(inc, comp)];
             let me = inc.and_then(|i| incs.get(i as usize));
-            // The previous lane of this component from the same process group.
+            // The previous lane of this component from the same process
+            // group (a restart in place), else from the process whose server
+            // id this one replaces (a new pod at the same address).
+            let replaced = me
+                .and_then(|m| m.node_id)
+                .and_then(|n| a.identity.nodes.iter().find(|x| x.id == n))
+                .and_then(|x| x.replaces);
             let after = me.and_then(|m| {
-                lanes.iter().rposition(|l| {
-                    l.component == comp
-                        && l.incarnation
-                            .and_then(|i| incs.get(i as usize))
-                            .is_some_and(|o| o.group == m.group && o.start_us < m.start_us)
-                })
+                let earlier = |same: &dyn Fn(&crate::timeline::Incarnation) -> bool| {
+                    lanes.iter().rposition(|l| {
+                        l.component == comp
+                            && l.incarnation
+                                .and_then(|i| incs.get(i as usize))
+                                .is_some_and(|o| o.start_us < m.start_us && same(o))
+                    })
+                };
+                earlier(&|o| o.group == m.group)
+                    .or_else(|| replaced.and_then(|r| earlier(&|o| o.node_id == Some(r))))
             });
             let label = lane_label(
                 a,

@@ -76,6 +76,8 @@ pub struct Summary<'a> {
     pub hashes: Vec<(&'a str, String)>,
     /// SHA-256 over the `name  hash` lines of every source.
     pub digest: String,
+    /// Requests in the client log (0 without one).
+    pub requests: usize,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -223,13 +225,18 @@ impl<'a> Summary<'a> {
             totals: totals(a),
             hashes,
             digest,
+            requests: a.found.requests.len(),
         }
     }
 
     /// One sentence: how many windows, how long, what held them open.
     pub fn verdict(&self) -> String {
         match self.windows.as_slice() {
-            [] => "No client-failure window.".to_string(),
+            [] if self.requests > 0 => format!(
+                "No client-failure window: all {} requests of the client log succeeded.",
+                self.requests
+            ),
+            [] => "No client-failure window: the server logs show no Proxy failure, and no restart or pause followed by one.".to_string(),
             [w] => format!(
                 "1 client-failure window: {:.1} s, held open by {}.",
                 secs(w.window.end - w.window.start),
