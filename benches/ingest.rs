@@ -83,7 +83,7 @@ fn analysis(c: &mut Criterion) {
 
 fn reports(c: &mut Criterion) {
     use milvus_postmortem::pipeline::{self, Config};
-    use milvus_postmortem::report::{html, markdown, summary::Summary};
+    use milvus_postmortem::report::{charts, html, markdown, summary::Summary};
     let files = gen::bundle(64 << 20, 6);
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let dir = tempfile::tempdir().unwrap();
@@ -103,9 +103,9 @@ fn reports(c: &mut Criterion) {
     g.bench_function("summary-64MiB", |b| b.iter(|| Summary::of(&a).hashes.len()));
     let s = Summary::of(&a);
     g.bench_function("charts-64MiB", |b| {
-        b.iter(|| html::Charts::draw(&a).unwrap().timeline.len())
+        b.iter(|| charts::Charts::draw(&a).unwrap().timeline.len())
     });
-    let charts = html::Charts::draw(&a).unwrap();
+    let charts = charts::Charts::draw(&a).unwrap();
     g.bench_function("html-64MiB", |b| {
         b.iter(|| html::render(&a, &s, &charts).len())
     });

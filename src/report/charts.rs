@@ -6,7 +6,8 @@
 //!   holes shaded, each client-failure window shaded in its cause's colour;
 //! * [`requests`]: client requests per time bin, ok vs failed (from the
 //!   client log, else the failures the Proxy logged);
-//! * [`phases`]: one window's phases as a bar with their durations.
+//! * [`phases`]: one window's phases as a bar with their durations;
+//! * [`Charts`]: all of a report's charts, drawn once for `--html` and `--svg`.
 //!
 //! Every chart has UTC axes with clock-aligned ticks and a legend; the same
 //! analysis gives the same bytes. Text handed to plotters is escaped by its
@@ -39,6 +40,8 @@ const LANE_LABELS: u32 = 230;
 /// about a mark's width, so nothing visible is lost and the SVG stays small
 /// (at most lanes × kinds × WIDTH / MARK_PX marks, whatever the bundle size).
 const MARK_PX: i64 = 6;
+/// Time shown around a window in its zoomed timeline.
+const ZOOM_PAD_US: i64 = 10_000_000;
 /// Most time bins in the requests chart.
 const MAX_BINS: i64 = 600;
 const FONT: &str = "sans-serif";
@@ -431,6 +434,73 @@ fn lanes_in(lanes: &Lanes, from: i64, to: i64) -> Vec<usize> {
             l.last >= from && l.first <= to
         })
         .collect()
+}
+
+/// The charts of a report, drawn once and shared by `--html` and `--svg`.
+pub struct Charts {
+    /// The whole bundle's swimlanes.
+    pub timeline: String,
+    /// Requests per second.
+    pub requests: String,
+    /// Per window: phase bar, zoomed timeline.
+    pub windows: Vec<(String, String)>,
+}
+
+impl Charts {
+    /// Draws every chart of an analysis.
+    pub fn draw(a: &Analysis) -> Result<Charts> {
+        let lanes = Lanes::of(a);
+        let (from, to) = a.span().unwrap_or((0, 1));
+        let to = to.max(from + 1);
+        let title =
+            "Timeline: one lane per component of each process (restarts joined by a dashed link)";
+        let overview = timeline(a, &lanes, from, to, title)?;
+        let per_second = requests(a, from, to)?;
+        let windows = a
+            .windows()
+            .enumerate()
+            .map(|(i, (w, at))| {
+                let bar = phases(i + 1, w, at)?;
+                let start = at
+                    .phases
+                    .iter()
+                    .map(|p| p.start)
+                    .chain([w.start])
+                    .min()
+                    .unwrap_or(w.start);
+                let (zf, zt) = (
+                    (start - ZOOM_PAD_US).max(from),
+                    (w.end + ZOOM_PAD_US).min(to),
+                );
+                let title = format!(
+                    "Window {}: {} → {} UTC",
+                    i + 1,
+                    clock(zf, 1, false),
+                    clock(zt, 1, false)
+                );
+                let zoom = timeline(a, &lanes, zf, zt.max(zf + 1), &title)?;
+                Ok((bar, zoom))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Charts {
+            timeline: overview,
+            requests: per_second,
+            windows,
+        })
+    }
+
+    /// The charts as named SVG files (`--svg DIR`).
+    pub fn files(&self) -> Vec<(String, &str)> {
+        let mut out = vec![
+            ("timeline.svg".to_string(), self.timeline.as_str()),
+            ("requests.svg".to_string(), self.requests.as_str()),
+        ];
+        for (i, (phases, zoom)) in self.windows.iter().enumerate() {
+            out.push((format!("window-{}-phases.svg", i + 1), phases.as_str()));
+            out.push((format!("window-{}-timeline.svg", i + 1), zoom.as_str()));
+        }
+        out
+    }
 }
 
 /// The windows overlapping `[from, to]`, with their 1-based number.

@@ -15,14 +15,13 @@
 //! this file (log text, file names, error texts, node labels) goes through
 //! [`esc`].
 
-use super::charts::{self, Lanes};
+use super::charts::Charts;
 use super::palette;
 use super::summary::{clock_ms, secs, Summary, WindowFacts};
 use super::{cut, rfc3339_ms};
 use crate::attribute::Cause;
 use crate::pipeline::Analysis;
 use crate::windows::{self, Basis};
-use anyhow::Result;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
@@ -32,8 +31,6 @@ const LINE_SHOWN: usize = 180;
 const ERRORS_SHOWN: usize = 15;
 /// Warnings listed before the rest are counted.
 const WARNINGS_SHOWN: usize = 200;
-/// Time shown around a window in its zoomed timeline.
-const ZOOM_PAD_US: i64 = 10_000_000;
 
 /// The only script: print every evidence line expanded.
 const SCRIPT: &str = "addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})});";
@@ -112,68 +109,6 @@ fn chip(c: Cause) -> String {
         bg.hex(),
         esc(c.id())
     )
-}
-
-/// The charts of a report, drawn once and shared by `--html` and `--svg`.
-pub struct Charts {
-    /// The whole bundle's swimlanes.
-    pub timeline: String,
-    /// Requests per second.
-    pub requests: String,
-    /// Per window: phase bar, zoomed timeline.
-    pub windows: Vec<(String, String)>,
-}
-
-impl Charts {
-    /// Draws every chart of an analysis.
-    pub fn draw(a: &Analysis) -> Result<Charts> {
-        let lanes = Lanes::of(a);
-        let (from, to) = a.span().unwrap_or((0, 1));
-        let to = to.max(from + 1);
-        let title =
-            "Timeline: one lane per component of each process (restarts joined by a dashed link)";
-        let timeline = charts::timeline(a, &lanes, from, to, title)?;
-        let requests = charts::requests(a, from, to)?;
-        let windows = a
-            .windows()
-            .enumerate()
-            .map(|(i, (w, at))| {
-                let phases = charts::phases(i + 1, w, at)?;
-                let start = at
-                    .phases
-                    .iter()
-                    .map(|p| p.start)
-                    .chain([w.start])
-                    .min()
-                    .unwrap_or(w.start);
-                let (zf, zt) = (
-                    (start - ZOOM_PAD_US).max(from),
-                    (w.end + ZOOM_PAD_US).min(to),
-                );
-                let title = format!("Window {}: {} → {} UTC", i + 1, clock_ms(zf), clock_ms(zt));
-                let zoom = charts::timeline(a, &lanes, zf, zt.max(zf + 1), &title)?;
-                Ok((phases, zoom))
-            })
-            .collect::<Result<_>>()?;
-        Ok(Charts {
-            timeline,
-            requests,
-            windows,
-        })
-    }
-
-    /// The charts as named SVG files (`--svg DIR`).
-    pub fn files(&self) -> Vec<(String, &str)> {
-        let mut out = vec![
-            ("timeline.svg".to_string(), self.timeline.as_str()),
-            ("requests.svg".to_string(), self.requests.as_str()),
-        ];
-        for (i, (phases, zoom)) in self.windows.iter().enumerate() {
-            out.push((format!("window-{}-phases.svg", i + 1), phases.as_str()));
-            out.push((format!("window-{}-timeline.svg", i + 1), zoom.as_str()));
-        }
-        out
-    }
 }
 
 /// The whole report.
