@@ -461,17 +461,8 @@ impl Charts {
             .enumerate()
             .map(|(i, (w, at))| {
                 let bar = phases(i + 1, w, at)?;
-                let start = at
-                    .phases
-                    .iter()
-                    .map(|p| p.start)
-                    .chain([w.start])
-                    .min()
-                    .unwrap_or(w.start);
-                let (zf, zt) = (
-                    (start - ZOOM_PAD_US).max(from),
-                    (w.end + ZOOM_PAD_US).min(to),
-                );
+                let (start, end) = extent(w, at);
+                let (zf, zt) = ((start - ZOOM_PAD_US).max(from), (end + ZOOM_PAD_US).min(to));
                 let title = format!(
                     "Window {}: {} → {} UTC",
                     i + 1,
@@ -895,22 +886,17 @@ fn phase_text(p: PhaseId, secs: f64, px: f64) -> Option<String> {
         .find(|t| t.chars().count() as f64 * 6.6 + 8.0 <= px)
 }
 
+/// A window with its phases: from the earliest phase start (the fault,
+/// often before the first failure) to the latest end.
+fn extent(w: &Window, at: &Attribution) -> (i64, i64) {
+    let start = at.phases.iter().map(|p| p.start).chain([w.start]).min();
+    let end = at.phases.iter().map(|p| p.end).chain([w.end]).max();
+    (start.unwrap_or(w.start), end.unwrap_or(w.end))
+}
+
 /// One window's phases as a bar, the client-failure span under it.
 pub fn phases(idx: usize, w: &Window, at: &Attribution) -> Result<String> {
-    let from0 = at
-        .phases
-        .iter()
-        .map(|p| p.start)
-        .chain([w.start])
-        .min()
-        .unwrap_or(w.start);
-    let to0 = at
-        .phases
-        .iter()
-        .map(|p| p.end)
-        .chain([w.end])
-        .max()
-        .unwrap_or(w.end);
+    let (from0, to0) = extent(w, at);
     let pad = ((to0 - from0) / 50).max(1);
     let (from, to) = (from0 - pad, to0 + pad);
     let legend: Vec<(Swatch, String)> = at
