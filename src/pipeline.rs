@@ -83,6 +83,19 @@ impl Analysis {
         })
     }
 
+    /// Components that wrote at least one line (lower-case ids, sorted).
+    pub fn components(&self) -> Vec<&'static str> {
+        let mut comps: Vec<&'static str> = self
+            .timeline
+            .sources
+            .iter()
+            .flat_map(|s| s.records.iter().map(|r| r.component.id()))
+            .collect();
+        comps.sort_unstable();
+        comps.dedup();
+        comps
+    }
+
     /// First and last record time inside the range.
     pub fn span(&self) -> Option<(i64, i64)> {
         let t = &self.timeline;

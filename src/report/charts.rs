@@ -442,6 +442,8 @@ pub struct Charts {
     pub timeline: String,
     /// Requests per second.
     pub requests: String,
+    /// What that chart counted, and from which log.
+    pub outcomes: Outcomes,
     /// Per window: phase bar, zoomed timeline.
     pub windows: Vec<(String, String)>,
 }
@@ -455,7 +457,8 @@ impl Charts {
         let title =
             "Timeline: one lane per component of each process (restarts joined by a dashed link)";
         let overview = timeline(a, &lanes, from, to, title)?;
-        let per_second = requests(a, from, to)?;
+        let outcomes = outcomes(a, from, to);
+        let per_second = requests(a, &outcomes, from, to)?;
         let windows = a
             .windows()
             .enumerate()
@@ -476,6 +479,7 @@ impl Charts {
         Ok(Charts {
             timeline: overview,
             requests: per_second,
+            outcomes,
             windows,
         })
     }
@@ -492,6 +496,63 @@ impl Charts {
         }
         out
     }
+}
+
+/// What every chart shares: a title, a UTC time axis with clock ticks, an
+/// integer y axis, a legend below.
+struct Frame<'f> {
+    title: String,
+    /// Height of caption, plot and x axis (the legend comes on top), px.
+    plot_h: u32,
+    from: i64,
+    to: i64,
+    /// y range and where its labels go.
+    y: (std::ops::Range<i64>, Vec<i64>),
+    y_label: &'f dyn Fn(&i64) -> String,
+    /// Horizontal grid lines and an axis name (counts), else neither (lanes, bars).
+    y_desc: Option<String>,
+    legend: Vec<(Swatch, String)>,
+}
+
+/// Draws a frame, then `body` into it; the SVG text.
+fn draw_frame(f: Frame, body: impl FnOnce(&mut Chart) -> Result<()>) -> Result<String> {
+    let height = f.plot_h + legend_height(&f.legend) + 6;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (area, bottom) = root.split_vertically(f.plot_h);
+        let t = ticks(f.from, f.to, 12);
+        let dated = days_differ(f.from, f.to);
+        let tick_label = |x: &i64| clock(*x, t.step_us, dated);
+        let mut chart = ChartBuilder::on(&area)
+            .caption(&f.title, (FONT, 16))
+            .margin(6)
+            .margin_right(18)
+            .x_label_area_size(40)
+            .y_label_area_size(LANE_LABELS)
+            .build_cartesian_2d(
+                (f.from..f.to).with_key_points(t.at.clone()),
+                f.y.0.with_key_points(f.y.1),
+            )
+            .map_err(plot_err)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 12))
+            .x_label_formatter(&tick_label)
+            .y_label_formatter(f.y_label)
+            .x_desc(axis_desc(f.from, f.to));
+        match f.y_desc {
+            Some(d) => mesh.y_desc(d),
+            None => mesh.disable_y_mesh(),
+        };
+        mesh.draw().map_err(plot_err)?;
+        body(&mut chart)?;
+        draw_legend(&bottom, &f.legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
 }
 
 /// The windows overlapping `[from, to]`, with their 1-based number.
@@ -568,46 +629,25 @@ pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) ->
     legend.push((Swatch::Fill(palette::GREY, 0.25), "log hole".into()));
     let windows = windows_in(a, from, to);
     legend.extend(window_legend(&windows));
-    let legend_h = legend_height(&legend) + 6;
-    let height = 34 + n as u32 * LANE_H + 48 + legend_h;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(plot_err)?;
-        let (top, bottom) = root.split_vertically(height - legend_h);
-        let t = ticks(from, to, 12);
-        let dated = days_differ(from, to);
-        let centres: Vec<i64> = (0..n as i64).map(|i| i * U + U / 2).collect();
-        let label_of = |y: &i64| {
-            let row = n.saturating_sub(1 + (y.max(&0) / U) as usize);
-            shown
-                .get(row)
-                .map(|l| lanes.lanes[*l].label.clone())
-                .unwrap_or_default()
-        };
-        let tick_label = |x: &i64| clock(*x, t.step_us, dated);
-        let mut chart = ChartBuilder::on(&top)
-            .caption(title, (FONT, 16))
-            .margin(6)
-            .margin_right(18)
-            .x_label_area_size(40)
-            .y_label_area_size(LANE_LABELS)
-            .build_cartesian_2d(
-                (from..to).with_key_points(t.at.clone()),
-                (0..n as i64 * U).with_key_points(centres),
-            )
-            .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 12))
-            .x_label_formatter(&tick_label)
-            .y_label_formatter(&label_of)
-            .x_desc(axis_desc(from, to))
-            .draw()
-            .map_err(plot_err)?;
+    let centres: Vec<i64> = (0..n as i64).map(|i| i * U + U / 2).collect();
+    let label_of = |y: &i64| {
+        let row = n.saturating_sub(1 + (y.max(&0) / U) as usize);
+        shown
+            .get(row)
+            .map(|l| lanes.lanes[*l].label.clone())
+            .unwrap_or_default()
+    };
+    let frame = Frame {
+        title: title.to_string(),
+        plot_h: 34 + n as u32 * LANE_H + 48,
+        from,
+        to,
+        y: (0..n as i64 * U, centres),
+        y_label: &label_of,
+        y_desc: None,
+        legend,
+    };
+    draw_frame(frame, |chart| {
         let y_of = |row: usize| (n - 1 - row) as i64 * U;
         let clamp = |x: i64| x.clamp(from, to);
         // Lanes: a light band for every other lane, a bar where the lane wrote lines.
@@ -647,8 +687,8 @@ pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) ->
                     .map_err(plot_err)?;
             }
         }
-        draw_faults(a, lanes, &shown, &mut chart, from, to)?;
-        draw_windows(&mut chart, &windows, from, to, n as i64 * U)?;
+        draw_faults(a, lanes, &shown, chart, from, to)?;
+        draw_windows(chart, &windows, from, to, n as i64 * U)?;
         for k in MARK_ORDER {
             if let Some((pts, _)) = marks.get(&k) {
                 let (c, s) = palette::event(k);
@@ -656,13 +696,11 @@ pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) ->
                     .iter()
                     .map(|(row, ts)| (*ts, y_of(*row) + U / 2))
                     .collect();
-                draw_marks(&mut chart, pts, c, s)?;
+                draw_marks(chart, pts, c, s)?;
             }
         }
-        draw_legend(&bottom, &legend)?;
-        root.present().map_err(plot_err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// Process-down stretches over the lanes of the process, log holes over the
@@ -779,8 +817,7 @@ pub fn outcomes(a: &Analysis, from: i64, to: i64) -> Outcomes {
 }
 
 /// Ok vs failed requests over `[from, to]`, windows shaded behind.
-pub fn requests(a: &Analysis, from: i64, to: i64) -> Result<String> {
-    let o = outcomes(a, from, to);
+pub fn requests(a: &Analysis, o: &Outcomes, from: i64, to: i64) -> Result<String> {
     let per = if o.bin_us == 1_000_000 {
         "second".to_string()
     } else {
@@ -807,41 +844,19 @@ pub fn requests(a: &Analysis, from: i64, to: i64) -> Result<String> {
     }
     let windows = windows_in(a, from, to);
     legend.extend(window_legend(&windows));
-    let legend_h = legend_height(&legend) + 6;
-    let height = 230 + legend_h;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(plot_err)?;
-        let (area, bottom) = root.split_vertically(height - legend_h);
-        let t = ticks(from, to, 12);
-        let dated = days_differ(from, to);
-        let tick_label = |x: &i64| clock(*x, t.step_us, dated);
-        let y_ticks = count_ticks(top);
-        let mut chart = ChartBuilder::on(&area)
-            .caption(title, (FONT, 16))
-            .margin(6)
-            .margin_right(18)
-            .x_label_area_size(40)
-            .y_label_area_size(LANE_LABELS)
-            .build_cartesian_2d(
-                (from..to).with_key_points(t.at.clone()),
-                (0..top).with_key_points(y_ticks),
-            )
-            .map_err(plot_err)?;
-        let count_label = |y: &i64| y.to_string();
-        chart
-            .configure_mesh()
-            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 12))
-            .x_label_formatter(&tick_label)
-            .y_label_formatter(&count_label)
-            .x_desc(axis_desc(from, to))
-            .y_desc(format!("requests per {per}"))
-            .draw()
-            .map_err(plot_err)?;
-        draw_windows(&mut chart, &windows, from, to, top)?;
+    let count_label = |y: &i64| y.to_string();
+    let frame = Frame {
+        title,
+        plot_h: 230,
+        from,
+        to,
+        y: (0..top, count_ticks(top)),
+        y_label: &count_label,
+        y_desc: Some(format!("requests per {per}")),
+        legend,
+    };
+    draw_frame(frame, |chart| {
+        draw_windows(chart, &windows, from, to, top)?;
         let end = |b: i64| (b + o.bin_us).min(to);
         chart
             .draw_series(o.bins.iter().filter(|b| b.2 > 0).map(|(b, _, f)| {
@@ -859,10 +874,8 @@ pub fn requests(a: &Analysis, from: i64, to: i64) -> Result<String> {
                 )
             }))
             .map_err(plot_err)?;
-        draw_legend(&bottom, &legend)?;
-        root.present().map_err(plot_err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// About five round counts up to `top`.
@@ -909,45 +922,21 @@ pub fn phases(idx: usize, w: &Window, at: &Attribution) -> Result<String> {
             )
         })
         .collect();
-    let legend_h = legend_height(&legend) + 6;
-    let height = 150 + legend_h;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(plot_err)?;
-        let (area, bottom) = root.split_vertically(height - legend_h);
-        let t = ticks(from, to, 12);
-        let dated = days_differ(from, to);
-        let tick_label = |x: &i64| clock(*x, t.step_us, dated);
-        let rows = |y: &i64| match *y {
-            y if y > 15 => "phases".to_string(),
-            _ => "clients failing".to_string(),
-        };
-        let mut chart = ChartBuilder::on(&area)
-            .caption(
-                format!("Window {idx}: phases ({})", at.cause.id()),
-                (FONT, 15),
-            )
-            .margin(6)
-            .margin_right(18)
-            .x_label_area_size(40)
-            .y_label_area_size(LANE_LABELS)
-            .build_cartesian_2d(
-                (from..to).with_key_points(t.at.clone()),
-                (0i64..30).with_key_points(vec![9, 20]),
-            )
-            .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 12))
-            .x_label_formatter(&tick_label)
-            .y_label_formatter(&rows)
-            .x_desc(axis_desc(from, to))
-            .draw()
-            .map_err(plot_err)?;
+    let rows = |y: &i64| match *y {
+        y if y > 15 => "phases".to_string(),
+        _ => "clients failing".to_string(),
+    };
+    let frame = Frame {
+        title: format!("Window {idx}: phases ({})", at.cause.id()),
+        plot_h: 150,
+        from,
+        to,
+        y: (0..30, vec![9, 20]),
+        y_label: &rows,
+        y_desc: None,
+        legend,
+    };
+    draw_frame(frame, |chart| {
         let px_per_us = f64::from(WIDTH - LANE_LABELS - 30) / (to - from) as f64;
         for p in &at.phases {
             let c = palette::cause(p.cause);
@@ -989,10 +978,8 @@ pub fn phases(idx: usize, w: &Window, at: &Attribution) -> Result<String> {
                 style,
             )])
             .map_err(plot_err)?;
-        draw_legend(&bottom, &legend)?;
-        root.present().map_err(plot_err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 #[cfg(test)]

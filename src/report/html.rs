@@ -21,7 +21,7 @@ use super::summary::{clock_ms, secs, Summary, WindowFacts};
 use super::{cut, rfc3339_ms};
 use crate::attribute::Cause;
 use crate::pipeline::Analysis;
-use crate::windows::{self, Basis};
+use crate::windows::Basis;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
@@ -100,15 +100,29 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// A cause as a coloured chip.
-fn chip(c: Cause) -> String {
+/// A label on its cause's colour.
+fn chip(c: Cause, text: &str) -> String {
     let bg = palette::cause(c);
     let ink = if bg.is_light() { "#000" } else { "#fff" };
     format!(
         "<span class=\"chip\" style=\"background:{};color:{ink}\">{}</span>",
         bg.hex(),
-        esc(c.id())
+        esc(text)
     )
+}
+
+/// A cause as a coloured chip.
+fn cause_chip(c: Cause) -> String {
+    chip(c, c.id())
+}
+
+/// Items joined, or what to say when there are none.
+fn joined_or(items: &[String], sep: &str, none: &str) -> String {
+    if items.is_empty() {
+        none.to_string()
+    } else {
+        items.join(sep)
+    }
 }
 
 /// The whole report.
@@ -127,9 +141,9 @@ pub fn render(a: &Analysis, s: &Summary, charts: &Charts) -> String {
          Marks: recognised events, one per kind per lane every few pixels (the legend counts them all).</figcaption></figure></section>",
         charts.timeline
     );
-    let caption = if !a.found.requests.is_empty() {
+    let caption = if charts.outcomes.client_log {
         "Every request of the client log, by the time it started: ok stacked on failed; windows shaded behind."
-    } else if windows::proxy_failures(&a.timeline, &a.events, i64::MIN, i64::MAX).is_empty() {
+    } else if charts.outcomes.bins.is_empty() {
         "No client log, and the Proxy logged no failed request: windows come from restarts and log holes."
     } else {
         "No client log: the failures the Proxy logged (one per request), by time; successes are not logged."
@@ -216,10 +230,10 @@ fn header(h: &mut String, a: &Analysis, s: &Summary) {
         .map(|p| {
             format!(
                 "{}{} {} → {}{}",
-                esc(p.component),
-                p.node.map(|n| format!(" node {n}")).unwrap_or_default(),
-                clock_ms(p.start),
-                clock_ms(p.end),
+                esc(p.component.id()),
+                p.node_id.map(|n| format!(" node {n}")).unwrap_or_default(),
+                clock_ms(p.start_us),
+                clock_ms(p.end_us),
                 if p.start_seen {
                     ""
                 } else {
@@ -228,14 +242,7 @@ fn header(h: &mut String, a: &Analysis, s: &Summary) {
             )
         })
         .collect();
-    fact(
-        "Processes",
-        if procs.is_empty() {
-            "none".into()
-        } else {
-            procs.join("<br>")
-        },
-    );
+    fact("Processes", joined_or(&procs, "<br>", "none"));
     let settings: Vec<String> = a
         .settings
         .iter()
@@ -243,11 +250,7 @@ fn header(h: &mut String, a: &Analysis, s: &Summary) {
         .collect();
     fact(
         "Timing settings",
-        if settings.is_empty() {
-            "none found (defaults assumed)".into()
-        } else {
-            settings.join(" ")
-        },
+        joined_or(&settings, " ", "none found (defaults assumed)"),
     );
     if !s.missing.is_empty() {
         let items: Vec<String> = s.missing.iter().map(|m| esc(m)).collect();
@@ -283,9 +286,9 @@ fn overview(h: &mut String, s: &Summary) {
             secs(win.end - win.start),
             win.failed,
             win.ok.map_or("–".to_string(), |o| o.to_string()),
-            chip(w.at.cause),
+            cause_chip(w.at.cause),
             w.at.confidence,
-            w.at.contributing.iter().map(|c| chip(*c)).collect::<Vec<_>>().join(" "),
+            w.at.contributing.iter().map(|c| cause_chip(*c)).collect::<Vec<_>>().join(" "),
             n = w.number
         );
     }
@@ -316,7 +319,7 @@ fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
             "failures logged by the Proxy (no client log)",
         ),
     }
-    kpi(chip(at.cause), "root cause");
+    kpi(cause_chip(at.cause), "root cause");
     kpi(format!("{:.2}", at.confidence), "confidence");
     h.push_str("</div>\n");
     let _ = writeln!(h, "<p class=\"reason\">{}</p>", esc(&at.reason));
@@ -326,7 +329,7 @@ fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
             "<p>Contributing: {}</p>",
             at.contributing
                 .iter()
-                .map(|c| chip(*c))
+                .map(|c| cause_chip(*c))
                 .collect::<Vec<_>>()
                 .join(" ")
         );
@@ -392,14 +395,11 @@ fn phase_table(h: &mut String, w: &WindowFacts) {
          <th class=\"n\">share of window</th><th>cause it stands for</th><th class=\"n\">evidence lines</th></tr></thead><tbody>\n",
     );
     for p in &at.phases {
-        let c = palette::cause(p.cause);
         let _ = writeln!(
             h,
-            "<tr><td><span class=\"chip\" style=\"background:{};color:{}\">{}</span></td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>\
+            "<tr><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>\
              <td class=\"n\">{:.1} s</td><td class=\"n\">{:.0} %</td><td>{}</td><td class=\"n\">{}</td></tr>",
-            c.hex(),
-            if c.is_light() { "#000" } else { "#fff" },
-            p.id.id(),
+            chip(p.cause, p.id.id()),
             clock_ms(p.start),
             clock_ms(p.end),
             secs(p.len_us()),

@@ -125,19 +125,12 @@ fn bundle(a: &Analysis) -> Value {
     let t = &a.timeline;
     let span = a.span();
     let (first, last) = (span.map(|s| s.0), span.map(|s| s.1));
-    let mut comps: Vec<&str> = t
-        .sources
-        .iter()
-        .flat_map(|s| s.records.iter().map(|r| r.component.id()))
-        .collect();
-    comps.sort_unstable();
-    comps.dedup();
     json!({
         "inputs": a.inputs,
         "milvus_version": t.milvus_version(),
         "start": first.map(rfc3339_ms),
         "end": last.map(rfc3339_ms),
-        "components": comps,
+        "components": a.components(),
     })
 }
 

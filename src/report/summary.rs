@@ -11,6 +11,7 @@ use crate::attribute::{Attribution, Evidence};
 use crate::component::Component;
 use crate::pipeline::Analysis;
 use crate::record::Accounting;
+use crate::timeline::Incarnation;
 use crate::windows::Window;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -40,20 +41,6 @@ pub struct WindowFacts<'a> {
     pub errors: Vec<(&'a str, u64)>,
 }
 
-/// A process incarnation, described.
-pub struct Process {
-    /// Role.
-    pub component: &'static str,
-    /// Server id.
-    pub node: Option<u32>,
-    /// First line, UTC µs.
-    pub start: i64,
-    /// Last line, UTC µs.
-    pub end: i64,
-    /// True when its start is in the logs.
-    pub start_seen: bool,
-}
-
 /// Everything a report shows besides the charts.
 pub struct Summary<'a> {
     /// The inputs, as given.
@@ -65,7 +52,7 @@ pub struct Summary<'a> {
     /// Components that wrote lines.
     pub components: Vec<&'static str>,
     /// Process incarnations in the range.
-    pub processes: Vec<Process>,
+    pub processes: Vec<&'a Incarnation>,
     /// What the bundle does not hold that the analysis would have used.
     pub missing: Vec<String>,
     /// The windows in the range.
@@ -143,7 +130,7 @@ fn evidence_rows<'a>(a: &Analysis, at: &'a Attribution) -> Vec<EvidenceRow<'a>> 
     rows
 }
 
-fn missing(a: &Analysis, components: &[&str]) -> Vec<String> {
+fn missing(a: &Analysis, components: &[&str], version: Option<&str>) -> Vec<String> {
     let has = |c: &str| components.contains(&c);
     let mut out = Vec::new();
     if !has("client") {
@@ -169,7 +156,7 @@ fn missing(a: &Analysis, components: &[&str]) -> Vec<String> {
     if a.settings.is_empty() {
         out.push("no milvus.yaml: timing settings are the version's defaults".to_string());
     }
-    if a.timeline.milvus_version().is_none() {
+    if version.is_none() {
         out.push("no Milvus start banner: the version is unknown".to_string());
     }
     out
@@ -178,15 +165,9 @@ fn missing(a: &Analysis, components: &[&str]) -> Vec<String> {
 impl<'a> Summary<'a> {
     /// Gathers the facts of an analysis.
     pub fn of(a: &'a Analysis) -> Summary<'a> {
-        let mut components: Vec<&'static str> = a
-            .timeline
-            .sources
-            .iter()
-            .filter(|s| s.accounting.lines_total > 0)
-            .flat_map(|s| s.records.iter().map(|r| r.component.id()))
-            .collect();
-        components.sort_unstable();
-        components.dedup();
+        let components = a.components();
+        // Read once: it scans every record for the banner.
+        let milvus_version = a.timeline.milvus_version();
         let windows = a
             .windows()
             .enumerate()
@@ -203,24 +184,14 @@ impl<'a> Summary<'a> {
                 }
             })
             .collect();
-        let processes = a
-            .incarnations()
-            .map(|i| Process {
-                component: i.component.id(),
-                node: i.node_id,
-                start: i.start_us,
-                end: i.end_us,
-                start_seen: i.start_seen,
-            })
-            .collect();
         let (hashes, digest) = hashes(a);
         Summary {
             title: a.inputs.join(", "),
-            milvus_version: a.timeline.milvus_version(),
             span: a.span(),
-            missing: missing(a, &components),
+            missing: missing(a, &components, milvus_version.as_deref()),
+            milvus_version,
             components,
-            processes,
+            processes: a.incarnations().collect(),
             windows,
             totals: totals(a),
             hashes,
