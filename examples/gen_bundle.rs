@@ -1,5 +1,9 @@
 //! Writes a synthetic bundle for memory and speed runs:
-//! `cargo run --release --example gen_bundle -- DIR MEGABYTES [PODS]`.
+//! `cargo run --release --example gen_bundle -- DIR MEGABYTES [PODS]`
+//! (real lines re-stamped over PODS pods), or
+//! `cargo run --release --example gen_bundle -- DIR MEGABYTES --repeat SAMPLE`
+//! (a real capture of `samples/SAMPLE` repeated, time-shifted, into the same
+//! files: many restarts and windows).
 
 #[path = "../benches/gen/mod.rs"]
 mod gen;
@@ -10,11 +14,19 @@ fn main() {
         args.get(1),
         args.get(2).and_then(|m| m.parse::<usize>().ok()),
     ) else {
-        eprintln!("usage: gen_bundle DIR MEGABYTES [PODS]");
+        eprintln!("usage: gen_bundle DIR MEGABYTES [PODS | --repeat SAMPLE]");
         std::process::exit(2);
     };
-    let pods = args.get(3).and_then(|p| p.parse().ok()).unwrap_or(6);
-    for (name, bytes) in gen::bundle(mb << 20, pods) {
+    let files = if args.get(3).map(String::as_str) == Some("--repeat") {
+        let sample = args.get(4).map(String::as_str).unwrap_or("kill-restart-1");
+        let (files, n) = gen::repeats(sample, mb << 20);
+        eprintln!("{n} repeats of samples/{sample}");
+        files
+    } else {
+        let pods = args.get(3).and_then(|p| p.parse().ok()).unwrap_or(6);
+        gen::bundle(mb << 20, pods)
+    };
+    for (name, bytes) in files {
         let p = std::path::Path::new(dir).join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, bytes).unwrap();

@@ -222,32 +222,14 @@ pub fn from_caller(caller: &str) -> Option<Component> {
         .map(|(_, c)| *c)
 }
 
-/// Messages logged with the bogus caller `runtime/asm_amd64.s:NNNN` (loggers
-/// created before the file logger, trap 1 of the harness README), and the
-/// role whose code logs them (Milvus 2.3.5 call sites).
-const MESSAGE_RULES: &[(&str, Component)] = &[
-    ("expire all shard leader cache", Component::Proxy), // proxy/meta_cache.go
-    ("Failed to execute task: ", Component::Proxy),      // proxy/task_scheduler.go
-    (" failed to WaitToFinish", Component::Proxy), // proxy/impl.go (`<Method> failed to WaitToFinish`)
-    ("stop periodically update meta cache", Component::Proxy), // proxy/meta_cache.go
-    ("leader is not available", Component::Proxy), // proxy/lb_policy.go
-    ("start dist handler", Component::Querycoord), // dist/dist_handler.go
-    ("close dist handler", Component::Querycoord), // dist/dist_handler.go
-    ("failed to get data distribution", Component::Querycoord), // dist/dist_handler.go
-    ("Start check query node health loop", Component::Querycoord), // querycoordv2/server.go
-    ("worker failed to load segments", Component::Querynode), // delegator/delegator.go
-    ("index builder schedule loop start", Component::Datacoord), // datacoord/index_builder.go
-    ("failed to update tso", Component::Rootcoord), // rootcoord/root_coord.go
-    ("quotaCenter sync metrics failed", Component::Rootcoord), // rootcoord/quota_center.go
-    ("invalid metrics of ", Component::Rootcoord), // rootcoord/quota_center.go
-];
-
 /// The role that logs `message`, for lines whose caller tells nothing.
+/// The texts are rows of the recognition table
+/// ([`crate::recognise::rules::ROLE_BY_MESSAGE`]).
 pub fn from_message(message: &str) -> Option<Component> {
-    MESSAGE_RULES
+    crate::recognise::rules::ROLE_BY_MESSAGE
         .iter()
-        .find(|(m, _)| message.contains(m))
-        .map(|(_, c)| *c)
+        .find(|row| message.contains(row.text))
+        .map(|row| row.role)
 }
 
 /// Component of one line of a source whose own component is `source`.

@@ -54,6 +54,10 @@ fn opt_string<S: serde::Serializer>(v: &Option<u32>, s: S) -> Result<S::Ok, S::E
 pub struct Identity {
     /// By first registration.
     pub nodes: Vec<NodeIdentity>,
+    /// Server id → index in `nodes` (the first registration of that id).
+    by_id: std::collections::HashMap<u32, usize>,
+    /// Incarnation → the server ids it registered.
+    by_incarnation: std::collections::HashMap<u32, Vec<u32>>,
 }
 
 /// A node replaces the latest earlier one that advertised one of its roles
@@ -157,26 +161,47 @@ impl Identity {
         };
         let groups: Vec<Option<String>> = nodes.iter().map(|n| group_of(n.incarnation)).collect();
         link_same_places(&mut nodes, &groups);
-        Identity { nodes }
+        Identity::indexed(nodes)
+    }
+
+    /// The identity of these nodes, with its lookups built once.
+    fn indexed(nodes: Vec<NodeIdentity>) -> Identity {
+        let mut by_id = std::collections::HashMap::new();
+        let mut by_incarnation: std::collections::HashMap<u32, Vec<u32>> =
+            std::collections::HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            by_id.entry(n.id).or_insert(i);
+            if let Some(inc) = n.incarnation {
+                by_incarnation.entry(inc).or_default().push(n.id);
+            }
+        }
+        Identity {
+            nodes,
+            by_id,
+            by_incarnation,
+        }
+    }
+
+    /// The node registered with a server id (its first registration).
+    pub fn node(&self, id: u32) -> Option<&NodeIdentity> {
+        self.by_id.get(&id).map(|i| &self.nodes[*i])
     }
 
     /// Server ids registered by a process incarnation.
-    pub fn ids_of(&self, incarnation: u32) -> Vec<u32> {
-        self.nodes
-            .iter()
-            .filter(|n| n.incarnation == Some(incarnation))
-            .map(|n| n.id)
-            .collect()
+    pub fn ids_of(&self, incarnation: u32) -> &[u32] {
+        self.by_incarnation
+            .get(&incarnation)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The incarnation that registered a server id.
     pub fn incarnation_of(&self, id: u32) -> Option<u32> {
-        self.nodes.iter().find(|n| n.id == id)?.incarnation
+        self.node(id)?.incarnation
     }
 
     /// The role-qualified name of a node for a report (`querynode 1`).
     pub fn describe(&self, id: u32) -> String {
-        match self.nodes.iter().find(|n| n.id == id) {
+        match self.node(id) {
             Some(n) if n.roles.len() == 1 => format!("{} {id}", n.roles[0]),
             _ => format!("node {id}"),
         }

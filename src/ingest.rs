@@ -7,6 +7,10 @@
 //! (kept as a record without grammar, counted, and reported by line). A
 //! source that cannot be read is a warning naming it; the rest is still read.
 //!
+//! Each record goes through the recognition table here, while its text is
+//! read ([`crate::recognise::recognise_source`]): what the table finds sits
+//! beside the records.
+//!
 //! Must not know: components' roles beyond naming them, incarnations, time
 //! zones, root causes, reports.
 
@@ -477,6 +481,7 @@ fn parse_source(
         accounting: Accounting::default(),
         formats: BTreeMap::new(),
         warnings: Vec::new(),
+        recognised: Vec::new(),
     };
     let mut open: Option<Grammar> = None;
     let mut unparsed = Vec::new();
@@ -503,6 +508,8 @@ fn parse_source(
     src.records.sort_by_key(|r| (r.line, r.offset));
     src.warnings = warnings;
     src.text = text;
+    // Recognised while the text is at hand, in parallel over the records.
+    src.recognised = crate::recognise::recognise_source(&src.view(), &src.records);
     src
 }
 

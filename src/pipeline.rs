@@ -168,9 +168,11 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     let found = windows::find(&timeline, &events, &identity);
     let attributions = {
         let ctx = attribute::Context::new(&timeline, &events, &identity, &found, &settings);
+        // Windows are independent: attributed in parallel, collected in order.
+        use rayon::prelude::*;
         found
             .windows
-            .iter()
+            .par_iter()
             .map(|w| attribute::attribute(&ctx, w))
             .collect()
     };

@@ -155,27 +155,105 @@ pub struct Source {
     pub formats: BTreeMap<&'static str, u64>,
     /// Problems, each naming the line or offset.
     pub warnings: Vec<String>,
+    /// What the recogniser found, in record order (only recognised records).
+    pub recognised: Vec<Recognised>,
 }
 
-impl Source {
+/// What the recogniser found on one record (DESIGN.md: recognise runs on
+/// records, before the timeline): which rule, the node it is about, stale
+/// liveness, the number it measures. Sits beside the record, sparse: only
+/// recognised records have one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recognised {
+    /// Index of the record in [`Source::records`].
+    pub record: u32,
+    /// Stable id of the rule that matched (`rules::Rule::id`).
+    pub rule: u16,
+    /// The node the line is about, when it names one.
+    pub subject: Option<u32>,
+    /// Stale liveness in the line's error text.
+    pub stale: Option<Stale>,
+    /// The number the line measures (load percentage), when its signal has one.
+    pub value: Option<f64>,
+}
+
+/// Stale liveness shown by a line's error text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stale {
+    /// The node id named as expected, or declared offline.
+    pub node: u32,
+    /// Judged from an old heartbeat (`lastHB=…: node offline`) rather than
+    /// an old session (`node not match`, `server ID mismatch`).
+    pub heartbeat: bool,
+}
+
+/// Read access to the text of records: a source's text, its arena and its
+/// fields. A [`Source`] gives one; so does a chunk while it is parsed.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    /// The text spans point into.
+    pub text: &'a str,
+    /// Strings the grammars supplied themselves.
+    pub arena: &'a str,
+    /// Fields of the records.
+    pub fields: &'a [FieldSpan],
+}
+
+impl<'a> View<'a> {
+    /// The raw bytes of a span, as written.
+    pub fn raw_of(&self, s: Span) -> &'a str {
+        let base = if s.in_arena { self.arena } else { self.text };
+        base.get(s.start as usize..s.start as usize + s.len as usize)
+            .unwrap_or("")
+    }
+
     /// The text of a span, unescaped.
-    pub fn text_of(&self, s: Span) -> std::borrow::Cow<'_, str> {
-        let base = if s.in_arena { &self.arena } else { &self.text };
-        let raw = base
-            .get(s.start as usize..s.start as usize + s.len as usize)
-            .unwrap_or("");
+    pub fn text_of(&self, s: Span) -> std::borrow::Cow<'a, str> {
         Text {
-            raw,
+            raw: self.raw_of(s),
             escape: s.escape.into(),
         }
         .to_cow()
     }
 
+    /// The fields of a record, unescaped.
+    pub fn fields_of(
+        &self,
+        r: &Record,
+    ) -> impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)> + 'a {
+        let v = *self;
+        self.fields[r.fields.start as usize..r.fields.end as usize]
+            .iter()
+            .map(move |f| (v.text_of(f.key), v.text_of(f.value)))
+    }
+
+    /// The value of the first field named `key`.
+    pub fn field(&self, r: &Record, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+        self.fields[r.fields.start as usize..r.fields.end as usize]
+            .iter()
+            .find(|f| self.raw_of(f.key) == key)
+            .map(|f| self.text_of(f.value))
+    }
+}
+
+impl Source {
+    /// Read access to its records' text.
+    pub fn view(&self) -> View<'_> {
+        View {
+            text: &self.text,
+            arena: &self.arena,
+            fields: &self.fields,
+        }
+    }
+
+    /// The text of a span, unescaped.
+    pub fn text_of(&self, s: Span) -> std::borrow::Cow<'_, str> {
+        self.view().text_of(s)
+    }
+
     /// The raw bytes of a span, as written.
     pub fn raw_of(&self, s: Span) -> &str {
-        let base = if s.in_arena { &self.arena } else { &self.text };
-        base.get(s.start as usize..s.start as usize + s.len as usize)
-            .unwrap_or("")
+        self.view().raw_of(s)
     }
 
     /// The fields of a record, unescaped.
@@ -183,16 +261,18 @@ impl Source {
         &self,
         r: &Record,
     ) -> impl Iterator<Item = (std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> {
-        self.fields[r.fields.start as usize..r.fields.end as usize]
-            .iter()
-            .map(move |f| (self.text_of(f.key), self.text_of(f.value)))
+        self.view().fields_of(r)
     }
 
     /// The value of the first field named `key`.
     pub fn field(&self, r: &Record, key: &str) -> Option<std::borrow::Cow<'_, str>> {
-        self.fields[r.fields.start as usize..r.fields.end as usize]
-            .iter()
-            .find(|f| self.raw_of(f.key) == key)
-            .map(|f| self.text_of(f.value))
+        self.view().field(r, key)
+    }
+
+    /// The recognised rows of the records `from..=to` (record indexes).
+    pub fn recognised_in(&self, from: usize, to: usize) -> &[Recognised] {
+        let lo = self.recognised.partition_point(|x| (x.record as usize) < from);
+        let hi = self.recognised.partition_point(|x| (x.record as usize) <= to);
+        &self.recognised[lo..hi.max(lo)]
     }
 }

@@ -20,6 +20,7 @@
 
 use crate::component::Component;
 use crate::ingest::Ingested;
+use crate::recognise::rules::{self, Signal};
 use crate::record::{Record, Source};
 use anyhow::{bail, Result};
 use parsers::{Grammar, Timestamp};
@@ -67,6 +68,10 @@ pub struct Incarnation {
     pub start_precise: bool,
     /// Sources holding its records.
     pub sources: Vec<String>,
+    /// Its first and last own line with a time of its own (a grammar read
+    /// it): positions (source, record) in timeline order, computed once.
+    #[serde(skip)]
+    pub edges: Option<((u32, u32), (u32, u32))>,
 }
 
 /// The merged timeline.
@@ -168,7 +173,9 @@ impl Timeline {
             }
         }
         keys.par_sort_unstable();
-        let order = keys.into_iter().map(|(_, s, _, _, r)| (s, r)).collect();
+        let order: Vec<(u32, u32)> = keys.into_iter().map(|(_, s, _, _, r)| (s, r)).collect();
+        let mut incarnations = incarnations;
+        find_edges(&sources, &order, &mut incarnations);
         Timeline {
             sources,
             order,
@@ -194,6 +201,22 @@ impl Timeline {
                     .map(move |r| s.text_of(r.message))
             })
             .find_map(|m| parsers::banner_version(&m).map(str::to_string))
+    }
+}
+
+/// Each incarnation's first and last own timed line, in one pass over the order.
+fn find_edges(sources: &[Source], order: &[(u32, u32)], incarnations: &mut [Incarnation]) {
+    for k in order {
+        let r = &sources[k.0 as usize].records[k.1 as usize];
+        let Some(i) = r.incarnation else { continue };
+        if r.ts_inferred || r.grammar.is_none() {
+            continue;
+        }
+        let e = &mut incarnations[i as usize].edges;
+        match e {
+            Some((_, last)) => *last = *k,
+            None => *e = Some((*k, *k)),
+        }
     }
 }
 
@@ -320,43 +343,44 @@ struct Segment {
     end_us: i64,
     /// Record index of a seen start (banner or `starting running Milvus components`).
     marker: Option<usize>,
+    /// True when the start seen is `starting running Milvus components` (ms precision).
+    precise: bool,
 }
 
-/// Milvus messages that start a process.
-const START_MESSAGE: &str = "starting running Milvus components";
-
-fn is_start(s: &Source, r: &Record) -> bool {
-    matches!(r.grammar, Some(Grammar::MilvusText | Grammar::MilvusJson))
-        && s.raw_of(r.message) == START_MESSAGE
+/// The recogniser's signal for a record, if it recognised it.
+fn signal_at(s: &Source, record: usize) -> Option<Signal> {
+    s.recognised_in(record, record)
+        .first()
+        .and_then(|x| rules::by_id(x.rule))
+        .map(|r| r.signal)
 }
 
 /// Config loading that Milvus 2.2 logs just before `starting running Milvus
-/// components` (`paramtable/…`, `config/etcd_source.go`): part of that start.
-fn is_pre_start(s: &Source, r: &Record, start: &Record) -> bool {
-    let caller = s.raw_of(r.caller);
-    matches!(r.grammar, Some(Grammar::MilvusText | Grammar::MilvusJson))
-        && (caller.starts_with("paramtable/") || caller.starts_with("config/"))
-        && start.ts - r.ts <= 1_000_000
+/// components` (a marker of the recognition table): part of that start.
+fn is_pre_start(s: &Source, record: usize, start: &Record) -> bool {
+    signal_at(s, record) == Some(Signal::ConfigLoading)
+        && start.ts - s.records[record].ts <= 1_000_000
 }
 
-fn is_banner_welcome(s: &Source, r: &Record) -> bool {
-    r.grammar == Some(Grammar::Banner) && s.raw_of(r.message).starts_with("Welcome to use Milvus!")
-}
-
-/// Splits a source into segments at process starts. A banner and the
-/// `starting running Milvus components` after it are one start.
+/// Splits a source into segments at process starts (the recogniser's
+/// `Started` and `BannerPrinted` rows). A banner and the `starting running
+/// Milvus components` after it are one start.
 fn segments(si: usize, s: &Source) -> Vec<Segment> {
     let mut out: Vec<Segment> = Vec::new();
     let mut has_banner = false;
     let mut has_start = false;
     let mut begin = 0usize;
     let mut marker = None;
-    for (i, r) in s.records.iter().enumerate() {
-        let banner = is_banner_welcome(s, r);
-        let start = !banner && is_start(s, r);
-        if !(banner || start) {
-            continue;
+    let starts = s.recognised.iter().filter_map(|x| {
+        match rules::by_id(x.rule).map(|r| r.signal) {
+            Some(Signal::BannerPrinted) => Some((x.record as usize, true)),
+            Some(Signal::Started) => Some((x.record as usize, false)),
+            _ => None,
         }
+    });
+    let mut precise = false;
+    for (i, banner) in starts {
+        let start = !banner;
         let new = if banner {
             has_banner || has_start
         } else {
@@ -374,7 +398,7 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
                 at -= 1;
             }
         } else {
-            while at > begin && is_pre_start(s, &s.records[at - 1], &s.records[i]) {
+            while at > begin && is_pre_start(s, at - 1, &s.records[i]) {
                 at -= 1;
             }
         }
@@ -383,19 +407,22 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
         let orphan_head = marker.is_none() && at > begin;
         if new || orphan_head {
             if at > begin {
-                out.extend(seg(si, s, begin, at - 1, marker));
+                out.extend(seg(si, s, begin, at - 1, marker, precise));
             }
             begin = at;
             has_banner = false;
             has_start = false;
             marker = None;
         }
-        marker.get_or_insert(i);
+        if marker.is_none() {
+            marker = Some(i);
+            precise = start;
+        }
         has_banner |= banner;
         has_start |= start;
     }
     if begin < s.records.len() {
-        out.extend(seg(si, s, begin, s.records.len() - 1, marker));
+        out.extend(seg(si, s, begin, s.records.len() - 1, marker, precise));
     }
     out
 }
@@ -408,6 +435,7 @@ fn seg(
     first: usize,
     last: usize,
     marker: Option<usize>,
+    precise: bool,
 ) -> Option<Segment> {
     // Lines are not always in time order (pasted or merged logs): the run
     // spans from its earliest to its latest Milvus time.
@@ -423,23 +451,20 @@ fn seg(
         start_us,
         end_us,
         marker,
+        precise: precise && marker.is_some(),
     })
 }
 
-/// Server id written by the process itself (2.3 standalone: one id for all roles).
-fn node_id_in(s: &Source, r: &Record) -> Option<u32> {
-    let msg = s.raw_of(r.message);
-    if msg == "Service registered successfully" {
-        return s
-            .field(r, "serverID")
-            .or_else(|| s.field(r, "ServerID"))
-            .and_then(|v| v.parse().ok());
-    }
-    if msg == "Set log file to " {
-        let path = s.field(r, "path")?;
-        return crate::discover::role_file(path.rsplit('/').next()?).map(|rf| rf.node_id);
-    }
-    None
+/// Server id a process wrote about itself in the records `first..=last`:
+/// its registration (2.3 standalone: one id for all roles) or the name of
+/// the log file it set.
+fn node_id_in(s: &Source, first: usize, last: usize) -> Option<u32> {
+    s.recognised_in(first, last).iter().find_map(|x| {
+        let signal = rules::by_id(x.rule)?.signal;
+        matches!(signal, Signal::Registered | Signal::LogFileSet)
+            .then_some(x.subject)
+            .flatten()
+    })
 }
 
 /// How close (µs) two starts must be to be the same process seen in two streams.
@@ -496,9 +521,7 @@ fn link_group(
     for g in segs {
         let src = &sources[g.source];
         let role_id = src.role_file.as_ref().map(|rf| rf.node_id);
-        let content_id = src.records[g.first..=g.last]
-            .iter()
-            .find_map(|r| node_id_in(src, r));
+        let content_id = node_id_in(src, g.first, g.last);
         // Ids of the same kind must agree; a file name never overrules what
         // a process wrote about itself.
         let compatible = |inc: &Incarnation| match (content_id, role_id, inc.node_id) {
@@ -534,6 +557,7 @@ fn link_group(
                 start_at: None,
                 start_precise: false,
                 sources: Vec::new(),
+                edges: None,
             });
             procs.push((incarnations.len() - 1, Vec::new()));
             procs.len() - 1
@@ -561,7 +585,7 @@ fn absorb(
     if let Some(m) = g.marker {
         // `starting running Milvus components` has ms; the banner's
         // `maxprocs` line only seconds: prefer the former as the start.
-        let precise = is_start(src, &src.records[m]);
+        let precise = g.precise;
         if !inc.start_seen || (precise && !inc.start_precise) {
             inc.start_us = src.records[m].ts;
             inc.start_at = Some((src.name.clone(), src.records[m].line));

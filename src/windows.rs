@@ -22,6 +22,7 @@ use crate::record::Source;
 use crate::timeline::Timeline;
 use parsers::Grammar;
 use regex::Regex;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
@@ -168,9 +169,9 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
     } else {
         from_client(&requests)
     };
-    for w in &mut windows {
-        describe(w, t, events);
-    }
+    windows
+        .par_iter_mut()
+        .for_each(|w| describe(w, t, events));
     Found {
         windows,
         faults,
@@ -241,18 +242,28 @@ fn from_client(requests: &[Request]) -> Vec<Window> {
             }),
         }
     }
+    // Requests are in start order: each window looks at its own stretch,
+    // and the earliest end of a success starting at or after a request is
+    // known for every request from one backward pass.
+    let mut first_ok_end = vec![None; requests.len() + 1];
+    for (i, q) in requests.iter().enumerate().rev() {
+        let later = first_ok_end[i + 1];
+        first_ok_end[i] = if q.ok {
+            Some(later.map_or(q.end, |e: i64| e.min(q.end)))
+        } else {
+            later
+        };
+    }
     for w in &mut windows {
+        let lo = requests.partition_point(|q| q.start < w.start);
+        let hi = requests.partition_point(|q| q.start <= w.end);
         w.ok = Some(
-            requests
+            requests[lo..hi.max(lo)]
                 .iter()
-                .filter(|q| q.ok && q.start >= w.start && q.end <= w.end)
+                .filter(|q| q.ok && q.end <= w.end)
                 .count() as u64,
         );
-        w.first_ok_after = requests
-            .iter()
-            .filter(|q| q.ok && q.start >= w.end)
-            .map(|q| q.end)
-            .min();
+        w.first_ok_after = first_ok_end[requests.partition_point(|q| q.start < w.end)];
         for q in &w.failures {
             if let Some(e) = &q.error {
                 *w.errors.entry(e.clone()).or_default() += 1;
@@ -304,9 +315,9 @@ fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
                 before: a.id,
                 after: b.id,
                 stop_us: a.end_us,
-                last_line: edge_line(t, a.id, true),
+                last_line: a.edges.map(|(_, last)| last),
                 restart_us: b.start_us,
-                first_line: start_line(t, b).or_else(|| edge_line(t, b.id, false)),
+                first_line: start_line(t, b).or_else(|| b.edges.map(|(first, _)| first)),
                 serving_us,
             });
         }
@@ -325,19 +336,6 @@ fn start_line(t: &Timeline, inc: &crate::timeline::Incarnation) -> Option<(u32, 
     (records.get(ri)?.line == *line).then_some((si as u32, ri as u32))
 }
 
-/// The last (or first) own line of an incarnation.
-fn edge_line(t: &Timeline, inc: u32, last: bool) -> Option<(u32, u32)> {
-    let mut it = t.order.iter().filter(|k| {
-        let (_, r) = t.record(**k);
-        r.incarnation == Some(inc) && !r.ts_inferred && r.grammar.is_some()
-    });
-    if last {
-        it.next_back().copied()
-    } else {
-        it.next().copied()
-    }
-}
-
 /// The time of the last of a chain of stale-liveness lines (gaps under
 /// [`JOIN_US`]) that the restarted incarnation `after` writes about ids of the
 /// stopped `before`.
@@ -351,17 +349,18 @@ fn stale_until(
     let dead = identity.ids_of(before);
     let mut last: Option<i64> = None;
     for e in between(events, from_us, i64::MAX) {
+        // Events are in time order: past the join gap no later line can
+        // extend the chain.
+        if e.ts - last.unwrap_or(from_us) >= JOIN_US {
+            break;
+        }
         let about_dead = e.stale.is_some_and(|s| dead.contains(&s.node));
         let by_restarted = e
             .node
             .is_some_and(|n| identity.incarnation_of(n) == Some(after));
-        if !(about_dead && by_restarted) {
-            continue;
+        if about_dead && by_restarted {
+            last = Some(e.ts);
         }
-        if e.ts - last.unwrap_or(from_us) >= JOIN_US {
-            break;
-        }
-        last = Some(e.ts);
     }
     last
 }
@@ -404,6 +403,9 @@ fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
         }
         last.insert(inc, (r.ts, *k));
     }
+    // In the order of their ends (the line that closed each), so later
+    // stages can look up the holes ending in a stretch of time.
+    out.sort_by_key(|h| h.end_us);
     // Events are in time order: look only at each hole's own stretch. The
     // line that opens the silence is not its consequence (a process that
     // logged its own exit is not paused).

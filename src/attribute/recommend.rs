@@ -93,7 +93,7 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                     (true, false) => "shorter than the TTL, yet on resume its session keys were already deleted and it exited (etcd expired the leases while keep-alives were not sent)".to_string(),
                     (false, _) => "and its sessions survived".to_string(),
                 };
-                let quiet = ctx.faults.holes.iter().filter(|x| !x.consequential).count();
+                let quiet = ctx.bundle.quiet_holes;
                 let others = if quiet > 0 {
                     format!(" {quiet} shorter silences in this bundle caused no failure.")
                 } else {
@@ -162,7 +162,7 @@ fn capitalised(s: &str) -> String {
 }
 
 fn longest_pause_note(ctx: &Context) -> String {
-    match ctx.faults.holes.iter().map(|h| h.end_us - h.start_us).max() {
+    match ctx.bundle.longest_hole_us {
         Some(us) => format!(
             " (the longest silence of a process in this bundle: {:.1} s)",
             secs(us)
@@ -283,12 +283,7 @@ fn replica(
     if hit == 0 {
         return None;
     }
-    let standalone = ctx
-        .t
-        .incarnations
-        .iter()
-        .any(|i| i.component == crate::component::Component::Standalone);
-    let deploy = if standalone {
+    let deploy = if ctx.bundle.standalone {
         " This bundle is a standalone deployment (one QueryNode): replicas need a cluster with at least two QueryNodes on separate hosts."
     } else {
         ""

@@ -17,7 +17,7 @@
 pub mod rules;
 
 use crate::component::Component;
-use crate::record::{Record, Source};
+use crate::record::{Recognised, Record, View};
 use crate::timeline::Timeline;
 use parsers::{Grammar, Level};
 use regex::Regex;
@@ -116,7 +116,7 @@ pub struct Event {
     pub ts: i64,
     /// What happened.
     pub kind: EventKind,
-    /// The rule that matched (index into [`RULES`]).
+    /// The stable id of the rule that matched ([`rules::Rule::id`]).
     pub rule: u16,
     /// Component that wrote the line.
     pub component: Component,
@@ -133,15 +133,7 @@ pub struct Event {
     pub at: (u32, u32),
 }
 
-/// Stale liveness shown by a line's error text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stale {
-    /// The node id named as expected, or declared offline.
-    pub node: u32,
-    /// Judged from an old heartbeat (`lastHB=…: node offline`) rather than
-    /// an old session (`node not match`, `server ID mismatch`).
-    pub heartbeat: bool,
-}
+pub use crate::record::Stale;
 
 impl Event {
     /// The node a stale-liveness line is about, else the line's subject.
@@ -157,7 +149,7 @@ pub const VALUE_FIELDS: &[(Signal, &[&str])] = &[(
     &["collectionLoadPercentage", "loadPercentage"],
 )];
 
-fn value_of(signal: Signal, src: &Source, r: &Record) -> Option<f64> {
+fn value_of(signal: Signal, src: &View<'_>, r: &Record) -> Option<f64> {
     let (_, keys) = VALUE_FIELDS.iter().find(|(s, _)| *s == signal)?;
     keys.iter()
         .find_map(|k| src.field(r, k))
@@ -167,7 +159,7 @@ fn value_of(signal: Signal, src: &Source, r: &Record) -> Option<f64> {
 impl Event {
     /// The rule that matched.
     pub fn rule(&self) -> &'static Rule {
-        &RULES[self.rule as usize]
+        rules::by_id(self.rule).expect("events hold ids of the table")
     }
 
     /// The rule's signal for the later stages.
@@ -213,6 +205,7 @@ pub fn origin_of(g: Grammar) -> Option<Origin> {
         Grammar::EtcdJson | Grammar::EtcdCapnslog | Grammar::RaftStdlog => Some(Origin::Etcd),
         Grammar::ClientJsonl => Some(Origin::ClientRequest),
         Grammar::Pymilvus | Grammar::PythonLogging => Some(Origin::ClientLog),
+        Grammar::Banner => Some(Origin::Banner),
         _ => None,
     }
 }
@@ -235,7 +228,7 @@ fn text_matches(m: TextMatch, message: &str) -> bool {
     }
 }
 
-fn cond_holds(c: Cond, src: &Source, r: &Record) -> bool {
+fn cond_holds(c: Cond, src: &View<'_>, r: &Record) -> bool {
     match c {
         Cond::None => true,
         Cond::FieldContains(k, needle) => src.field(r, k).is_some_and(|v| v.contains(needle)),
@@ -244,8 +237,8 @@ fn cond_holds(c: Cond, src: &Source, r: &Record) -> bool {
     }
 }
 
-/// The first rule that matches a record.
-pub fn match_record(src: &Source, r: &Record) -> Option<u16> {
+/// The first rule that matches a record (its index in [`RULES`]).
+fn match_record(src: &View<'_>, r: &Record) -> Option<u16> {
     let origin = origin_of(r.grammar?)?;
     let message = src.text_of(r.message);
     let caller = src.raw_of(r.caller);
@@ -274,7 +267,7 @@ fn first_number(v: &str) -> Option<u32> {
     digits[..end].parse().ok()
 }
 
-fn subject_of(s: Subject, src: &Source, r: &Record) -> Option<u32> {
+fn subject_of(s: Subject, src: &View<'_>, r: &Record) -> Option<u32> {
     match s {
         Subject::None => None,
         Subject::Field(keys) => keys
@@ -285,41 +278,41 @@ fn subject_of(s: Subject, src: &Source, r: &Record) -> Option<u32> {
             let (_, id) = v.rsplit_once('-')?;
             id.parse().ok()
         }),
+        Subject::LogFile(key) => {
+            let path = src.field(r, key)?;
+            crate::discover::role_file(path.rsplit('/').next()?).map(|rf| rf.node_id)
+        }
     }
 }
 
-/// Stale-liveness renderings of every version (catalogue §2d-1, harness
-/// README trap 12): 2.3.4+ `node not match[expectedNodeID=1]`, 2.3.0–2.3.3
-/// `expectedNodeID=1, actualNodeID=2: node not match`, 2.2 `expected=%!s(int64=1),
-/// actual=%!s(int64=9): server ID mismatch`, and an answer from an old
-/// heartbeat `lastHB=…: node offline[node=1]` / `lastHB=…: node=1: node offline`.
+/// The stale-liveness renderings of the table ([`rules::STALE_WORDINGS`])
+/// as one alternation, one capture group per row.
 static STALE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"expectedNodeID=(\d+)",
-        r"|expected=%!s\(int64=(\d+)\)",
-        r"|lastHB=.*?: node offline\[node=(\d+)\]",
-        r"|lastHB=.*?: node=(\d+): node offline",
-    ))
-    .expect("static regex")
+    let alternatives: Vec<&str> = rules::STALE_WORDINGS.iter().map(|w| w.pattern).collect();
+    Regex::new(&alternatives.join("|")).expect("stale wordings are regexes")
 });
 
 /// The stale liveness a line's error text shows, if any.
 pub fn stale_in(text: &str) -> Option<Stale> {
-    if !(text.contains("expected") || text.contains("lastHB=")) {
+    // Most error texts show none: a substring test before the regex.
+    if !rules::STALE_WORDINGS
+        .iter()
+        .any(|w| text.contains(w.needle))
+    {
         return None;
     }
     let c = STALE.captures(text)?;
-    // Groups 1–2 are the session renderings, 3–4 the heartbeat ones.
+    // Group i + 1 is row i of the table.
     let (i, m) = (1..c.len()).find_map(|i| c.get(i).map(|m| (i, m)))?;
     Some(Stale {
         node: m.as_str().parse().ok()?,
-        heartbeat: i >= 3,
+        heartbeat: rules::STALE_WORDINGS[i - 1].heartbeat,
     })
 }
 
 /// Every text of a record an error may be written in: the message (client
 /// errors put it there) and the `error` field.
-fn error_text(src: &Source, r: &Record) -> Option<String> {
+fn error_text(src: &View<'_>, r: &Record) -> Option<String> {
     let mut t = String::new();
     if let Some(e) = src.field(r, "error") {
         t.push_str(&e);
@@ -331,39 +324,69 @@ fn error_text(src: &Source, r: &Record) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-/// Runs the rules over every record of the timeline, in timeline order.
+/// Runs the table on one parsed record: a pure function of the record and
+/// its text, so ingest runs it in its parallel loop, while the text is read.
+pub fn recognise_record(src: &View<'_>, r: &Record, index: u32) -> Option<Recognised> {
+    let at = match_record(src, r)?;
+    let def = &RULES[at as usize];
+    let stale = error_text(src, r).and_then(|e| stale_in(&e));
+    Some(Recognised {
+        record: index,
+        rule: def.id,
+        subject: subject_of(def.subject, src, r).or(stale.map(|s| s.node)),
+        stale,
+        value: value_of(def.signal, src, r),
+    })
+}
+
+/// Records per parallel task when a source is recognised.
+const RECOGNISE_BATCH: usize = 1 << 14;
+
+/// The recognised rows of a source's records, in record order.
+pub fn recognise_source(src: &View<'_>, records: &[Record]) -> Vec<Recognised> {
+    use rayon::prelude::*;
+    records
+        .par_chunks(RECOGNISE_BATCH)
+        .enumerate()
+        .flat_map_iter(|(b, chunk)| {
+            chunk.iter().enumerate().filter_map(move |(i, r)| {
+                recognise_record(src, r, (b * RECOGNISE_BATCH + i) as u32)
+            })
+        })
+        .collect()
+}
+
+/// The events of the timeline, in timeline order: the recognised rows of
+/// every source (markers of the timeline stage left out), with the time and
+/// emitter the timeline gave their records.
 pub fn recognise(t: &Timeline) -> Vec<Event> {
     use rayon::prelude::*;
-    // Per source in parallel, then merged into the timeline's order.
-    let per_source: Vec<Vec<Event>> = t
+    let mut all: Vec<Event> = t
         .sources
         .par_iter()
         .enumerate()
-        .map(|(si, src)| {
-            src.records
-                .iter()
-                .enumerate()
-                .filter_map(|(ri, r)| {
-                    let rule = match_record(src, r)?;
-                    let def = &RULES[rule as usize];
-                    let stale = error_text(src, r).and_then(|e| stale_in(&e));
-                    Some(Event {
-                        ts: r.ts,
-                        kind: def.kind,
-                        rule,
-                        component: r.component,
-                        node: r.node,
-                        subject: subject_of(def.subject, src, r).or(stale.map(|s| s.node)),
-                        stale,
-                        value: value_of(def.signal, src, r),
-                        at: (si as u32, ri as u32),
-                    })
+        .flat_map_iter(|(si, src)| {
+            src.recognised.iter().filter_map(move |x| {
+                let def = rules::by_id(x.rule)?;
+                if def.signal.is_marker() {
+                    return None;
+                }
+                let r = &src.records[x.record as usize];
+                Some(Event {
+                    ts: r.ts,
+                    kind: def.kind,
+                    rule: x.rule,
+                    component: r.component,
+                    node: r.node,
+                    subject: x.subject,
+                    stale: x.stale,
+                    value: x.value,
+                    at: (si as u32, x.record),
                 })
-                .collect()
+            })
         })
         .collect();
     // The timeline's own order key: (time, source, line, offset, record).
-    let mut all: Vec<Event> = per_source.into_iter().flatten().collect();
     all.par_sort_unstable_by_key(|e| {
         let r = &t.sources[e.at.0 as usize].records[e.at.1 as usize];
         (e.ts, e.at.0, r.line, r.offset, e.at.1)

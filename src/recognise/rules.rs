@@ -44,6 +44,8 @@ pub enum Origin {
     ClientRequest,
     /// A client SDK's own log (pymilvus, Python logging).
     ClientLog,
+    /// The start-up banner a Milvus process prints on stderr.
+    Banner,
 }
 
 /// An extra condition on the record.
@@ -68,6 +70,9 @@ pub enum Subject {
     Field(&'static [&'static str]),
     /// A `role-<id>` value (`clientRole=querynode-1`).
     RoleSuffix(&'static [&'static str]),
+    /// The server id in the name of the log file a field names
+    /// (`path=standalone-2.log`).
+    LogFile(&'static str),
 }
 
 /// What the later stages look for, beyond the kind.
@@ -114,6 +119,44 @@ pub enum Signal {
     ClientFailure,
     /// The process's clock jumped.
     ClockJump,
+    /// A Milvus process starts its components (ms-precise start).
+    Started,
+    /// Marker for the timeline, no event: the start-up banner's first line.
+    BannerPrinted,
+    /// Marker for the timeline, no event: the process names its log file
+    /// (and so its server id).
+    LogFileSet,
+    /// Marker for the timeline, no event: configuration loading that Milvus
+    /// 2.2 logs just before `starting running Milvus components`.
+    ConfigLoading,
+}
+
+impl Signal {
+    /// Rows with these signals tell the timeline where processes start and
+    /// which id they have; they are not events of DESIGN.md's kinds.
+    pub fn is_marker(self) -> bool {
+        matches!(
+            self,
+            Signal::BannerPrinted | Signal::LogFileSet | Signal::ConfigLoading
+        )
+    }
+}
+
+/// The rule with a stable id.
+pub fn by_id(id: u16) -> Option<&'static Rule> {
+    static BY_ID: std::sync::LazyLock<Vec<Option<u16>>> = std::sync::LazyLock::new(|| {
+        let max = RULES.iter().map(|r| r.id).max().unwrap_or(0) as usize;
+        let mut v = vec![None; max + 1];
+        for (i, r) in RULES.iter().enumerate() {
+            v[r.id as usize] = Some(i as u16);
+        }
+        v
+    });
+    BY_ID
+        .get(id as usize)
+        .copied()
+        .flatten()
+        .map(|i| &RULES[i as usize])
 }
 
 /// One row of the table.
@@ -181,13 +224,17 @@ macro_rules! rule {
 #[rustfmt::skip]
 pub static RULES: &[Rule] = &[
     // ── process start / ready (§2e) ──
-    rule!(1, "MilvusComponentsStarted", K::ProcessStart, O::Milvus, T::Exact("starting running Milvus components"), None, C::None, J::None, S::None, "2.2–2.5", "cmd/roles/roles.go"), // §2e #314
+    rule!(1, "MilvusComponentsStarted", K::ProcessStart, O::Milvus, T::Exact("starting running Milvus components"), None, C::None, J::None, S::Started, "2.2–2.5", "cmd/roles/roles.go"), // §2e #314
     rule!(2, "SessionServerStarted", K::ProcessStart, O::Milvus, T::Exact("start server"), Some("sessionutil"), C::None, J::Field(&["id"]), S::Registered, "2.3.0+", "internal/util/sessionutil/session_util.go"), // §2a #1
     rule!(3, "QueryCoordServerStarted", K::ProcessStart, O::Milvus, T::Exact("QueryCoord started"), None, C::None, J::None, S::Ready, "2.2–2.5", "internal/querycoordv2/server.go"), // §2e #360
     rule!(4, "QueryNodeServerStarted", K::ProcessStart, O::Milvus, T::Exact("query node start successfully"), None, C::None, J::Field(&["queryNodeID"]), S::Ready, "2.2–2.5", "internal/querynodev2/server.go"), // §2e #370
     rule!(5, "QueryCoordStartupSucceeded", K::ProcessStart, O::Milvus, T::Exact("QueryCoord startup success"), None, C::None, J::None, S::Ready, "2.2–2.5", "internal/querycoordv2/server.go"), // §2e #363
     rule!(6, "QueryCoordServerSucceeded", K::ProcessStart, O::Milvus, T::Exact("QueryCoord successfully started"), None, C::None, J::None, S::Ready, "2.5 (INFO)", "cmd/components/query_coord.go"), // §2e #319
     rule!(7, "SessionOldSessionPurged", K::NodeUp, O::Milvus, T::Exact("find old session is same as current node, assume it as restart, purge old session"), None, C::None, J::None, S::None, "2.3.5+", "internal/util/sessionutil/session_util.go"), // §2a #9
+    // Markers the timeline reads (no event): the banner's first line, the log
+    // file a process names (its server id); 2.2's config loading is at the end.
+    rule!(8, "MilvusBannerPrinted", K::ProcessStart, O::Banner, T::Prefix("Welcome to use Milvus!"), None, C::None, J::None, S::BannerPrinted, "2.2–2.5", "cmd/milvus/run.go"), // §1.3 banner (printBanner)
+    rule!(9, "MilvusLogFileSet", K::ProcessStart, O::Milvus, T::Exact("Set log file to "), None, C::None, J::LogFile("path"), S::LogFileSet, "2.2–2.5", "pkg/util/logutil/logutil.go (2.3+), internal/util/logutil/logutil.go (2.2)"), // §2e #316
     // ── process exit (§2a, §2e) ──
     rule!(10, "MilvusExitSignalReceived", K::ProcessExit, O::Milvus, T::Prefix("Get signal to exit"), None, C::None, J::None, S::GracefulExit, "2.2–2.5 (2.2–2.3.0 with a trailing \\n)", "cmd/roles/roles.go"), // §2e #327
     rule!(11, "MilvusGracefulStopFinished", K::ProcessExit, O::Milvus, T::Exact("Milvus components graceful stop done"), None, C::None, J::None, S::GracefulExit, "2.3.5+", "cmd/roles/roles.go"), // §2e #328
@@ -349,6 +396,81 @@ pub static RULES: &[Rule] = &[
     rule!(281, "RaftLeaderElected", K::EtcdLeaderChange, O::Etcd, T::Contains(" elected leader "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
     rule!(282, "RaftLeaderChanged", K::EtcdLeaderChange, O::Etcd, T::Contains(" changed leader from "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
     rule!(283, "RaftLeaderLost", K::EtcdLeaderChange, O::Etcd, T::Contains(" lost leader "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
+    // Markers for any other line of 2.2's config loading: last, so that no
+    // row above loses a line to them.
+    rule!(15, "ConfigParamsLoaded", K::ProcessStart, O::Milvus, T::Any, Some("paramtable"), C::None, J::None, S::ConfigLoading, "2.2", "pkg/util/paramtable"), // 2.2 start-up (config loading before `starting running Milvus components`)
+    rule!(16, "ConfigSourceLoaded", K::ProcessStart, O::Milvus, T::Any, Some("config"), C::None, J::None, S::ConfigLoading, "2.2", "pkg/config"), // 2.2 start-up (`config/etcd_source.go`)
+];
+
+/// One rendering of stale liveness in an error text: work routed to a node
+/// id that is no longer the process answering, or an answer made from an
+/// old heartbeat (catalogue §2d-1, harness README trap 12).
+#[derive(Debug)]
+pub struct StaleWording {
+    /// A regex with one capture group: the node id.
+    pub pattern: &'static str,
+    /// A plain substring every match contains (a cheap test first).
+    pub needle: &'static str,
+    /// Judged from an old heartbeat rather than an old session.
+    pub heartbeat: bool,
+    /// Versions that write it.
+    pub versions: &'static str,
+    /// Source file of the string.
+    pub file: &'static str,
+}
+
+/// Stale-liveness renderings of every version.
+#[rustfmt::skip]
+pub static STALE_WORDINGS: &[StaleWording] = &[
+    StaleWording { pattern: r"expectedNodeID=(\d+)", needle: "expectedNodeID=", heartbeat: false, versions: "2.3.4+ `node not match[expectedNodeID=1][actualNodeID=2]` (§2d-1 rendering table); 2.3.0–2.3.3 `expectedNodeID=1, actualNodeID=2: node not match` (observed, 2.3.3 capture)", file: "pkg/util/merr/utils.go" },
+    StaleWording { pattern: r"expected=%!s\(int64=(\d+)\)", needle: "expected=%!s(int64=", heartbeat: false, versions: "2.2 `expected=%!s(int64=1), actual=%!s(int64=9): server ID mismatch` (observed, 2.2.16 capture)", file: "2.2 grpc server interceptor (observed)" },
+    StaleWording { pattern: r"lastHB=.*?: node offline\[node=(\d+)\]", needle: "lastHB=", heartbeat: true, versions: "2.3.4–2.3.5 (§2d-1: removed in 2.3.6)", file: "internal/querycoordv2/handlers.go" },
+    StaleWording { pattern: r"lastHB=.*?: node=(\d+): node offline", needle: "lastHB=", heartbeat: true, versions: "2.3.0–2.3.3 (§2d-1)", file: "internal/querycoordv2/handlers.go" },
+];
+
+/// A message whose text names the role that logs it, for lines logged with
+/// the bogus caller `runtime/asm_amd64.s:NNNN` (loggers created before the
+/// file logger, trap 1 of the harness README).
+#[derive(Debug)]
+pub struct RoleByMessage {
+    /// Text the message contains.
+    pub text: &'static str,
+    /// The role whose code logs it.
+    pub role: crate::component::Component,
+    /// Versions that write it.
+    pub versions: &'static str,
+    /// Source file of the string.
+    pub file: &'static str,
+}
+
+macro_rules! role {
+    ($text:expr, $role:ident, $versions:expr, $file:expr) => {
+        RoleByMessage {
+            text: $text,
+            role: crate::component::Component::$role,
+            versions: $versions,
+            file: $file,
+        }
+    };
+}
+
+/// Roles of lines whose caller tells nothing, by message text (Milvus 2.3.5 call sites).
+#[rustfmt::skip]
+pub static ROLE_BY_MESSAGE: &[RoleByMessage] = &[
+    role!("expire all shard leader cache", Proxy, "2.3.5", "internal/proxy/meta_cache.go"),
+    role!("Failed to execute task: ", Proxy, "2.3.5", "internal/proxy/task_scheduler.go"),
+    role!(" failed to WaitToFinish", Proxy, "2.3.5", "internal/proxy/impl.go"), // `<Method> failed to WaitToFinish`
+    role!("stop periodically update meta cache", Proxy, "2.3.5", "internal/proxy/meta_cache.go"),
+    role!("leader is not available", Proxy, "2.3.5", "internal/proxy/lb_policy.go"),
+    role!("start dist handler", Querycoord, "2.3.5", "internal/querycoordv2/dist/dist_handler.go"),
+    role!("close dist handler", Querycoord, "2.3.5", "internal/querycoordv2/dist/dist_handler.go"),
+    role!("failed to get data distribution", Querycoord, "2.3.5", "internal/querycoordv2/dist/dist_handler.go"),
+    role!("Start check query node health loop", Querycoord, "2.3.5", "internal/querycoordv2/server.go"),
+    role!("worker failed to load segments", Querynode, "2.3.5", "internal/querynodev2/delegator/delegator.go"),
+    role!("index builder schedule loop start", Datacoord, "2.3.5", "internal/datacoord/index_builder.go"),
+    role!("failed to update tso", Rootcoord, "2.3.5", "internal/rootcoord/root_coord.go"),
+    role!("quotaCenter sync metrics failed", Rootcoord, "2.3.5", "internal/rootcoord/quota_center.go"),
+    role!("invalid metrics of ", Rootcoord, "2.3.5", "internal/rootcoord/quota_center.go"),
 ];
 
 #[cfg(test)]

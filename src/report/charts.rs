@@ -116,7 +116,7 @@ impl Lanes {
             // id this one replaces (a new pod at the same address).
             let replaced = me
                 .and_then(|m| m.node_id)
-                .and_then(|n| a.identity.nodes.iter().find(|x| x.id == n))
+                .and_then(|n| a.identity.node(n))
                 .and_then(|x| x.replaces);
             let after = me.and_then(|m| {
                 let earlier = |same: &dyn Fn(&crate::timeline::Incarnation) -> bool| {
@@ -180,7 +180,7 @@ fn lane_label(
         _ => {
             // A replacement the identity stage found without an earlier lane here.
             me.node_id
-                .and_then(|n| a.identity.nodes.iter().find(|x| x.id == n))
+                .and_then(|n| a.identity.node(n))
                 .and_then(|x| x.replaces)
                 .map(|o| format!(" (after node {o})"))
                 .unwrap_or_default()
