@@ -88,6 +88,26 @@ pub struct SourceSpec {
 }
 
 impl SourceSpec {
+    /// The same source described without its bytes (a file's path stays).
+    pub fn without_content(&self) -> SourceSpec {
+        let content = match &self.content {
+            Content::File(p) => Content::File(p.clone()),
+            Content::GzFile(p) => Content::GzFile(p.clone()),
+            Content::Bytes(..) => Content::Bytes(Vec::new(), None),
+        };
+        SourceSpec {
+            name: self.name.clone(),
+            dir: self.dir.clone(),
+            component: self.component,
+            previous: self.previous,
+            role_file: self.role_file.clone(),
+            process: self.process.clone(),
+            content,
+        }
+    }
+}
+
+impl SourceSpec {
     /// A source held in memory, named like a file of a bundle, its own
     /// process (for tests, benchmarks and callers that already hold bytes).
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> SourceSpec {

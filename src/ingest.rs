@@ -16,7 +16,7 @@
 
 use crate::component::{self, Component};
 use crate::discover::{Content, Discovered, SourceSpec};
-use crate::record::{Accounting, FieldSpan, Record, Source, Span};
+use crate::record::{Accounting, FieldSpan, Recognised, Record, RequestRow, Source, Span, View};
 use indicatif::ProgressBar;
 use parsers::{Grammar, LineKind, LineOut};
 use rayon::prelude::*;
@@ -29,6 +29,14 @@ pub struct IngestConfig {
     pub chunk_bytes: usize,
     /// How many unparsed lines of one source are named in its warnings.
     pub max_unparsed_warnings: usize,
+    /// Keep every record's text (the `timeline` export writes every line).
+    /// Without it, a source keeps the text of the records later stages read
+    /// (recognised lines, client requests, the banner) and drops the rest:
+    /// memory grows with those records, not with the raw log.
+    pub keep_text: bool,
+    /// SHA-256 of each source as read (the report's footer), computed while
+    /// its text is at hand.
+    pub hash: bool,
 }
 
 impl Default for IngestConfig {
@@ -36,6 +44,8 @@ impl Default for IngestConfig {
         IngestConfig {
             chunk_bytes: 8 << 20,
             max_unparsed_warnings: 20,
+            keep_text: true,
+            hash: false,
         }
     }
 }
@@ -93,7 +103,19 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
 }
 
 /// Reads one source's bytes, checks them, and parses them.
-fn load(mut spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover::Skipped> {
+fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover::Skipped> {
+    // A plain file can be read again for the few lines a report shows, so
+    // its text need not be kept: it is streamed in chunks, never held whole.
+    let mut spec = match (&spec.content, cfg.keep_text) {
+        (Content::File(_), false) => match stream::parse_file(spec, cfg) {
+            stream::Streamed::Done(src) => return Ok(*src),
+            stream::Streamed::Unreadable(skip) => return Err(skip),
+            // Bytes that are not the text as read (invalid UTF-8, a Docker
+            // json-file log): read whole below, as any other source.
+            stream::Streamed::NotPlain(spec) => *spec,
+        },
+        _ => spec,
+    };
     let name = spec.name.clone();
     let skip = |reason: String| crate::discover::Skipped {
         source: name.clone(),
@@ -102,8 +124,13 @@ fn load(mut spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::disco
     let mut warnings = Vec::new();
     // The bytes move out of the spec: an archive member is not copied again.
     let content = std::mem::replace(&mut spec.content, Content::Bytes(Vec::new(), None));
+    let mut reread = None;
     let bytes = match content {
-        Content::File(p) => std::fs::read(&p).map_err(|e| skip(format!("cannot read: {e}")))?,
+        Content::File(p) => {
+            let b = std::fs::read(&p).map_err(|e| skip(format!("cannot read: {e}")))?;
+            reread = Some(p);
+            b
+        }
         Content::GzFile(p) => {
             let (b, w) = crate::discover::read_gz_file(&p, crate::discover::MAX_MEMBER_BYTES)
                 .map_err(|e| skip(format!("cannot read gzip: {e}")))?;
@@ -124,6 +151,8 @@ fn load(mut spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::disco
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
+            // Replaced bytes: the file's bytes are no longer the text read.
+            reread = None;
             let bad = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..bad].iter().filter(|b| **b == b'\n').count() + 1;
             warnings.push(format!(
@@ -133,8 +162,182 @@ fn load(mut spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::disco
             String::from_utf8_lossy(e.as_bytes()).into_owned()
         }
     };
+    let len = text.len();
     let text = decode_docker_json_file(text, &spec.name, &mut warnings);
-    Ok(parse_source(spec, text, warnings, cfg))
+    if text.len() != len {
+        reread = None;
+    }
+    let keep_text = cfg.keep_text || reread.is_none();
+    let mut src = parse_source(spec, text, warnings, cfg, keep_text);
+    src.reread = reread.filter(|_| !keep_text);
+    Ok(src)
+}
+
+/// Streams a plain file through the chunk parser: bounded memory whatever its size.
+mod stream {
+    use super::*;
+    use std::io::Read;
+
+    /// What streaming a file gave.
+    pub(super) enum Streamed {
+        /// The source, compacted.
+        Done(Box<Source>),
+        /// Its bytes need the whole-text path (invalid UTF-8, Docker
+        /// json-file): the spec back.
+        NotPlain(Box<SourceSpec>),
+        /// Not read, and why.
+        Unreadable(crate::discover::Skipped),
+    }
+
+    /// Chunks parsed together: enough to keep every core busy while the
+    /// next batch is read.
+    fn batch_len() -> usize {
+        2 * rayon::current_num_threads().max(1)
+    }
+
+    /// Reads the next newline-aligned chunk of about `size` bytes: `carry`
+    /// holds the bytes after the last newline of the previous read.
+    /// Returns `None` at the end of the file.
+    fn next_chunk(f: &mut std::fs::File, carry: &mut Vec<u8>, size: usize) -> std::io::Result<Option<Vec<u8>>> {
+        let mut buf = std::mem::take(carry);
+        loop {
+            let want = size.saturating_sub(buf.len()).max(1 << 16);
+            let before = buf.len();
+            f.by_ref().take(want as u64).read_to_end(&mut buf)?;
+            let eof = buf.len() == before;
+            if eof {
+                return Ok((!buf.is_empty()).then_some(buf));
+            }
+            if buf.len() >= size {
+                if let Some(nl) = memchr::memrchr(b'\n', &buf) {
+                    *carry = buf.split_off(nl + 1);
+                    return Ok(Some(buf));
+                }
+                // One line longer than a chunk: read on to its end.
+            }
+        }
+    }
+
+    /// Parses a plain file chunk by chunk; the text of each chunk is dropped
+    /// once its records are compacted ([`compact_chunk`]).
+    pub(super) fn parse_file(spec: SourceSpec, cfg: &IngestConfig) -> Streamed {
+        let path = match &spec.content {
+            Content::File(p) => p.clone(),
+            _ => return Streamed::NotPlain(Box::new(spec)),
+        };
+        let skip = |reason: String| {
+            Streamed::Unreadable(crate::discover::Skipped {
+                source: spec.name.clone(),
+                reason,
+            })
+        };
+        match read_file(&spec, &path, cfg) {
+            Ok(Some(src)) => Streamed::Done(Box::new(src)),
+            Ok(None) => Streamed::NotPlain(Box::new(spec)),
+            Err(reason) => skip(reason),
+        }
+    }
+
+    /// The streaming itself; `None` when the bytes need the whole-text path.
+    fn read_file(spec: &SourceSpec, path: &std::path::Path, cfg: &IngestConfig) -> Result<Option<Source>, String> {
+        use sha2::{Digest, Sha256};
+        let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+        let size = cfg.chunk_bytes.max(1);
+        let mut carry = Vec::new();
+        let mut src = new_source(spec.without_content());
+        let mut warnings = Vec::new();
+        let mut stitch = Stitcher::default();
+        let mut hasher = cfg.hash.then(Sha256::new);
+        let (mut base, mut line, mut first) = (0usize, 0u32, true);
+        let mut capped = false;
+        loop {
+            let mut batch: Vec<(usize, String, (u32, u32))> = Vec::new();
+            while batch.len() < batch_len() {
+                let Some(mut bytes) = next_chunk(&mut f, &mut carry, size).map_err(|e| format!("cannot read: {e}"))? else {
+                    break;
+                };
+                if base + bytes.len() > MAX_SOURCE_BYTES {
+                    bytes = cap_size_at(bytes, MAX_SOURCE_BYTES - base);
+                    warnings.push(format!("{}: larger than 4 GiB; read up to byte offset {}, the rest is not analysed", spec.name, base + bytes.len()));
+                    capped = true;
+                }
+                if first && batch.is_empty() {
+                    if let Some(pos) = memchr::memchr(0, &bytes[..bytes.len().min(8192)]) {
+                        return Err(format!("binary file (NUL byte at offset {pos}): not a log"));
+                    }
+                    if is_docker_json_file(&bytes) {
+                        return Ok(None);
+                    }
+                }
+                let Ok(text) = String::from_utf8(bytes) else {
+                    return Ok(None);
+                };
+                if let Some(h) = hasher.as_mut() {
+                    h.update(text.as_bytes());
+                }
+                let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u32;
+                let lines = newlines + u32::from(!text.ends_with('\n'));
+                let len = text.len();
+                batch.push((base, text, (line, lines)));
+                base += len;
+                line += lines;
+                if capped {
+                    break;
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let parts: Vec<ChunkOut> = batch
+                .par_iter()
+                .enumerate()
+                .map(|(i, (at, text, lines))| {
+                    let spec = ChunkSpec {
+                        lines: *lines,
+                        component: src.component,
+                        first: first && i == 0,
+                        keep_text: false,
+                        quotes: cfg.max_unparsed_warnings,
+                    };
+                    let mut part = parse_chunk(text, (0, text.len()), spec);
+                    part.move_to(*at);
+                    part
+                })
+                .collect();
+            first = false;
+            drop(batch);
+            for part in parts {
+                stitch.push(&mut src, &mut warnings, part);
+            }
+            if capped {
+                break;
+            }
+        }
+        stitch.finish(&mut src, warnings, cfg);
+        src.sha256 = hasher.map(|h| h.finalize().iter().map(|b| format!("{b:02x}")).collect());
+        src.compacted = true;
+        src.reread = Some(path.to_path_buf());
+        Ok(Some(src))
+    }
+}
+
+/// True when the first non-empty line is a Docker json-file record.
+fn is_docker_json_file(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1 << 20)];
+    let text = String::from_utf8_lossy(head);
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut probe = String::new();
+    parsers::decode_docker_json(first, &mut probe)
+}
+
+/// The bytes up to the last newline before `max` (or `max` itself).
+fn cap_size_at(mut bytes: Vec<u8>, max: usize) -> Vec<u8> {
+    let max = max.min(bytes.len());
+    let cut = memchr::memrchr(b'\n', &bytes[..max])
+        .map(|p| p + 1)
+        .unwrap_or(max);
+    bytes.truncate(cut);
+    bytes
 }
 
 /// Spans are 32-bit offsets: a single source is read up to its last line
@@ -211,6 +414,16 @@ struct Leading {
     line: u32,
     offset: usize,
     len: usize,
+    /// The line itself: the chunk's text may be gone when chunks are stitched.
+    text: String,
+}
+
+/// How much of an unparsed line its warning quotes.
+const UNPARSED_QUOTE_CHARS: usize = 120;
+
+/// The start of a line, as an unparsed-line warning quotes it.
+fn quote(line: &str) -> String {
+    line.chars().take(UNPARSED_QUOTE_CHARS).collect()
 }
 
 /// What one chunk gave.
@@ -225,10 +438,17 @@ struct ChunkOut {
     leading: Vec<Leading>,
     /// Grammar of the record still open at the end of the chunk.
     open: Option<Grammar>,
-    /// Unparsed lines: (line, offset, len).
-    unparsed: Vec<(u32, usize, usize)>,
+    /// The first unparsed lines (as many as a source's warnings name): (line, quote).
+    unparsed: Vec<(u32, String)>,
     /// Lines over [`HUGE_LINE_BYTES`]: (line, offset, len).
     huge: Vec<(u32, usize, usize)>,
+    /// What the recogniser found (record indexes of this chunk).
+    recognised: Vec<Recognised>,
+    /// Client requests (record indexes of this chunk).
+    requests: Vec<RequestRow>,
+    /// The physical line of each record whose text was kept, in the arena
+    /// (record indexes of this chunk), when the chunk was compacted.
+    lines: Vec<(u32, Span)>,
 }
 
 /// Converts a borrowed text of `full` into a span (or interns it when it is
@@ -258,13 +478,29 @@ fn span_of(full: &str, t: parsers::Text<'_>, arena: &mut String) -> Span {
     }
 }
 
-fn parse_chunk(
-    full: &str,
-    (from, to): (usize, usize),
-    (first_line, lines): (u32, u32),
-    source_component: Component,
-    first_chunk: bool,
-) -> ChunkOut {
+/// How one chunk is parsed.
+#[derive(Clone, Copy)]
+struct ChunkSpec {
+    /// The line number before its first line, and its line count.
+    lines: (u32, u32),
+    /// The source's component.
+    component: Component,
+    /// The first chunk of its source (no record before it to continue).
+    first: bool,
+    /// Keep every record's text (else compact: see [`compact_chunk`]).
+    keep_text: bool,
+    /// How many unparsed lines to quote.
+    quotes: usize,
+}
+
+fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> ChunkOut {
+    let ChunkSpec {
+        lines: (first_line, lines),
+        component: source_component,
+        first: first_chunk,
+        keep_text,
+        quotes,
+    } = spec;
     // About one record a line: sizing once avoids copying while growing.
     let lines = lines as usize;
     let mut c = ChunkOut {
@@ -315,10 +551,13 @@ fn parse_chunk(
                         line: line_no,
                         offset: line_off,
                         len: line.len(),
+                        text: line.to_string(),
                     }),
                     _ => {
                         c.acct.lines_unparsed += 1;
-                        c.unparsed.push((line_no, line_off, line.len()));
+                        if c.unparsed.len() < quotes {
+                            c.unparsed.push((line_no, quote(line)));
+                        }
                         c.records.push(unparsed_record(
                             line_no,
                             line_off,
@@ -331,7 +570,142 @@ fn parse_chunk(
         }
     }
     c.open = open.map(|(g, _)| g);
+    recognise_chunk(full, &mut c);
+    if !keep_text {
+        compact_chunk(full, &mut c);
+    }
     c
+}
+
+impl ChunkOut {
+    /// Moves the byte offsets of a chunk parsed on its own to where it sits
+    /// in its source (its spans already point into its arena).
+    fn move_to(&mut self, at: usize) {
+        for r in &mut self.records {
+            r.offset += at;
+        }
+        for l in &mut self.leading {
+            l.offset += at;
+        }
+        for h in &mut self.huge {
+            h.1 += at;
+        }
+    }
+}
+
+/// Runs the recognition table on every record of a chunk, while its text is read.
+fn recognise_chunk(full: &str, c: &mut ChunkOut) {
+    let view = View {
+        text: full,
+        arena: &c.arena,
+        fields: &c.fields,
+    };
+    c.recognised = c
+        .records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| crate::recognise::recognise_record(&view, r, i as u32))
+        .collect();
+    c.requests = c
+        .records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| crate::recognise::client_request(&view, r, i as u32))
+        .collect();
+}
+
+/// True for the records whose text later stages read: recognised lines
+/// (failed client requests among them) and the banner (the version).
+fn text_needed(c: &ChunkOut) -> Vec<bool> {
+    let mut keep: Vec<bool> = c
+        .records
+        .iter()
+        .map(|r| r.grammar == Some(Grammar::Banner))
+        .collect();
+    for x in &c.recognised {
+        keep[x.record as usize] = true;
+    }
+    keep
+}
+
+/// The physical line holding byte `off` of `full`: (start, end without the newline).
+fn line_bounds(full: &str, off: usize) -> (usize, usize) {
+    let off = off.min(full.len());
+    let start = full[..off].rfind('\n').map_or(0, |i| i + 1);
+    let end = full[off..].find('\n').map_or(full.len(), |i| off + i);
+    (start, end.max(start))
+}
+
+/// Keeps the text of the records later stages read and drops the rest: the
+/// lines of kept records are copied into the chunk's arena (their spans move
+/// with them), other records keep their place, time and counts but no text.
+fn compact_chunk(full: &str, c: &mut ChunkOut) {
+    let keep = text_needed(c);
+    let old_fields = std::mem::take(&mut c.fields);
+    // The block last copied: (start in `full`, end in `full`, position in the arena).
+    let mut block: Option<(usize, usize, u32)> = None;
+    for (i, r) in c.records.iter_mut().enumerate() {
+        let fields = &old_fields[r.fields.start as usize..r.fields.end as usize];
+        let fstart = c.fields.len() as u32;
+        if !keep[i] {
+            r.caller = Span::default();
+            r.message = Span::default();
+            r.label = Span::default();
+            r.fields = fstart..fstart;
+            continue;
+        }
+        let line = line_bounds(full, r.offset);
+        // A record's spans may reach past its first line (a C++ span block's name).
+        let (mut lo, mut hi) = line;
+        let in_text = |s: &Span| !s.in_arena && s.len > 0;
+        for sp in [&r.caller, &r.message, &r.label]
+            .into_iter()
+            .chain(fields.iter().flat_map(|f| [&f.key, &f.value]))
+            .filter(|s| in_text(s))
+        {
+            lo = lo.min(sp.start as usize);
+            hi = hi.max(sp.start as usize + sp.len as usize);
+        }
+        let (base, pos) = match block {
+            // Several records of one line (glued exports) share its copy.
+            Some((bs, be, pos)) if lo >= bs && hi <= be => (bs, pos),
+            _ => {
+                let pos = c.arena.len() as u32;
+                c.arena.push_str(&full[lo..hi]);
+                c.arena.push('\n');
+                block = Some((lo, hi, pos));
+                (lo, pos)
+            }
+        };
+        let moved = |s: Span| {
+            if in_text(&s) {
+                Span {
+                    start: pos + (s.start - base as u32),
+                    in_arena: true,
+                    ..s
+                }
+            } else {
+                s
+            }
+        };
+        r.caller = moved(r.caller);
+        r.message = moved(r.message);
+        r.label = moved(r.label);
+        for f in fields {
+            c.fields.push(FieldSpan {
+                key: moved(f.key),
+                value: moved(f.value),
+            });
+        }
+        r.fields = fstart..c.fields.len() as u32;
+        let line_span = Span {
+            start: pos + (line.0 - base) as u32,
+            len: (line.1 - line.0) as u32,
+            escape: crate::record::EscapeKind::None,
+            in_arena: true,
+        };
+        c.lines.push((i as u32, line_span));
+    }
 }
 
 /// A C++ span block's `start` and `name` members give its record a time and
@@ -453,21 +827,9 @@ fn line_component(source: Component, r: &parsers::Record<'_>) -> Component {
     component::of_line(source, r.caller, r.message.raw)
 }
 
-/// Parses a whole source, in parallel chunks when it is large.
-fn parse_source(
-    spec: SourceSpec,
-    text: String,
-    mut warnings: Vec<String>,
-    cfg: &IngestConfig,
-) -> Source {
-    let ranges = chunks(&text, cfg.chunk_bytes.max(1));
-    let firsts = first_lines(&text, &ranges);
-    let parts: Vec<ChunkOut> = ranges
-        .par_iter()
-        .enumerate()
-        .map(|(i, r)| parse_chunk(&text, *r, firsts[i], spec.component, i == 0))
-        .collect();
-    let mut src = Source {
+/// An empty source for a spec: what is read from it is stitched in.
+fn new_source(spec: SourceSpec) -> Source {
+    Source {
         name: spec.name,
         dir: spec.dir,
         component: spec.component,
@@ -482,34 +844,96 @@ fn parse_source(
         formats: BTreeMap::new(),
         warnings: Vec::new(),
         recognised: Vec::new(),
-    };
-    let mut open: Option<Grammar> = None;
-    let mut unparsed = Vec::new();
-    for mut part in parts {
+        requests: Vec::new(),
+        lines: Vec::new(),
+        compacted: false,
+        sha256: None,
+        reread: None,
+    }
+}
+
+/// Joins parsed chunks, in order, into their source.
+#[derive(Default)]
+struct Stitcher {
+    /// Grammar of the record still open at the end of the chunks so far.
+    open: Option<Grammar>,
+    /// Quotes of the first unparsed lines.
+    unparsed: Vec<(u32, String)>,
+}
+
+impl Stitcher {
+    /// Appends the next chunk: its leading lines continue the open record or
+    /// are unparsed; huge lines are named.
+    fn push(&mut self, src: &mut Source, warnings: &mut Vec<String>, mut part: ChunkOut) {
         for (line, off, len) in part.huge.drain(..) {
             warnings.push(format!(
                 "{}:{line}: a line of {len} bytes at byte offset {off}: read as one line",
                 src.name
             ));
         }
-        let head = settle_leading(&text, &mut part, open, src.component, &mut unparsed);
+        let head = settle_leading(&mut part, self.open, src.component, &mut self.unparsed);
         if part.open.is_some() {
-            open = part.open;
+            self.open = part.open;
         }
-        append_chunk(&mut src, head, part, &mut unparsed);
+        append_chunk(src, head, part, &mut self.unparsed);
     }
-    warn_unparsed(
-        &src.name,
-        &text,
-        unparsed,
-        cfg.max_unparsed_warnings,
-        &mut warnings,
-    );
-    src.records.sort_by_key(|r| (r.line, r.offset));
-    src.warnings = warnings;
-    src.text = text;
-    // Recognised while the text is at hand, in parallel over the records.
-    src.recognised = crate::recognise::recognise_source(&src.view(), &src.records);
+
+    /// Names the unparsed lines and hands the warnings to the source.
+    fn finish(self, src: &mut Source, mut warnings: Vec<String>, cfg: &IngestConfig) {
+        warn_unparsed(
+            &src.name,
+            self.unparsed,
+            src.accounting.lines_unparsed,
+            cfg.max_unparsed_warnings,
+            &mut warnings,
+        );
+        // Chunks and the lines before their first records come in line order.
+        debug_assert!(src
+            .records
+            .windows(2)
+            .all(|w| (w[0].line, w[0].offset) <= (w[1].line, w[1].offset)));
+        src.warnings = warnings;
+    }
+}
+
+/// Parses a whole source held in memory, in parallel chunks when it is large.
+fn parse_source(
+    spec: SourceSpec,
+    text: String,
+    mut warnings: Vec<String>,
+    cfg: &IngestConfig,
+    keep_text: bool,
+) -> Source {
+    let ranges = chunks(&text, cfg.chunk_bytes.max(1));
+    let firsts = first_lines(&text, &ranges);
+    let component = spec.component;
+    let parts: Vec<ChunkOut> = ranges
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let spec = ChunkSpec {
+                lines: firsts[i],
+                component,
+                first: i == 0,
+                keep_text,
+                quotes: cfg.max_unparsed_warnings,
+            };
+            parse_chunk(&text, *r, spec)
+        })
+        .collect();
+    let mut src = new_source(spec);
+    let mut stitch = Stitcher::default();
+    for part in parts {
+        stitch.push(&mut src, &mut warnings, part);
+    }
+    stitch.finish(&mut src, warnings, cfg);
+    if cfg.hash {
+        src.sha256 = Some(crate::record::sha256_hex(text.as_bytes()));
+    }
+    src.compacted = !keep_text;
+    if keep_text {
+        src.text = text;
+    }
     src
 }
 
@@ -535,15 +959,14 @@ fn first_lines(text: &str, ranges: &[(usize, usize)]) -> Vec<(u32, u32)> {
 /// Decides the lines before a chunk's first record: they continue the open
 /// record of the chunk before (`open`), or are unparsed records, returned.
 fn settle_leading(
-    text: &str,
     part: &mut ChunkOut,
     open: Option<Grammar>,
     component: Component,
-    unparsed: &mut Vec<(u32, usize, usize)>,
+    unparsed: &mut Vec<(u32, String)>,
 ) -> Vec<Record> {
     let mut head = Vec::new();
     for l in &part.leading {
-        let line = &text[l.offset..l.offset + l.len];
+        let line = l.text.as_str();
         match open {
             Some(g) if line.trim().is_empty() || parsers::continues(g, line) => {
                 part.acct.lines_continuation += 1;
@@ -551,7 +974,7 @@ fn settle_leading(
             }
             _ => {
                 part.acct.lines_unparsed += 1;
-                unparsed.push((l.line, l.offset, l.len));
+                unparsed.push((l.line, quote(line)));
                 head.push(unparsed_record(l.line, l.offset, l.len, component));
             }
         }
@@ -565,7 +988,7 @@ fn append_chunk(
     src: &mut Source,
     head: Vec<Record>,
     part: ChunkOut,
-    unparsed: &mut Vec<(u32, usize, usize)>,
+    unparsed: &mut Vec<(u32, String)>,
 ) {
     let fbase = src.fields.len() as u32;
     let abase = src.arena.len() as u32;
@@ -581,6 +1004,21 @@ fn append_chunk(
     }
     src.arena.push_str(&part.arena);
     src.records.extend(head);
+    let rbase = src.records.len() as u32;
+    src.recognised
+        .extend(part.recognised.into_iter().map(|x| Recognised {
+            record: x.record + rbase,
+            ..x
+        }));
+    src.requests
+        .extend(part.requests.into_iter().map(|q| RequestRow {
+            record: q.record + rbase,
+            ..q
+        }));
+    src.lines.extend(part.lines.into_iter().map(|(i, mut sp)| {
+        shift(&mut sp);
+        (i + rbase, sp)
+    }));
     for mut r in part.records {
         r.fields = r.fields.start + fbase..r.fields.end + fbase;
         shift(&mut r.caller);
@@ -602,22 +1040,21 @@ fn append_chunk(
 /// line's start), and how many more there are.
 fn warn_unparsed(
     name: &str,
-    text: &str,
-    mut unparsed: Vec<(u32, usize, usize)>,
+    mut quoted: Vec<(u32, String)>,
+    total: u64,
     max: usize,
     warnings: &mut Vec<String>,
 ) {
-    unparsed.sort_unstable();
-    for (line, off, len) in unparsed.iter().take(max) {
-        let s: String = text[*off..*off + *len].chars().take(120).collect();
+    quoted.sort_unstable();
+    for (line, s) in quoted.iter().take(max) {
         warnings.push(format!(
             "{name}:{line}: no grammar recognises this line: {s:?}"
         ));
     }
-    if unparsed.len() > max {
+    if total > max as u64 {
         warnings.push(format!(
             "{name}: … and {} more unparsed lines",
-            unparsed.len() - max
+            total - max as u64
         ));
     }
 }

@@ -25,10 +25,17 @@ fn output(path: Option<&str>) -> anyhow::Result<Box<dyn Write>> {
     })
 }
 
+/// What the command writes decides what ingest keeps: every line's text for
+/// the records export, else only the text later stages read; hashes for the
+/// reports' footer.
 fn load(
     common: &milvus_postmortem::cli::CommonArgs,
+    keep_text: bool,
+    hash: bool,
 ) -> Result<(Analysis, report::timeline::Selection), Failure> {
-    let (cfg, sel) = common.resolve().map_err(bad_args)?;
+    let (mut cfg, sel) = common.resolve().map_err(bad_args)?;
+    cfg.ingest.keep_text = keep_text;
+    cfg.ingest.hash = hash;
     if let Some(n) = common.threads {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -90,7 +97,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Analyze(args) => {
             // Checked before any input is read.
             let stdout_taken = args.stdout_taken().map_err(bad_args)?;
-            let (a, _) = load(&args.common)?;
+            let reports = args.html.is_some() || args.md.is_some() || args.svg.is_some();
+            let (a, _) = load(&args.common, false, reports)?;
             write_reports(&a, &args).map_err(io)?;
             if let Some(p) = args.json.as_deref() {
                 let mut w = output(Some(p)).map_err(io)?;
@@ -110,7 +118,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Timeline(args) => {
             // Filters are checked before any input is read.
             args.selection(Default::default()).map_err(bad_args)?;
-            let (a, sel) = load(&args.common)?;
+            let (a, sel) = load(&args.common, !args.events, false)?;
             let sel = args.selection(sel).map_err(bad_args)?;
             let path = args.out.as_ref().map(|p| p.display().to_string());
             let mut w = output(path.as_deref()).map_err(io)?;

@@ -157,6 +157,77 @@ pub struct Source {
     pub warnings: Vec<String>,
     /// What the recogniser found, in record order (only recognised records).
     pub recognised: Vec<Recognised>,
+    /// Client requests (records of a client request log), in record order.
+    pub requests: Vec<RequestRow>,
+    /// True when only the text of the records later stages read was kept
+    /// (then `text` is empty and every kept span points into `arena`).
+    pub compacted: bool,
+    /// The physical line of each record whose text was kept, in the arena,
+    /// by record index (compacted sources).
+    pub lines: Vec<(u32, Span)>,
+    /// SHA-256 of the source as read (hex), when ingest was asked for it.
+    pub sha256: Option<String>,
+    /// The plain file a compacted source was read from: the lines whose text
+    /// was not kept are read again from it, by byte offset.
+    pub reread: Option<std::path::PathBuf>,
+}
+
+/// How much is read around an offset to find its line again: most log lines
+/// are shorter; a longer one is read in steps.
+const REREAD_STEP: u64 = 4096;
+
+/// The physical line holding byte `offset` of a file, read again.
+fn reread_line(path: &std::path::Path, offset: u64) -> Option<String> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::File::open(path).ok()?;
+    let read = |from: u64, len: u64| -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; len as usize];
+        let n = f.read_at(&mut buf, from).ok()?;
+        buf.truncate(n);
+        Some(buf)
+    };
+    // Back to the line's start.
+    let mut start = offset;
+    loop {
+        let from = start.saturating_sub(REREAD_STEP);
+        let back = read(from, start - from)?;
+        match memchr::memrchr(b'\n', &back) {
+            Some(i) => {
+                start = from + i as u64 + 1;
+                break;
+            }
+            None if from == 0 => {
+                start = 0;
+                break;
+            }
+            None => start = from,
+        }
+    }
+    // On to its end.
+    let mut line = Vec::new();
+    loop {
+        let chunk = read(start + line.len() as u64, REREAD_STEP)?;
+        if chunk.is_empty() {
+            break;
+        }
+        match memchr::memchr(b'\n', &chunk) {
+            Some(i) => {
+                line.extend_from_slice(&chunk[..i]);
+                break;
+            }
+            None => line.extend_from_slice(&chunk),
+        }
+    }
+    Some(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// Lower-case hex SHA-256, as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What the recogniser found on one record (DESIGN.md: recognise runs on
@@ -175,6 +246,21 @@ pub struct Recognised {
     pub stale: Option<Stale>,
     /// The number the line measures (load percentage), when its signal has one.
     pub value: Option<f64>,
+}
+
+/// One request of a client request log, read from its record at ingest (so
+/// a successful request's text need not be kept).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestRow {
+    /// Index of the record in [`Source::records`].
+    pub record: u32,
+    /// Succeeded.
+    pub ok: bool,
+    /// Its `end` field minus the record's own time, µs (`--skew`/`--tz`
+    /// then apply to both alike).
+    pub end_delta_us: Option<i64>,
+    /// Error text with its code (failures).
+    pub error: Option<String>,
 }
 
 /// Stale liveness shown by a line's error text.
@@ -267,6 +353,32 @@ impl Source {
     /// The value of the first field named `key`.
     pub fn field(&self, r: &Record, key: &str) -> Option<std::borrow::Cow<'_, str>> {
         self.view().field(r, key)
+    }
+
+    /// The physical line of a record, as written (without its newline):
+    /// from the text kept, else read again from the file.
+    pub fn line_text(&self, record: u32) -> std::borrow::Cow<'_, str> {
+        let Some(r) = self.records.get(record as usize) else {
+            return "".into();
+        };
+        if self.compacted {
+            let i = self.lines.partition_point(|(x, _)| *x < record);
+            if let Some((x, sp)) = self.lines.get(i) {
+                if *x == record {
+                    return self.raw_of(*sp).into();
+                }
+            }
+            let again = self
+                .reread
+                .as_deref()
+                .and_then(|p| reread_line(p, r.offset as u64));
+            return again.map_or("".into(), Into::into);
+        }
+        let text = &self.text;
+        let off = r.offset.min(text.len());
+        let start = text[..off].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[off..].find('\n').map_or(text.len(), |i| off + i);
+        text[start..end.max(start)].into()
     }
 
     /// The recognised rows of the records `from..=to` (record indexes).

@@ -18,7 +18,6 @@
 use crate::identity::Identity;
 use crate::recognise::rules::{Origin, Signal};
 use crate::recognise::{between, origin_of, Event, EventKind};
-use crate::record::Source;
 use crate::timeline::Timeline;
 use parsers::Grammar;
 use regex::Regex;
@@ -179,38 +178,21 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
     }
 }
 
-/// Microseconds of a timestamp field, on the same clock as the record's own
-/// time (so `--skew`/`--tz` apply): record time + (field − record's raw time).
-fn field_us(src: &Source, r: &crate::record::Record, key: &str) -> Option<i64> {
-    let raw = src.field(r, key)?;
-    let t = parsers::timestamp::datetime(&raw).ok()?.1.utc_us()?;
-    let own = r.raw_ts?.utc_us()?;
-    Some(r.ts + (t - own))
-}
-
-/// Every request of the client request logs.
+/// Every request of the client request logs (read at ingest), on the
+/// timeline's clock: its end is the record's time plus what the request
+/// lasted, so `--skew`/`--tz` apply alike.
 fn requests(t: &Timeline) -> Vec<Request> {
     let mut out = Vec::new();
     for (si, src) in t.sources.iter().enumerate() {
-        for (ri, r) in src.records.iter().enumerate() {
-            if r.grammar != Some(Grammar::ClientJsonl) {
-                continue;
-            }
-            let ok = src.field(r, "ok").is_some_and(|v| v == "true");
-            let end = field_us(src, r, "end").unwrap_or(r.ts);
-            let error = (!ok).then(|| {
-                let msg = src.text_of(r.message);
-                match src.field(r, "error_code") {
-                    Some(code) => format!("[{code}] {msg}"),
-                    None => msg.into_owned(),
-                }
-            });
+        for q in &src.requests {
+            let r = &src.records[q.record as usize];
+            let end = q.end_delta_us.map_or(r.ts, |d| r.ts + d);
             out.push(Request {
                 start: r.ts,
                 end: end.max(r.ts),
-                ok,
-                error,
-                at: (si as u32, ri as u32),
+                ok: q.ok,
+                error: q.error.clone(),
+                at: (si as u32, q.record),
             });
         }
     }

@@ -284,15 +284,11 @@ impl Context<'_> {
     /// The physical line of an event, as evidence.
     pub fn evidence(&self, at: (u32, u32), note: impl Into<String>) -> Evidence {
         let (src, r) = self.t.record(at);
-        let text = &src.text;
-        let off = r.offset.min(text.len());
-        let start = text[..off].rfind('\n').map_or(0, |i| i + 1);
-        let end = text[off..].find('\n').map_or(text.len(), |i| off + i);
         Evidence {
             source: src.name.clone(),
             line: r.line,
             ts: r.ts,
-            text: text[start..end].trim_end_matches('\r').to_string(),
+            text: src.line_text(at.1).trim_end_matches('\r').to_string(),
             note: note.into(),
         }
     }

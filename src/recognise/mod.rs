@@ -17,7 +17,7 @@
 pub mod rules;
 
 use crate::component::Component;
-use crate::record::{Recognised, Record, View};
+use crate::record::{Recognised, Record, RequestRow, View};
 use crate::timeline::Timeline;
 use parsers::{Grammar, Level};
 use regex::Regex;
@@ -339,21 +339,29 @@ pub fn recognise_record(src: &View<'_>, r: &Record, index: u32) -> Option<Recogn
     })
 }
 
-/// Records per parallel task when a source is recognised.
-const RECOGNISE_BATCH: usize = 1 << 14;
-
-/// The recognised rows of a source's records, in record order.
-pub fn recognise_source(src: &View<'_>, records: &[Record]) -> Vec<Recognised> {
-    use rayon::prelude::*;
-    records
-        .par_chunks(RECOGNISE_BATCH)
-        .enumerate()
-        .flat_map_iter(|(b, chunk)| {
-            chunk.iter().enumerate().filter_map(move |(i, r)| {
-                recognise_record(src, r, (b * RECOGNISE_BATCH + i) as u32)
-            })
-        })
-        .collect()
+/// A client request log's record as a request: outcome, end, error text.
+pub fn client_request(src: &View<'_>, r: &Record, index: u32) -> Option<RequestRow> {
+    if r.grammar != Some(Grammar::ClientJsonl) {
+        return None;
+    }
+    let ok = src.field(r, "ok").is_some_and(|v| v == "true");
+    let end_delta_us = src.field(r, "end").and_then(|raw| {
+        let t = parsers::timestamp::datetime(&raw).ok()?.1.utc_us()?;
+        Some(t - r.raw_ts?.utc_us()?)
+    });
+    let error = (!ok).then(|| {
+        let msg = src.text_of(r.message);
+        match src.field(r, "error_code") {
+            Some(code) => format!("[{code}] {msg}"),
+            None => msg.into_owned(),
+        }
+    });
+    Some(RequestRow {
+        record: index,
+        ok,
+        end_delta_us,
+        error,
+    })
 }
 
 /// The events of the timeline, in timeline order: the recognised rows of

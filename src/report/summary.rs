@@ -78,7 +78,13 @@ fn hashes(a: &Analysis) -> (Vec<(&str, String)>, String) {
         .timeline
         .sources
         .par_iter()
-        .map(|s| (s.name.as_str(), hex(&Sha256::digest(s.text.as_bytes()))))
+        .map(|s| {
+            let sum = match &s.sha256 {
+                Some(h) => h.clone(),
+                None => hex(&Sha256::digest(s.text.as_bytes())),
+            };
+            (s.name.as_str(), sum)
+        })
         .collect();
     h.sort();
     let mut all = Sha256::new();
