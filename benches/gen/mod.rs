@@ -71,6 +71,7 @@ pub fn bundle(target_bytes: usize, pods: usize) -> Vec<(String, Vec<u8>)> {
 /// Every time shape of a capture's logs: `2026/11/26 04:14:42`,
 /// `2026-11-26T04:14:40`, `2026-11-26 05:15:53` (date and clock), and glog's
 /// `W20261126 04:15:33` (date glued to the level letter).
+#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 fn time_shapes() -> regex::Regex {
     regex::Regex::new(
         r"(?P<y>\d{4})(?P<s1>[/-])(?P<m>\d{2})[/-](?P<d>\d{2})(?P<sep>[T ])(?P<hms>\d{2}:\d{2}:\d{2})|(?P<lvl>\b[IWEF])(?P<gy>\d{4})(?P<gm>\d{2})(?P<gd>\d{2}) (?P<ghms>\d{2}:\d{2}:\d{2})",
@@ -78,6 +79,7 @@ fn time_shapes() -> regex::Regex {
     .expect("static regex")
 }
 
+#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 fn parse_civil(y: &str, m: &str, d: &str, hms: &str) -> Option<chrono::NaiveDateTime> {
     let date = chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
     let time = chrono::NaiveTime::parse_from_str(hms, "%H:%M:%S").ok()?;
@@ -86,6 +88,7 @@ fn parse_civil(y: &str, m: &str, d: &str, hms: &str) -> Option<chrono::NaiveDate
 
 /// `line` with every timestamp moved by `shift_s` seconds (years before
 /// 2000, such as Go's zero time `0001-01-01`, are left as they are).
+#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 fn shift_line(re: &regex::Regex, line: &str, shift_s: i64) -> String {
     re.replace_all(line, |c: &regex::Captures<'_>| {
         let whole = c[0].to_string();
@@ -118,6 +121,7 @@ fn shift_line(re: &regex::Regex, line: &str, shift_s: i64) -> String {
 
 /// The log files of a captured bundle (its annotations and config left out),
 /// as (path inside the bundle, text).
+#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 fn capture_logs(dir: &std::path::Path) -> Vec<(String, String)> {
     fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<(String, String)>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -151,6 +155,7 @@ fn capture_logs(dir: &std::path::Path) -> Vec<(String, String)> {
 /// capture's span plus two minutes, appended to the same files — a long-lived
 /// deployment that went through the same fault many times. Also returns the
 /// number of repeats. Its `milvus.yaml` is copied once.
+#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 pub fn repeats(sample: &str, target_bytes: usize) -> (Vec<(String, Vec<u8>)>, usize) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("samples")

@@ -77,7 +77,14 @@ pub struct Lane {
     /// The lane of the same component in the previous incarnation of the
     /// same process (a restart), drawn as a link.
     pub after: Option<usize>,
+    /// Every incarnation the lane shows (one, or all runs of its component
+    /// when the overview groups them).
+    pub incarnations: Vec<u32>,
 }
+
+/// More lanes than this in the overview and the runs of each component
+/// share one lane (a cluster with many restarts would draw thousands).
+pub const MAX_OVERVIEW_LANES: usize = 60;
 
 /// Every lane of a bundle, in display order (component, then incarnation).
 #[derive(Clone, Debug, Default)]
@@ -145,6 +152,7 @@ impl Lanes {
                 first,
                 last,
                 after,
+                incarnations: inc.into_iter().collect(),
             });
         }
         let index = lanes
@@ -152,6 +160,44 @@ impl Lanes {
             .enumerate()
             .map(|(i, l)| ((l.incarnation, l.component), i))
             .collect();
+        Lanes { lanes, index }
+    }
+
+    /// One lane per component, each holding every run of it: for an
+    /// overview with more than [`MAX_OVERVIEW_LANES`] lanes.
+    pub fn grouped(&self) -> Lanes {
+        let mut by_comp: BTreeMap<Component, Lane> = BTreeMap::new();
+        for l in &self.lanes {
+            let g = by_comp.entry(l.component).or_insert_with(|| Lane {
+                incarnation: None,
+                component: l.component,
+                label: String::new(),
+                first: l.first,
+                last: l.last,
+                after: None,
+                incarnations: Vec::new(),
+            });
+            g.first = g.first.min(l.first);
+            g.last = g.last.max(l.last);
+            g.incarnations.extend(&l.incarnations);
+        }
+        let lanes: Vec<Lane> = by_comp
+            .into_values()
+            .map(|mut l| {
+                l.label = match l.incarnations.len() {
+                    0 | 1 => l.component.id().to_string(),
+                    n => format!("{} · {n} runs", l.component.id()),
+                };
+                l
+            })
+            .collect();
+        let mut index = BTreeMap::new();
+        for (i, l) in lanes.iter().enumerate() {
+            index.insert((None, l.component), i);
+            for inc in &l.incarnations {
+                index.insert((Some(*inc), l.component), i);
+            }
+        }
         Lanes { lanes, index }
     }
 
@@ -454,13 +500,21 @@ impl Charts {
         let lanes = Lanes::of(a);
         let (from, to) = a.span().unwrap_or((0, 1));
         let to = to.max(from + 1);
-        let title =
-            "Timeline: one lane per component of each process (restarts joined by a dashed link)";
-        let overview = timeline(a, &lanes, from, to, title)?;
+        let overview = if lanes.lanes.len() > MAX_OVERVIEW_LANES {
+            let runs = a.timeline.incarnations.len();
+            let title = format!("Timeline: one lane per component, its {runs} process runs together ({} lanes would not fit; each window's timeline shows its own runs)", lanes.lanes.len());
+            timeline(a, &lanes.grouped(), from, to, &title)?
+        } else {
+            let title = "Timeline: one lane per component of each process (restarts joined by a dashed link)";
+            timeline(a, &lanes, from, to, title)?
+        };
         let outcomes = outcomes(a, from, to);
         let per_second = requests(a, &outcomes, from, to)?;
-        let windows = a
-            .windows()
+        // Each window's charts are independent: drawn in parallel, kept in order.
+        use rayon::prelude::*;
+        let shown: Vec<_> = a.windows().collect();
+        let windows = shown
+            .par_iter()
             .enumerate()
             .map(|(i, (w, at))| {
                 let bar = phases(i + 1, w, at)?;
@@ -722,8 +776,9 @@ fn draw_faults(
             .enumerate()
             .filter(|(_, l)| {
                 lanes.lanes[**l]
-                    .incarnation
-                    .is_some_and(|i| incs.contains(&i))
+                    .incarnations
+                    .iter()
+                    .any(|i| incs.contains(i))
             })
             .map(|(r, _)| r)
             .collect()
