@@ -180,6 +180,10 @@ const REREAD_STEP: u64 = 4096;
 fn reread_line(path: &std::path::Path, offset: u64) -> Option<String> {
     use std::os::unix::fs::FileExt;
     let f = std::fs::File::open(path).ok()?;
+    // A file cut shorter since it was read no longer holds the line.
+    if f.metadata().ok()?.len() <= offset {
+        return None;
+    }
     let read = |from: u64, len: u64| -> Option<Vec<u8>> {
         let mut buf = vec![0u8; len as usize];
         let n = f.read_at(&mut buf, from).ok()?;
