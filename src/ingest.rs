@@ -93,11 +93,6 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
         }
     }
     skipped.sort_by(|a, b| a.source.cmp(&b.source));
-    for (i, s) in out.sources.iter_mut().enumerate() {
-        for r in &mut s.records {
-            r.source = i as u32;
-        }
-    }
     out.skipped = skipped;
     out
 }
@@ -242,6 +237,7 @@ mod stream {
     fn read_file(spec: &SourceSpec, path: &std::path::Path, cfg: &IngestConfig) -> Result<Option<Source>, String> {
         use sha2::{Digest, Sha256};
         let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+        let file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
         let size = cfg.chunk_bytes.max(1);
         let mut carry = Vec::new();
         let mut src = new_source(spec.without_content());
@@ -304,20 +300,60 @@ mod stream {
                     part
                 })
                 .collect();
+            let was_first = first;
             first = false;
             drop(batch);
             for part in parts {
                 stitch.push(&mut src, &mut warnings, part);
+            }
+            if was_first {
+                reserve_like_first_batch(&mut src, base, file_len as usize);
             }
             if capped {
                 break;
             }
         }
         stitch.finish(&mut src, warnings, cfg);
+        fit(&mut src);
         src.sha256 = hasher.map(|h| h.finalize().iter().map(|b| format!("{b:02x}")).collect());
         src.compacted = true;
         src.reread = Some(path.to_path_buf());
         Ok(Some(src))
+    }
+}
+
+/// Sizes a streamed source's vectors once, from what its first `read` bytes
+/// gave, for a file of `len` bytes: a vector that doubles while it grows
+/// holds up to twice what it needs, and the copy at each doubling is a peak.
+fn reserve_like_first_batch(src: &mut Source, read: usize, len: usize) {
+    let scale = |n: usize| (n as f64 * len as f64 / read.max(1) as f64 * 1.05) as usize;
+    let more = |n: usize| scale(n).saturating_sub(n);
+    src.records.reserve(more(src.records.len()));
+    src.arena.reserve(more(src.arena.len()));
+    src.fields.reserve(more(src.fields.len()));
+    src.recognised.reserve(more(src.recognised.len()));
+    src.requests.reserve(more(src.requests.len()));
+}
+
+/// Gives back what the estimate over-reserved (more than a tenth).
+fn fit(src: &mut Source) {
+    fn loose<T>(v: &Vec<T>) -> bool {
+        v.capacity() > v.len() + v.len() / 10
+    }
+    if loose(&src.records) {
+        src.records.shrink_to_fit();
+    }
+    if src.arena.capacity() > src.arena.len() + src.arena.len() / 10 {
+        src.arena.shrink_to_fit();
+    }
+    if loose(&src.fields) {
+        src.fields.shrink_to_fit();
+    }
+    if loose(&src.recognised) {
+        src.recognised.shrink_to_fit();
+    }
+    if loose(&src.requests) {
+        src.requests.shrink_to_fit();
     }
 }
 
@@ -446,9 +482,6 @@ struct ChunkOut {
     recognised: Vec<Recognised>,
     /// Client requests (record indexes of this chunk).
     requests: Vec<RequestRow>,
-    /// The physical line of each record whose text was kept, in the arena
-    /// (record indexes of this chunk), when the chunk was compacted.
-    lines: Vec<(u32, Span)>,
 }
 
 /// Converts a borrowed text of `full` into a span (or interns it when it is
@@ -628,22 +661,28 @@ fn text_needed(c: &ChunkOut) -> Vec<bool> {
     keep
 }
 
-/// The physical line holding byte `off` of `full`: (start, end without the newline).
-fn line_bounds(full: &str, off: usize) -> (usize, usize) {
-    let off = off.min(full.len());
-    let start = full[..off].rfind('\n').map_or(0, |i| i + 1);
-    let end = full[off..].find('\n').map_or(full.len(), |i| off + i);
-    (start, end.max(start))
-}
 
-/// Keeps the text of the records later stages read and drops the rest: the
-/// lines of kept records are copied into the chunk's arena (their spans move
-/// with them), other records keep their place, time and counts but no text.
+/// Keeps the text later stages read and drops the rest: the message, caller
+/// and label of a kept record, and those of its fields a later stage reads
+/// ([`crate::record::FIELDS_READ_LATER`]), are copied into the chunk's arena;
+/// other records keep their place, time and counts but no text. A report's
+/// verbatim line is read again from the file ([`Source::line_text`]).
 fn compact_chunk(full: &str, c: &mut ChunkOut) {
     let keep = text_needed(c);
     let old_fields = std::mem::take(&mut c.fields);
-    // The block last copied: (start in `full`, end in `full`, position in the arena).
-    let mut block: Option<(usize, usize, u32)> = None;
+    let arena = &mut c.arena;
+    let mut copy = |s: Span| -> Span {
+        if s.in_arena || s.len == 0 {
+            return s;
+        }
+        let start = arena.len() as u32;
+        arena.push_str(&full[s.start as usize..(s.start + s.len) as usize]);
+        Span {
+            start,
+            in_arena: true,
+            ..s
+        }
+    };
     for (i, r) in c.records.iter_mut().enumerate() {
         let fields = &old_fields[r.fields.start as usize..r.fields.end as usize];
         let fstart = c.fields.len() as u32;
@@ -654,57 +693,25 @@ fn compact_chunk(full: &str, c: &mut ChunkOut) {
             r.fields = fstart..fstart;
             continue;
         }
-        let line = line_bounds(full, r.offset);
-        // A record's spans may reach past its first line (a C++ span block's name).
-        let (mut lo, mut hi) = line;
-        let in_text = |s: &Span| !s.in_arena && s.len > 0;
-        for sp in [&r.caller, &r.message, &r.label]
-            .into_iter()
-            .chain(fields.iter().flat_map(|f| [&f.key, &f.value]))
-            .filter(|s| in_text(s))
-        {
-            lo = lo.min(sp.start as usize);
-            hi = hi.max(sp.start as usize + sp.len as usize);
-        }
-        let (base, pos) = match block {
-            // Several records of one line (glued exports) share its copy.
-            Some((bs, be, pos)) if lo >= bs && hi <= be => (bs, pos),
-            _ => {
-                let pos = c.arena.len() as u32;
-                c.arena.push_str(&full[lo..hi]);
-                c.arena.push('\n');
-                block = Some((lo, hi, pos));
-                (lo, pos)
-            }
-        };
-        let moved = |s: Span| {
-            if in_text(&s) {
-                Span {
-                    start: pos + (s.start - base as u32),
-                    in_arena: true,
-                    ..s
-                }
-            } else {
-                s
-            }
-        };
-        r.caller = moved(r.caller);
-        r.message = moved(r.message);
-        r.label = moved(r.label);
+        r.caller = copy(r.caller);
+        r.message = copy(r.message);
+        r.label = copy(r.label);
         for f in fields {
-            c.fields.push(FieldSpan {
-                key: moved(f.key),
-                value: moved(f.value),
-            });
+            let key = View {
+                text: full,
+                arena: "",
+                fields: &[],
+            }
+            .raw_of(f.key);
+            let key = if f.key.in_arena { "" } else { key };
+            if crate::record::FIELDS_READ_LATER.contains(&key) {
+                c.fields.push(FieldSpan {
+                    key: copy(f.key),
+                    value: copy(f.value),
+                });
+            }
         }
         r.fields = fstart..c.fields.len() as u32;
-        let line_span = Span {
-            start: pos + (line.0 - base) as u32,
-            len: (line.1 - line.0) as u32,
-            escape: crate::record::EscapeKind::None,
-            in_arena: true,
-        };
-        c.lines.push((i as u32, line_span));
     }
 }
 
@@ -717,7 +724,8 @@ fn extend_cpp_span(full: &str, line: &str, rec: &mut Record) {
     match k {
         "start" => {
             if let Some(ts) = parsers::cpp_span_start(v) {
-                rec.raw_ts = Some(ts);
+                rec.stamp = Some(ts);
+                rec.stamp_wrapper = false;
             }
         }
         "name" if rec.message.len == 0 => {
@@ -736,12 +744,11 @@ fn unparsed_record(line: u32, offset: usize, len: usize, component: Component) -
     Record {
         ts: 0,
         ts_inferred: true,
-        raw_ts: None,
-        wrapper_ts: None,
+        stamp: None,
+        stamp_wrapper: false,
         level: parsers::Level::None,
         grammar: None,
         component,
-        source: 0,
         line,
         offset,
         caller: Span::default(),
@@ -776,12 +783,11 @@ fn convert(
     Record {
         ts: 0,
         ts_inferred: false,
-        raw_ts: r.ts,
-        wrapper_ts: r.wrapper_ts,
+        stamp: r.ts.or(r.wrapper_ts),
+        stamp_wrapper: r.ts.is_none() && r.wrapper_ts.is_some(),
         level: r.level,
         grammar: Some(r.grammar),
         component,
-        source: 0,
         line: line_no,
         offset: line_off + r.offset,
         caller: span_of(full, parsers::Text::plain(r.caller), &mut c.arena),
@@ -845,7 +851,6 @@ fn new_source(spec: SourceSpec) -> Source {
         warnings: Vec::new(),
         recognised: Vec::new(),
         requests: Vec::new(),
-        lines: Vec::new(),
         compacted: false,
         sha256: None,
         reread: None,
@@ -1015,10 +1020,6 @@ fn append_chunk(
             record: q.record + rbase,
             ..q
         }));
-    src.lines.extend(part.lines.into_iter().map(|(i, mut sp)| {
-        shift(&mut sp);
-        (i + rbase, sp)
-    }));
     for mut r in part.records {
         r.fields = r.fields.start + fbase..r.fields.end + fbase;
         shift(&mut r.caller);
@@ -1069,6 +1070,12 @@ mod tests {
     }
 
     const STDERR: &str = "2026/11/26 04:14:41 maxprocs: Leaving GOMAXPROCS=2: CPU quota undefined\n\n    __  _________ _   ____  ______    \nWelcome to use Milvus!\nVersion:   v2.3.5-lite\nsomething nobody knows\n{\"level\":\"warn\",\"ts\":\"2026-11-26T04:15:47.175Z\",\"logger\":\"etcd-client\",\"caller\":\"v3@v3.5.5/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\"}\npanic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/go/src/main.go:5 +0x1d\nexit status 2";
+
+    #[test]
+    fn a_record_stays_small() {
+        // One per physical line: its size is the memory of a bundle.
+        assert!(std::mem::size_of::<Record>() <= 112, "{}", std::mem::size_of::<Record>());
+    }
 
     #[test]
     fn every_line_is_accounted_for() {
@@ -1215,15 +1222,23 @@ mod tests {
             streamed.records.iter().map(key).collect::<Vec<_>>(),
             whole.records.iter().map(key).collect::<Vec<_>>()
         );
-        // Recognised records keep their message and fields.
+        // Recognised records keep their message and the fields later stages read.
+        let read_later = |s: &Source, r: &Record| {
+            s.fields_of(r)
+                .filter(|(k, _)| crate::record::FIELDS_READ_LATER.contains(&k.as_ref()))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect::<Vec<_>>()
+        };
+        let mut kept_fields = 0;
         for x in &whole.recognised {
             let (a, b) = (&whole.records[x.record as usize], &streamed.records[x.record as usize]);
             assert_eq!(streamed.text_of(b.message), whole.text_of(a.message));
-            assert_eq!(
-                streamed.fields_of(b).collect::<Vec<_>>(),
-                whole.fields_of(a).collect::<Vec<_>>()
-            );
+            assert_eq!(streamed.raw_of(b.caller), whole.raw_of(a.caller));
+            assert_eq!(read_later(&streamed, b), read_later(&whole, a));
+            assert_eq!(streamed.fields_of(b).count(), read_later(&whole, a).len());
+            kept_fields += read_later(&streamed, b).len();
         }
+        assert!(kept_fields > 0);
         // Every line, kept or not, is the file's line.
         let lines: Vec<&str> = text.lines().collect();
         for (i, r) in streamed.records.iter().enumerate().step_by(97) {

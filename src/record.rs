@@ -72,18 +72,17 @@ pub struct Record {
     pub ts: i64,
     /// True when the time was not on the record (taken from the line before).
     pub ts_inferred: bool,
-    /// The time as written on the record.
-    pub raw_ts: Option<Timestamp>,
-    /// The time of a wrapper around it (`kubectl --timestamps`, Docker, CI).
-    pub wrapper_ts: Option<Timestamp>,
+    /// The time as written on the record, else that of a wrapper around it
+    /// (`kubectl --timestamps`, Docker, CI).
+    pub stamp: Option<Timestamp>,
+    /// True when `stamp` is the wrapper's time (the record has none of its own).
+    pub stamp_wrapper: bool,
     /// Severity.
     pub level: Level,
     /// Grammar, or `None` for an unparsed line.
     pub grammar: Option<Grammar>,
     /// Component of the line (from the source, or its caller in a standalone stream).
     pub component: Component,
-    /// Index of the source in the ingest result.
-    pub source: u32,
     /// 1-based physical line in the source.
     pub line: u32,
     /// Byte offset of the record in its source text.
@@ -162,9 +161,6 @@ pub struct Source {
     /// True when only the text of the records later stages read was kept
     /// (then `text` is empty and every kept span points into `arena`).
     pub compacted: bool,
-    /// The physical line of each record whose text was kept, in the arena,
-    /// by record index (compacted sources).
-    pub lines: Vec<(u32, Span)>,
     /// SHA-256 of the source as read (hex), when ingest was asked for it.
     pub sha256: Option<String>,
     /// The plain file a compacted source was read from: the lines whose text
@@ -224,6 +220,21 @@ fn reread_line(path: &std::path::Path, offset: u64) -> Option<String> {
     }
     Some(String::from_utf8_lossy(&line).into_owned())
 }
+
+/// The fields a stage after ingest reads from a record (identity: `name`,
+/// `ServerName`, `address`; windows: `error`, `traceID`, `collectionID`,
+/// `channel`; attribute: `tsLag`). A compacted source keeps these and drops
+/// the others (the recogniser read them all at ingest).
+pub const FIELDS_READ_LATER: &[&str] = &[
+    "name",
+    "ServerName",
+    "address",
+    "error",
+    "traceID",
+    "collectionID",
+    "channel",
+    "tsLag",
+];
 
 /// Lower-case hex SHA-256, as `sha256sum` prints it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -366,12 +377,6 @@ impl Source {
             return "".into();
         };
         if self.compacted {
-            let i = self.lines.partition_point(|(x, _)| *x < record);
-            if let Some((x, sp)) = self.lines.get(i) {
-                if *x == record {
-                    return self.raw_of(*sp).into();
-                }
-            }
             let again = self
                 .reread
                 .as_deref()

@@ -165,15 +165,16 @@ impl Timeline {
         warnings.extend(notes.into_iter().flatten());
         place_timeless_sources(&mut sources, &mut warnings);
         let incarnations = link_incarnations(&mut sources);
-        let mut keys: Vec<(i64, u32, u32, usize, u32)> =
+        let mut order: Vec<(u32, u32)> =
             Vec::with_capacity(sources.iter().map(|s| s.records.len()).sum());
         for (si, s) in sources.iter().enumerate() {
-            for (ri, r) in s.records.iter().enumerate() {
-                keys.push((r.ts, si as u32, r.line, r.offset, ri as u32));
-            }
+            order.extend((0..s.records.len() as u32).map(|ri| (si as u32, ri)));
         }
-        keys.par_sort_unstable();
-        let order: Vec<(u32, u32)> = keys.into_iter().map(|(_, s, _, _, r)| (s, r)).collect();
+        // Sorted in place by a key read from the record: no key copied per line.
+        order.par_sort_unstable_by_key(|&(si, ri)| {
+            let r = &sources[si as usize].records[ri as usize];
+            (r.ts, si, r.line, r.offset, ri)
+        });
         let mut incarnations = incarnations;
         find_edges(&sources, &order, &mut incarnations);
         Timeline {
@@ -250,7 +251,8 @@ fn bundle_reference(sources: &[Source]) -> Option<i64> {
     sources
         .iter()
         .flat_map(|s| s.records.iter())
-        .find_map(|r| r.raw_ts.filter(|t| t.year_known).map(|t| t.local_us))
+        .filter(|r| !r.stamp_wrapper)
+        .find_map(|r| r.stamp.filter(|t| t.year_known).map(|t| t.local_us))
 }
 
 /// The year (of ref−1, ref, ref+1) that puts a yearless time closest to a
@@ -289,7 +291,7 @@ fn resolve_times(
     let mut prev_dated: Vec<Option<i64>> = vec![None; n];
     let mut last = None;
     for (i, r) in s.records.iter().enumerate() {
-        if let Some(t) = r.raw_ts.or(r.wrapper_ts).filter(|t| t.year_known) {
+        if let Some(t) = r.stamp.filter(|t| t.year_known) {
             last = Some(t.local_us);
         }
         prev_dated[i] = last;
@@ -299,10 +301,10 @@ fn resolve_times(
     let mut utc: Vec<Option<i64>> = vec![None; n];
     for i in (0..n).rev() {
         let r = &s.records[i];
-        if let Some(t) = r.raw_ts.or(r.wrapper_ts).filter(|t| t.year_known) {
+        if let Some(t) = r.stamp.filter(|t| t.year_known) {
             next = Some(t.local_us);
         }
-        let Some(mut t) = r.raw_ts.or(r.wrapper_ts) else {
+        let Some(mut t) = r.stamp else {
             continue;
         };
         if !t.year_known {

@@ -347,7 +347,8 @@ pub fn client_request(src: &View<'_>, r: &Record, index: u32) -> Option<RequestR
     let ok = src.field(r, "ok").is_some_and(|v| v == "true");
     let end_delta_us = src.field(r, "end").and_then(|raw| {
         let t = parsers::timestamp::datetime(&raw).ok()?.1.utc_us()?;
-        Some(t - r.raw_ts?.utc_us()?)
+        let own = r.stamp.filter(|_| !r.stamp_wrapper)?;
+        Some(t - own.utc_us()?)
     });
     let error = (!ok).then(|| {
         let msg = src.text_of(r.message);
