@@ -5,6 +5,8 @@
 //! (a real capture of `samples/SAMPLE` repeated, time-shifted, into the same
 //! files: many restarts and windows).
 
+// Each user of the generator takes part of it.
+#[allow(dead_code)]
 #[path = "../benches/gen/mod.rs"]
 mod gen;
 

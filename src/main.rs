@@ -77,7 +77,7 @@ fn write_reports(a: &Analysis, args: &AnalyzeArgs) -> anyhow::Result<()> {
     if args.html.is_none() && args.svg.is_none() {
         return Ok(());
     }
-    let charts = report::charts::Charts::draw(a)?;
+    let charts = report::charts::Charts::draw(a, &summary.carded())?;
     if let Some(p) = &args.html {
         write_file(p, report::html::render(a, &summary, &charts).as_bytes())?;
     }

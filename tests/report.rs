@@ -563,3 +563,51 @@ fn a_report_can_go_to_stdout_alone() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--json and --md cannot share stdout"), "{err}");
 }
+
+// Each user of the generator takes part of it.
+#[allow(dead_code)]
+#[path = "../benches/gen/mod.rs"]
+mod gen;
+
+/// Hundreds of windows must not make a report no ticket can hold: 24 repeats
+/// of a real capture (time-shifted, in the same files) give 24 windows; the
+/// HTML and Markdown list every one, and give full cards only to the first
+/// window of each shape — the shapes counted here from the JSON.
+#[test]
+fn many_windows_one_card_per_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("repeated");
+    let repeats = 24;
+    for (name, bytes) in gen::repeat_times("slow-heartbeat-1", repeats) {
+        let p = bundle.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let r = reports(&[&bundle], tmp.path(), false, &[]);
+    let windows = r.json["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), repeats, "one window per repeat of the capture");
+    let mut shapes: Vec<(Value, Value, Vec<Value>)> = Vec::new();
+    let mut firsts = Vec::new();
+    for (i, w) in windows.iter().enumerate() {
+        let phases = w["phases"].as_array().unwrap().iter().map(|p| p["id"].clone()).collect();
+        let shape = (w["cause"].clone(), w["contributing"].clone(), phases);
+        if !shapes.contains(&shape) {
+            shapes.push(shape);
+            firsts.push(i + 1);
+        }
+    }
+    assert!(shapes.len() < repeats);
+    let doc = Html::parse_document(&r.html);
+    let cards: Vec<usize> = doc
+        .select(&Selector::parse("article.card").unwrap())
+        .map(|c| c.value().id().unwrap()[1..].parse().unwrap())
+        .collect();
+    assert_eq!(cards, firsts);
+    let rows = doc
+        .select(&Selector::parse("#overview tbody tr").unwrap())
+        .count();
+    assert_eq!(rows, repeats, "every window is listed");
+    let details = r.md.matches("\n## Window ").count();
+    assert_eq!(details, firsts.len());
+    assert!(r.md.contains(&format!("{repeats} windows of {} shapes", firsts.len())));
+}

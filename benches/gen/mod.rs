@@ -71,7 +71,6 @@ pub fn bundle(target_bytes: usize, pods: usize) -> Vec<(String, Vec<u8>)> {
 /// Every time shape of a capture's logs: `2026/11/26 04:14:42`,
 /// `2026-11-26T04:14:40`, `2026-11-26 05:15:53` (date and clock), and glog's
 /// `W20261126 04:15:33` (date glued to the level letter).
-#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 fn time_shapes() -> regex::Regex {
     regex::Regex::new(
         r"(?P<y>\d{4})(?P<s1>[/-])(?P<m>\d{2})[/-](?P<d>\d{2})(?P<sep>[T ])(?P<hms>\d{2}:\d{2}:\d{2})|(?P<lvl>\b[IWEF])(?P<gy>\d{4})(?P<gm>\d{2})(?P<gd>\d{2}) (?P<ghms>\d{2}:\d{2}:\d{2})",
@@ -79,7 +78,6 @@ fn time_shapes() -> regex::Regex {
     .expect("static regex")
 }
 
-#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 fn parse_civil(y: &str, m: &str, d: &str, hms: &str) -> Option<chrono::NaiveDateTime> {
     let date = chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
     let time = chrono::NaiveTime::parse_from_str(hms, "%H:%M:%S").ok()?;
@@ -88,7 +86,6 @@ fn parse_civil(y: &str, m: &str, d: &str, hms: &str) -> Option<chrono::NaiveDate
 
 /// `line` with every timestamp moved by `shift_s` seconds (years before
 /// 2000, such as Go's zero time `0001-01-01`, are left as they are).
-#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 fn shift_line(re: &regex::Regex, line: &str, shift_s: i64) -> String {
     re.replace_all(line, |c: &regex::Captures<'_>| {
         let whole = c[0].to_string();
@@ -121,7 +118,6 @@ fn shift_line(re: &regex::Regex, line: &str, shift_s: i64) -> String {
 
 /// The log files of a captured bundle (its annotations and config left out),
 /// as (path inside the bundle, text).
-#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 fn capture_logs(dir: &std::path::Path) -> Vec<(String, String)> {
     fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<(String, String)>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -155,14 +151,30 @@ fn capture_logs(dir: &std::path::Path) -> Vec<(String, String)> {
 /// capture's span plus two minutes, appended to the same files — a long-lived
 /// deployment that went through the same fault many times. Also returns the
 /// number of repeats. Its `milvus.yaml` is copied once.
-#[allow(dead_code)] // used by examples/gen_bundle, not by every bench
 pub fn repeats(sample: &str, target_bytes: usize) -> (Vec<(String, Vec<u8>)>, usize) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(sample);
+    let dir = sample_dir(sample);
     let logs = capture_logs(&dir);
-    let re = time_shapes();
-    let years = |l: &str| {
+    let one: usize = logs.iter().map(|(_, t)| t.len()).sum();
+    let n = target_bytes.div_ceil(one.max(1)).max(1);
+    (repeat_logs(&dir, &logs, n), n)
+}
+
+/// The logs of `samples/<sample>` repeated `n` times (see [`repeats`]).
+pub fn repeat_times(sample: &str, n: usize) -> Vec<(String, Vec<u8>)> {
+    let dir = sample_dir(sample);
+    let logs = capture_logs(&dir);
+    repeat_logs(&dir, &logs, n)
+}
+
+fn sample_dir(sample: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(sample)
+}
+
+/// The span of a capture's dated lines plus two minutes: one repeat's shift.
+fn period_s(re: &regex::Regex, logs: &[(String, String)]) -> i64 {
+    let dated = |l: &str| {
         re.captures_iter(l)
             .filter_map(|c| match c.name("y") {
                 Some(y) => parse_civil(y.as_str(), &c["m"], &c["d"], &c["hms"]),
@@ -173,15 +185,20 @@ pub fn repeats(sample: &str, target_bytes: usize) -> (Vec<(String, Vec<u8>)>, us
     };
     let times: Vec<chrono::NaiveDateTime> = logs
         .iter()
-        .flat_map(|(_, t)| t.lines().flat_map(years))
+        .flat_map(|(_, t)| t.lines().flat_map(dated))
         .collect();
-    let (lo, hi) = (
-        times.iter().min().copied().expect("a dated line"),
-        times.iter().max().copied().expect("a dated line"),
-    );
-    let period = (hi - lo).num_seconds() + 120;
-    let one: usize = logs.iter().map(|(_, t)| t.len()).sum();
-    let n = target_bytes.div_ceil(one.max(1)).max(1);
+    let lo = times.iter().min().copied().expect("a dated line");
+    let hi = times.iter().max().copied().expect("a dated line");
+    (hi - lo).num_seconds() + 120
+}
+
+fn repeat_logs(
+    dir: &std::path::Path,
+    logs: &[(String, String)],
+    n: usize,
+) -> Vec<(String, Vec<u8>)> {
+    let re = time_shapes();
+    let period = period_s(&re, logs);
     let mut files: Vec<(String, Vec<u8>)> = logs
         .iter()
         .map(|(name, t)| (name.clone(), Vec::with_capacity(t.len() * n)))
@@ -197,5 +214,5 @@ pub fn repeats(sample: &str, target_bytes: usize) -> (Vec<(String, Vec<u8>)>, us
     if let Ok(y) = std::fs::read(&yaml) {
         files.push(("milvus/configs/milvus.yaml".into(), y));
     }
-    (files, n)
+    files
 }

@@ -490,13 +490,15 @@ pub struct Charts {
     pub requests: String,
     /// What that chart counted, and from which log.
     pub outcomes: Outcomes,
-    /// Per window: phase bar, zoomed timeline.
-    pub windows: Vec<(String, String)>,
+    /// Per window of the range: phase bar and zoomed timeline, for the
+    /// windows drawn (the ones with a card of their own).
+    pub windows: Vec<Option<(String, String)>>,
 }
 
 impl Charts {
-    /// Draws every chart of an analysis.
-    pub fn draw(a: &Analysis) -> Result<Charts> {
+    /// Draws the charts of an analysis: the overview, the requests and, for
+    /// the windows (indexes in the range) of `drawn`, their own two.
+    pub fn draw(a: &Analysis, drawn: &[usize]) -> Result<Charts> {
         let lanes = Lanes::of(a);
         let (from, to) = a.span().unwrap_or((0, 1));
         let to = to.max(from + 1);
@@ -517,6 +519,9 @@ impl Charts {
             .par_iter()
             .enumerate()
             .map(|(i, (w, at))| {
+                if !drawn.contains(&i) {
+                    return Ok(None);
+                }
                 let bar = phases(i + 1, w, at)?;
                 let (start, end) = extent(w, at);
                 let (zf, zt) = ((start - ZOOM_PAD_US).max(from), (end + ZOOM_PAD_US).min(to));
@@ -527,7 +532,7 @@ impl Charts {
                     clock(zt, 1, false)
                 );
                 let zoom = timeline(a, &lanes, zf, zt.max(zf + 1), &title)?;
-                Ok((bar, zoom))
+                Ok(Some((bar, zoom)))
             })
             .collect::<Result<_>>()?;
         Ok(Charts {
@@ -544,7 +549,8 @@ impl Charts {
             ("timeline.svg".to_string(), self.timeline.as_str()),
             ("requests.svg".to_string(), self.requests.as_str()),
         ];
-        for (i, (phases, zoom)) in self.windows.iter().enumerate() {
+        for (i, drawn) in self.windows.iter().enumerate() {
+            let Some((phases, zoom)) = drawn else { continue };
             out.push((format!("window-{}-phases.svg", i + 1), phases.as_str()));
             out.push((format!("window-{}-timeline.svg", i + 1), zoom.as_str()));
         }
@@ -644,6 +650,10 @@ fn draw_windows(
     top: i64,
 ) -> Result<()> {
     let clamp = |x: i64| x.clamp(from, to);
+    // A label needs about this much room; with many windows the ones that
+    // would overlap the label before are left out (the bands all stay).
+    let label_us = (to - from) / WIDTH as i64 * LABEL_PX;
+    let mut last_label: Option<i64> = None;
     for (idx, w, at) in windows {
         chart
             .draw_series([Rectangle::new(
@@ -651,6 +661,12 @@ fn draw_windows(
                 rgb(palette::cause(at.cause)).mix(0.22).filled(),
             )])
             .map_err(plot_err)?;
+        let crowded = windows.len() > crate::report::summary::CARDS_MAX
+            && last_label.is_some_and(|l| clamp(w.start) - l < label_us);
+        if crowded {
+            continue;
+        }
+        last_label = Some(clamp(w.start));
         chart
             .draw_series([Text::new(
                 format!("W{idx} {}", at.cause.id()),
@@ -661,6 +677,9 @@ fn draw_windows(
     }
     Ok(())
 }
+
+/// Room a window label takes, px.
+const LABEL_PX: i64 = 130;
 
 /// The swimlane timeline of `[from, to]`.
 pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) -> Result<String> {
@@ -784,43 +803,76 @@ fn draw_faults(
             .collect()
     };
     let faults = &a.found.faults;
+    // (row, start, end) of every stretch to draw.
+    let mut down: Vec<(usize, i64, i64)> = Vec::new();
     for o in faults
         .outages
         .iter()
         .filter(|o| o.restart_us >= from && o.stop_us <= to)
     {
-        let style = rgb(palette::DARK_GREY).mix(0.45).filled();
         for r in rows_of(&[o.before, o.after]) {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [
-                        (clamp(o.stop_us), y_of(r) + 1),
-                        (clamp(o.restart_us), y_of(r) + 9),
-                    ],
-                    style,
-                )))
-                .map_err(plot_err)?;
+            down.push((r, clamp(o.stop_us), clamp(o.restart_us)));
         }
     }
+    let mut holes: Vec<(usize, i64, i64)> = Vec::new();
     for h in faults
         .holes
         .iter()
         .filter(|h| h.end_us >= from && h.start_us <= to)
     {
         for r in rows_of(&[h.incarnation]) {
-            let cell = [
-                (clamp(h.start_us), y_of(r) + 1),
-                (clamp(h.end_us), y_of(r) + 9),
-            ];
-            chart
-                .draw_series([
-                    Rectangle::new(cell, rgb(palette::GREY).mix(0.25).filled()),
-                    Rectangle::new(cell, rgb(palette::DARK_GREY).stroke_width(1)),
-                ])
-                .map_err(plot_err)?;
+            holes.push((r, clamp(h.start_us), clamp(h.end_us)));
         }
     }
+    let px = ((to - from) / WIDTH as i64).max(1);
+    for (r, s0, s1) in crowded_merged(down, n, px) {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(s0, y_of(r) + 1), (s1, y_of(r) + 9)],
+                rgb(palette::DARK_GREY).mix(0.45).filled(),
+            )))
+            .map_err(plot_err)?;
+    }
+    for (r, s0, s1) in crowded_merged(holes, n, px) {
+        let cell = [(s0, y_of(r) + 1), (s1, y_of(r) + 9)];
+        chart
+            .draw_series([
+                Rectangle::new(cell, rgb(palette::GREY).mix(0.25).filled()),
+                Rectangle::new(cell, rgb(palette::DARK_GREY).stroke_width(1)),
+            ])
+            .map_err(plot_err)?;
+    }
     Ok(())
+}
+
+/// More stretches than this on one row and those closer than a pixel are
+/// drawn as one: a day of a bundle has thousands of short holes, a chart
+/// ~1,200 pixels.
+const STRETCHES_PER_ROW: usize = 300;
+
+/// The stretches to draw, in order: as given on rows that hold few, merged
+/// where they touch (within a pixel of `px` µs) on crowded rows.
+fn crowded_merged(mut v: Vec<(usize, i64, i64)>, rows: usize, px: i64) -> Vec<(usize, i64, i64)> {
+    let mut per_row = vec![0usize; rows];
+    for (r, _, _) in &v {
+        per_row[*r] += 1;
+    }
+    if per_row.iter().all(|n| *n <= STRETCHES_PER_ROW) {
+        return v;
+    }
+    let (crowded, mut out): (Vec<_>, Vec<_>) =
+        v.drain(..).partition(|(r, _, _)| per_row[*r] > STRETCHES_PER_ROW);
+    let mut crowded = crowded;
+    crowded.sort_unstable();
+    let mut merged: Vec<(usize, i64, i64)> = Vec::new();
+    for (r, a, b) in crowded {
+        match merged.last_mut() {
+            Some((lr, _, lb)) if *lr == r && a <= *lb + px => *lb = (*lb).max(b),
+            _ => merged.push((r, a, b)),
+        }
+    }
+    out.extend(merged);
+    out
 }
 
 /// Requests per time bin: (bin start, ok, failed), and what they were read from.

@@ -157,8 +157,20 @@ pub fn render(a: &Analysis, s: &Summary, charts: &Charts) -> String {
     if s.windows.is_empty() {
         h.push_str("<p>No client-failure window was found.</p>\n");
     }
-    for (w, (phases, zoom)) in s.windows.iter().zip(&charts.windows) {
-        card(&mut h, w, phases, zoom);
+    let carded = s.carded().len();
+    if carded < s.windows.len() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{} windows of {carded} shapes (cause, contributing causes, phase order): one card per shape, \
+             for its first window; the table above lists every window with its own times and counts, and the card that stands for it. \
+             Every window's phases and evidence are in <code>--json</code>.</p>",
+            s.windows.len()
+        );
+    }
+    for (w, drawn) in s.windows.iter().zip(&charts.windows) {
+        if let (true, Some((phases, zoom))) = (s.has_card(w), drawn) {
+            card(&mut h, w, phases, zoom);
+        }
     }
     h.push_str("</section>\n");
     accounting(&mut h, a, s);
@@ -242,7 +254,7 @@ fn header(h: &mut String, a: &Analysis, s: &Summary) {
             )
         })
         .collect();
-    fact("Processes", joined_or(&procs, "<br>", "none"));
+    fact("Processes", joined_or(&shortened(procs), "<br>", "none"));
     let settings: Vec<String> = a
         .settings
         .iter()
@@ -260,10 +272,27 @@ fn header(h: &mut String, a: &Analysis, s: &Summary) {
         );
     }
     h.push_str("</dl>\n<nav>");
-    for w in &s.windows {
+    for w in s.windows.iter().filter(|w| s.has_card(w)) {
         let _ = write!(h, "<a href=\"#w{0}\">Window {0}</a>", w.number);
     }
     h.push_str("<a href=\"#timeline\">Timeline</a><a href=\"#requests\">Requests</a><a href=\"#accounting\">Accounting</a></nav>\n</header>\n");
+}
+
+/// More process runs than this and the header lists the first and the last
+/// of them (every one is in `--json` and on the timeline).
+const PROCESSES_LISTED: usize = 40;
+
+fn shortened(mut items: Vec<String>) -> Vec<String> {
+    if items.len() <= PROCESSES_LISTED {
+        return items;
+    }
+    let half = PROCESSES_LISTED / 2;
+    let more = items.len() - 2 * half;
+    let tail = items.split_off(items.len() - half);
+    items.truncate(half);
+    items.push(format!("… {more} more process runs (all in <code>--json</code>) …"));
+    items.extend(tail);
+    items
 }
 
 fn overview(h: &mut String, s: &Summary) {
@@ -279,7 +308,7 @@ fn overview(h: &mut String, s: &Summary) {
         let win = w.window;
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#w{n}\">{n}</a></td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"n\">{:.1} s</td>\
+            "<tr><td><a href=\"#w{card}\">{n}</a></td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"n\">{:.1} s</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{:.2}</td><td>{}</td></tr>",
             rfc3339_ms(win.start),
             clock_ms(win.end),
@@ -289,7 +318,8 @@ fn overview(h: &mut String, s: &Summary) {
             cause_chip(w.at.cause),
             w.at.confidence,
             w.at.contributing.iter().map(|c| cause_chip(*c)).collect::<Vec<_>>().join(" "),
-            n = w.number
+            n = w.number,
+            card = s.card_of.get(w.number - 1).copied().unwrap_or(w.number)
         );
     }
     h.push_str("</tbody></table></section>\n");

@@ -109,7 +109,15 @@ pub fn render(a: &Analysis, s: &Summary) -> String {
             );
         }
     }
-    for w in &s.windows {
+    let carded = s.carded().len();
+    if carded < s.windows.len() {
+        let _ = writeln!(
+            m,
+            "\n{} windows of {carded} shapes (cause, contributing causes, phase order): the details of the first window of each shape follow; every window's are in `--json`.",
+            s.windows.len()
+        );
+    }
+    for w in s.windows.iter().filter(|w| s.has_card(w)) {
         window(&mut m, w);
     }
     let t = &s.totals;

@@ -7,7 +7,7 @@
 
 use super::json::totals;
 use super::rfc3339_ms;
-use crate::attribute::{Attribution, Evidence};
+use crate::attribute::{Attribution, Cause, Evidence, PhaseId};
 use crate::component::Component;
 use crate::pipeline::Analysis;
 use crate::record::Accounting;
@@ -65,6 +65,47 @@ pub struct Summary<'a> {
     pub digest: String,
     /// Requests in the client log (0 without one).
     pub requests: usize,
+    /// For each window (by index), the number of the window whose card
+    /// stands for it: itself, or with many windows the first window of the
+    /// same shape (cause, contributing causes, phase order).
+    pub card_of: Vec<usize>,
+}
+
+/// More windows than this and a report shows one full card per shape of
+/// window (cause, contributing causes, phase order): hundreds of repeats of
+/// one fault would make a report no ticket can hold. Every window is still
+/// listed with its own numbers.
+pub const CARDS_MAX: usize = 20;
+
+/// What makes two windows alike for the report: the same cause, the same
+/// contributing causes and the same phases in the same order.
+fn shape(at: &Attribution) -> (Cause, Vec<Cause>, Vec<PhaseId>) {
+    (
+        at.cause,
+        at.contributing.clone(),
+        at.phases.iter().map(|p| p.id).collect(),
+    )
+}
+
+/// The card that stands for each window (see [`Summary::card_of`]).
+fn cards(windows: &[WindowFacts<'_>]) -> Vec<usize> {
+    if windows.len() <= CARDS_MAX {
+        return windows.iter().map(|w| w.number).collect();
+    }
+    let mut first: Vec<((Cause, Vec<Cause>, Vec<PhaseId>), usize)> = Vec::new();
+    windows
+        .iter()
+        .map(|w| {
+            let k = shape(w.at);
+            match first.iter().find(|(s, _)| *s == k) {
+                Some((_, n)) => *n,
+                None => {
+                    first.push((k, w.number));
+                    w.number
+                }
+            }
+        })
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -174,7 +215,7 @@ impl<'a> Summary<'a> {
         let components = a.components();
         // Read once: it scans every record for the banner.
         let milvus_version = a.timeline.milvus_version();
-        let windows = a
+        let windows: Vec<WindowFacts<'a>> = a
             .windows()
             .enumerate()
             .map(|(i, (w, at))| {
@@ -191,6 +232,7 @@ impl<'a> Summary<'a> {
             })
             .collect();
         let (hashes, digest) = hashes(a);
+        let card_of = cards(&windows);
         Summary {
             title: a.inputs.join(", "),
             span: a.span(),
@@ -203,7 +245,23 @@ impl<'a> Summary<'a> {
             hashes,
             digest,
             requests: a.found.requests.len(),
+            card_of,
         }
+    }
+
+    /// True when a window has a card of its own.
+    pub fn has_card(&self, w: &WindowFacts<'_>) -> bool {
+        self.card_of.get(w.number - 1) == Some(&w.number)
+    }
+
+    /// Indexes of the windows with a card of their own.
+    pub fn carded(&self) -> Vec<usize> {
+        self.windows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| self.has_card(w))
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// One sentence: how many windows, how long, what held them open.
