@@ -74,9 +74,10 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
     let loaded: Vec<_> = sources
         .into_par_iter()
         .map(|spec| {
+            let bytes = spec_bytes(&spec);
             let r = load(spec, cfg);
             if let Some(p) = progress {
-                p.inc(1);
+                p.inc(bytes);
             }
             r
         })
@@ -95,6 +96,14 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
     skipped.sort_by(|a, b| a.source.cmp(&b.source));
     out.skipped = skipped;
     out
+}
+
+/// What a source weighs on the progress bar: its bytes as stored.
+pub fn spec_bytes(spec: &SourceSpec) -> u64 {
+    match &spec.content {
+        Content::File(p) | Content::GzFile(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+        Content::Bytes(b, _) => b.len() as u64,
+    }
 }
 
 /// Reads one source's bytes, checks them, and parses them.

@@ -99,6 +99,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let stdout_taken = args.stdout_taken().map_err(bad_args)?;
             let reports = args.html.is_some() || args.md.is_some() || args.svg.is_some();
             let (a, _) = load(&args.common, false, reports)?;
+            if let Some(p) = &a.progress {
+                p.stage("writing report");
+            }
             write_reports(&a, &args).map_err(io)?;
             if let Some(p) = args.json.as_deref() {
                 let mut w = output(Some(p)).map_err(io)?;
@@ -109,6 +112,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     .map_err(|e| io(e.into()))?;
             }
             // The terminal summary, unless stdout carries a report.
+            if let Some(p) = &a.progress {
+                p.finish();
+            }
             if !stdout_taken {
                 let mut w = output(None).map_err(io)?;
                 report::terminal::write(&a, &mut w).map_err(io)?;
@@ -119,6 +125,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             // Filters are checked before any input is read.
             args.selection(Default::default()).map_err(bad_args)?;
             let (a, sel) = load(&args.common, !args.events, false)?;
+            if let Some(p) = &a.progress {
+                p.stage("writing timeline");
+            }
             let sel = args.selection(sel).map_err(bad_args)?;
             let path = args.out.as_ref().map(|p| p.display().to_string());
             let mut w = output(path.as_deref()).map_err(io)?;
@@ -135,6 +144,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             .map_err(io)?;
             w.flush().map_err(|e| io(e.into()))?;
+            if let Some(p) = &a.progress {
+                p.finish();
+            }
         }
     }
     Ok(())

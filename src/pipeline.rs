@@ -35,6 +35,8 @@ pub struct Config {
 /// The result of a run.
 #[derive(Debug)]
 pub struct Analysis {
+    /// The terminal's progress bar, still shown while reports are written.
+    pub progress: Option<Progress>,
     /// The inputs as given.
     pub inputs: Vec<String>,
     /// The merged timeline.
@@ -123,36 +125,47 @@ impl Analysis {
 /// Inputs larger than this get a progress bar on a terminal.
 const PROGRESS_BYTES: u64 = 64 << 20;
 
-/// Runs discover, ingest and timeline.
-pub fn run(cfg: &Config) -> Result<Analysis> {
-    let found = discover::discover(&cfg.inputs, &cfg.discover)?;
-    // Sized only when someone can see a bar.
-    let large = || {
-        let bytes: u64 = found
-            .sources
-            .iter()
-            .map(|s| match &s.content {
-                discover::Content::File(p) | discover::Content::GzFile(p) => {
-                    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
-                }
-                discover::Content::Bytes(b, _) => b.len() as u64,
-            })
-            .sum();
-        bytes > PROGRESS_BYTES
-    };
-    let bar = (cfg.progress && std::io::stderr().is_terminal() && large()).then(|| {
-        let b = indicatif::ProgressBar::new(found.sources.len() as u64);
+/// The progress bar of a run on a terminal: bytes read, then the stage.
+/// Cloning it shares the bar (the report writers finish it).
+#[derive(Clone, Debug)]
+pub struct Progress(indicatif::ProgressBar);
+
+impl Progress {
+    /// A bar over `bytes` of input.
+    fn new(bytes: u64) -> Progress {
+        let b = indicatif::ProgressBar::new(bytes);
         b.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} reading {pos}/{len} sources [{bar:30}] {elapsed}",
+                "{spinner} {msg:<18} [{bar:30}] {bytes}/{total_bytes} {elapsed}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        b
-    });
-    let ing = ingest::ingest(found, &cfg.ingest, bar.as_ref());
-    if let Some(b) = bar {
-        b.finish_and_clear();
+        b.set_message("reading");
+        Progress(b)
+    }
+
+    /// The stage now running (`finding windows`, `writing report`).
+    pub fn stage(&self, name: &'static str) {
+        self.0.set_message(name);
+        self.0.tick();
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Runs discover, ingest and timeline.
+pub fn run(cfg: &Config) -> Result<Analysis> {
+    let found = discover::discover(&cfg.inputs, &cfg.discover)?;
+    let bytes: u64 = found.sources.iter().map(ingest::spec_bytes).sum();
+    // Only where someone can see a bar, and only when the wait is long enough.
+    let bar = (cfg.progress && std::io::stderr().is_terminal() && bytes > PROGRESS_BYTES)
+        .then(|| Progress::new(bytes));
+    let ing = ingest::ingest(found, &cfg.ingest, bar.as_ref().map(|b| &b.0));
+    if let Some(b) = &bar {
+        b.stage("finding windows");
     }
     let settings: Vec<crate::settings::Setting> = ing
         .configs
@@ -177,6 +190,7 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
             .collect()
     };
     Ok(Analysis {
+        progress: bar,
         inputs: cfg.inputs.iter().map(|p| p.display().to_string()).collect(),
         timeline,
         skipped,
