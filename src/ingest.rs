@@ -243,88 +243,143 @@ mod stream {
     }
 
     /// The streaming itself; `None` when the bytes need the whole-text path.
-    fn read_file(spec: &SourceSpec, path: &std::path::Path, cfg: &IngestConfig) -> Result<Option<Source>, String> {
-        use sha2::{Digest, Sha256};
-        let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-        let file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let size = cfg.chunk_bytes.max(1);
-        let mut carry = Vec::new();
-        let mut src = new_source(spec.without_content());
-        let mut warnings = Vec::new();
-        let mut stitch = Stitcher::default();
-        let mut hasher = cfg.hash.then(Sha256::new);
-        let (mut base, mut line, mut first) = (0usize, 0u32, true);
-        let mut capped = false;
-        loop {
-            let mut batch: Vec<(usize, String, (u32, u32))> = Vec::new();
-            while batch.len() < batch_len() {
-                let Some(mut bytes) = next_chunk(&mut f, &mut carry, size).map_err(|e| format!("cannot read: {e}"))? else {
+    /// Chunks read from a file, checked and numbered, not parsed yet.
+    type Batch = Vec<(usize, String, (u32, u32))>;
+
+    /// What a file's next batch gave.
+    enum Next {
+        /// Chunks to parse (empty at the end of the file).
+        Batch(Batch),
+        /// The file needs the whole-text path.
+        NotPlain,
+    }
+
+    /// Reads a file batch by batch: newline-aligned chunks, the 4 GiB cap,
+    /// the binary and json-file checks on the first, UTF-8, the hash, line numbers.
+    struct Reader<'a> {
+        f: std::fs::File,
+        name: &'a str,
+        size: usize,
+        carry: Vec<u8>,
+        hasher: Option<sha2::Sha256>,
+        base: usize,
+        line: u32,
+        first: bool,
+        capped: bool,
+        warnings: Vec<String>,
+    }
+
+    impl Reader<'_> {
+        fn next_batch(&mut self) -> Result<Next, String> {
+            use sha2::Digest;
+            let mut batch: Batch = Vec::new();
+            while batch.len() < batch_len() && !self.capped {
+                let Some(mut bytes) = next_chunk(&mut self.f, &mut self.carry, self.size)
+                    .map_err(|e| format!("cannot read: {e}"))?
+                else {
                     break;
                 };
-                if base + bytes.len() > MAX_SOURCE_BYTES {
-                    bytes = cap_size_at(bytes, MAX_SOURCE_BYTES - base);
-                    warnings.push(format!("{}: larger than 4 GiB; read up to byte offset {}, the rest is not analysed", spec.name, base + bytes.len()));
-                    capped = true;
+                if self.base + bytes.len() > MAX_SOURCE_BYTES {
+                    bytes = cap_size_at(bytes, MAX_SOURCE_BYTES - self.base);
+                    self.warnings.push(format!("{}: larger than 4 GiB; read up to byte offset {}, the rest is not analysed", self.name, self.base + bytes.len()));
+                    self.capped = true;
                 }
-                if first && batch.is_empty() {
+                if self.first {
+                    self.first = false;
                     if let Some(pos) = memchr::memchr(0, &bytes[..bytes.len().min(8192)]) {
                         return Err(format!("binary file (NUL byte at offset {pos}): not a log"));
                     }
                     if is_docker_json_file(&bytes) {
-                        return Ok(None);
+                        return Ok(Next::NotPlain);
                     }
                 }
                 let Ok(text) = String::from_utf8(bytes) else {
-                    return Ok(None);
+                    return Ok(Next::NotPlain);
                 };
-                if let Some(h) = hasher.as_mut() {
+                if let Some(h) = self.hasher.as_mut() {
                     h.update(text.as_bytes());
                 }
                 let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u32;
                 let lines = newlines + u32::from(!text.ends_with('\n'));
                 let len = text.len();
-                batch.push((base, text, (line, lines)));
-                base += len;
-                line += lines;
-                if capped {
-                    break;
-                }
+                batch.push((self.base, text, (self.line, lines)));
+                self.base += len;
+                self.line += lines;
             }
-            if batch.is_empty() {
-                break;
-            }
-            let parts: Vec<ChunkOut> = batch
-                .par_iter()
-                .enumerate()
-                .map(|(i, (at, text, lines))| {
-                    let spec = ChunkSpec {
-                        lines: *lines,
-                        component: src.component,
-                        first: first && i == 0,
-                        keep_text: false,
-                        quotes: cfg.max_unparsed_warnings,
-                    };
-                    let mut part = parse_chunk(text, (0, text.len()), spec);
-                    part.move_to(*at);
-                    part
-                })
-                .collect();
-            let was_first = first;
-            first = false;
-            drop(batch);
+            Ok(Next::Batch(batch))
+        }
+    }
+
+    /// Parses a batch's chunks in parallel, in order.
+    fn parse_batch(batch: &Batch, component: Component, quotes: usize) -> Vec<ChunkOut> {
+        batch
+            .par_iter()
+            .map(|(at, text, lines)| {
+                let spec = ChunkSpec {
+                    lines: *lines,
+                    component,
+                    first: *at == 0,
+                    keep_text: false,
+                    quotes,
+                };
+                let mut part = parse_chunk(text, (0, text.len()), spec);
+                part.move_to(*at);
+                part
+            })
+            .collect()
+    }
+
+    /// The streaming itself; `None` when the bytes need the whole-text path.
+    /// The next batch is read while the one before is parsed and stitched.
+    fn read_file(spec: &SourceSpec, path: &std::path::Path, cfg: &IngestConfig) -> Result<Option<Source>, String> {
+        use sha2::Digest;
+        let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+        let file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut reader = Reader {
+            f,
+            name: &spec.name,
+            size: cfg.chunk_bytes.max(1),
+            carry: Vec::new(),
+            hasher: cfg.hash.then(sha2::Sha256::new),
+            base: 0,
+            line: 0,
+            first: true,
+            capped: false,
+            warnings: Vec::new(),
+        };
+        let mut src = new_source(spec.without_content());
+        let mut warnings = Vec::new();
+        let mut stitch = Stitcher::default();
+        let Next::Batch(mut batch) = reader.next_batch()? else {
+            return Ok(None);
+        };
+        let mut first = true;
+        while !batch.is_empty() {
+            let component = src.component;
+            let quotes = cfg.max_unparsed_warnings;
+            let (parts, next) = rayon::join(
+                || parse_batch(&batch, component, quotes),
+                || reader.next_batch(),
+            );
+            let read_before = batch.last().map_or(0, |(at, t, _)| at + t.len());
+            drop(std::mem::take(&mut batch));
             for part in parts {
                 stitch.push(&mut src, &mut warnings, part);
             }
-            if was_first {
-                reserve_like_first_batch(&mut src, base, file_len as usize);
+            if std::mem::take(&mut first) {
+                reserve_like_first_batch(&mut src, read_before, file_len as usize);
             }
-            if capped {
-                break;
-            }
+            batch = match next? {
+                Next::Batch(b) => b,
+                Next::NotPlain => return Ok(None),
+            };
         }
+        warnings.append(&mut reader.warnings);
         stitch.finish(&mut src, warnings, cfg);
         fit(&mut src);
-        src.sha256 = hasher.map(|h| h.finalize().iter().map(|b| format!("{b:02x}")).collect());
+        src.sha256 = reader
+            .hasher
+            .map(|h| h.finalize().iter().map(|b| format!("{b:02x}")).collect());
         src.compacted = true;
         src.reread = Some(path.to_path_buf());
         Ok(Some(src))
