@@ -165,16 +165,7 @@ impl Timeline {
         warnings.extend(notes.into_iter().flatten());
         place_timeless_sources(&mut sources, &mut warnings);
         let incarnations = link_incarnations(&mut sources);
-        let mut order: Vec<(u32, u32)> =
-            Vec::with_capacity(sources.iter().map(|s| s.records.len()).sum());
-        for (si, s) in sources.iter().enumerate() {
-            order.extend((0..s.records.len() as u32).map(|ri| (si as u32, ri)));
-        }
-        // Sorted in place by a key read from the record: no key copied per line.
-        order.par_sort_unstable_by_key(|&(si, ri)| {
-            let r = &sources[si as usize].records[ri as usize];
-            (r.ts, si, r.line, r.offset, ri)
-        });
+        let order = merged_order(&sources);
         let mut incarnations = incarnations;
         find_edges(&sources, &order, &mut incarnations);
         Timeline {
@@ -203,6 +194,41 @@ impl Timeline {
             })
             .find_map(|m| parsers::banner_version(&m).map(str::to_string))
     }
+}
+
+/// Every record as (source, record) by (time, source, line, offset, record).
+/// Each source's records are nearly in time order already: sorted per source
+/// in parallel (a stable sort runs through sorted stretches), then merged.
+fn merged_order(sources: &[Source]) -> Vec<(u32, u32)> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let key = |si: usize, ri: u32| {
+        let r = &sources[si].records[ri as usize];
+        (r.ts, si as u32, r.line, r.offset, ri)
+    };
+    let per_source: Vec<Vec<u32>> = sources
+        .par_iter()
+        .enumerate()
+        .map(|(si, s)| {
+            let mut idx: Vec<u32> = (0..s.records.len() as u32).collect();
+            idx.sort_by_key(|ri| key(si, *ri));
+            idx
+        })
+        .collect();
+    let mut order = Vec::with_capacity(per_source.iter().map(Vec::len).sum());
+    let mut heads: BinaryHeap<Reverse<((i64, u32, u32, usize, u32), usize)>> = per_source
+        .iter()
+        .enumerate()
+        .filter_map(|(si, idx)| idx.first().map(|ri| Reverse((key(si, *ri), 0))))
+        .collect();
+    while let Some(Reverse((k, pos))) = heads.pop() {
+        let si = k.1 as usize;
+        order.push((k.1, k.4));
+        if let Some(ri) = per_source[si].get(pos + 1) {
+            heads.push(Reverse((key(si, *ri), pos + 1)));
+        }
+    }
+    order
 }
 
 /// Each incarnation's first and last own timed line, in one pass over the order.
