@@ -41,7 +41,7 @@ fn exit_codes() {
 
 #[test]
 fn one_thread_or_many_give_the_same_bytes() {
-    let b = shared().join("bundles/freeze-2");
+    let b = crate::shared_or_skip!().join("bundles/freeze-2");
     let b = b.to_str().unwrap();
     assert_eq!(
         ok(&["analyze", b, "--json", "-", "--threads", "1"]),

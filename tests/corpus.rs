@@ -79,8 +79,8 @@ fn stamps(line: &str) -> Vec<(usize, Stamp, bool)> {
 }
 
 /// The public excerpts (`*.log` of `../shared/corpus/public`), sorted.
-fn corpus_files() -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(shared().join("corpus/public"))
+fn corpus_files(shared: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(shared.join("corpus/public"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "log"))
@@ -93,7 +93,7 @@ fn corpus_files() -> Vec<std::path::PathBuf> {
 #[test]
 fn every_timestamped_line_is_a_record_at_its_time() {
     let mut checked = 0;
-    for f in corpus_files() {
+    for f in corpus_files(crate::shared_or_skip!()) {
         let records = timeline_jsonl(&[&f], &[]);
         let mut by_line: BTreeMap<u64, Vec<&serde_json::Value>> = BTreeMap::new();
         for r in &records {
@@ -154,7 +154,7 @@ fn every_timestamped_line_is_a_record_at_its_time() {
 /// fragments is never taken for a paused process.
 #[test]
 fn excerpts_give_no_absurd_window() {
-    for f in corpus_files() {
+    for f in corpus_files(crate::shared_or_skip!()) {
         let d = analyze(&[&f]);
         for w in d["windows"].as_array().unwrap() {
             let len = w["duration_s"].as_f64().unwrap();

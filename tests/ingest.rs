@@ -94,7 +94,7 @@ fn every_real_bundle_is_read_completely() {
 
 #[test]
 fn traces_are_listed_as_skipped() {
-    let d = analyze(&[&shared().join("bundles/kill-restart-7")]);
+    let d = analyze(&[&crate::shared_or_skip!().join("bundles/kill-restart-7")]);
     let skipped = d["accounting"]["skipped"].as_array().unwrap();
     let t = skipped
         .iter()
@@ -111,7 +111,7 @@ fn traces_are_listed_as_skipped() {
 #[test]
 fn annotations_do_not_change_the_output() {
     for name in ["kill-restart-1", "etcd-stall-1"] {
-        let b = shared().join("bundles").join(name);
+        let b = crate::shared_or_skip!().join("bundles").join(name);
         let tmp = tempfile::tempdir().unwrap();
         let copy = tmp.path().join(name);
         copy_tree(&b, &copy, &|n| is_annotation(n));
@@ -137,7 +137,7 @@ fn tar_gz(dir: &Path, top: &str, out: &Path) {
 
 #[test]
 fn archives_give_the_same_records_as_the_folder() {
-    let b = shared().join("bundles/kill-restart-1");
+    let b = root().join("samples/kill-restart-1");
     let tmp = tempfile::tempdir().unwrap();
     let tgz = tmp.path().join("kill-restart-1.tar.gz");
     tar_gz(&b, "kill-restart-1", &tgz);
@@ -172,7 +172,7 @@ fn broken_files_are_named_and_the_rest_is_read() {
     let b = tmp.path().join("bundle");
     std::fs::create_dir_all(b.join("milvus")).unwrap();
     let good =
-        std::fs::read_to_string(shared().join("bundles/kill-restart-1/milvus/standalone-1.log"))
+        std::fs::read_to_string(root().join("samples/kill-restart-1/milvus/standalone-1.log"))
             .unwrap();
     std::fs::write(b.join("milvus/standalone-1.log"), &good).unwrap();
     // A gzip cut in the middle, a binary core dump, a file with invalid UTF-8.

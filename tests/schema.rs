@@ -2,7 +2,7 @@
 //! `analyze --json` against `schema/analyze.schema.json`, and
 //! `timeline --events --format jsonl` against DESIGN.md's event line.
 
-use crate::util::{analyze, ok, real_bundles, root, shared, timeline_jsonl};
+use crate::util::{analyze, ok, real_bundles, root, timeline_jsonl};
 use serde_json::Value;
 
 fn schema() -> jsonschema::Validator {
@@ -27,7 +27,7 @@ fn analyze_json_follows_the_schema() {
 #[test]
 fn the_schema_rejects_what_breaks_the_contract() {
     let v = schema();
-    let d = analyze(&[&shared().join("bundles/kill-restart-1")]);
+    let d = analyze(&[&root().join("samples/kill-restart-1")]);
     assert!(v.is_valid(&d));
     let mut bad = d.clone();
     bad["windows"][0]["cause"] = "gremlins".into();
@@ -45,7 +45,7 @@ fn the_schema_rejects_what_breaks_the_contract() {
 
 #[test]
 fn events_jsonl_is_the_design_line() {
-    let b = shared().join("bundles/kill-restart-1");
+    let b = root().join("samples/kill-restart-1");
     let events = timeline_jsonl(&[&b], &["--events"]);
     let kinds = [
         "process-start",
@@ -121,7 +121,7 @@ fn events_jsonl_is_the_design_line() {
 fn every_event_kind_occurs_in_real_logs() {
     let mut seen = std::collections::BTreeSet::new();
     for n in ["etcd-stall-1", "freeze-2", "kill-restart-1"] {
-        let d = analyze(&[&shared().join("bundles").join(n)]);
+        let d = analyze(&[&crate::shared_or_skip!().join("bundles").join(n)]);
         for (k, v) in d["events"].as_object().unwrap() {
             if v.as_u64().unwrap() > 0 {
                 seen.insert(k.clone());
@@ -129,7 +129,7 @@ fn every_event_kind_occurs_in_real_logs() {
         }
     }
     assert_eq!(seen.len(), 16, "{seen:?}");
-    let base = analyze(&[&shared().join("bundles/baseline-1")]);
+    let base = analyze(&[&root().join("samples/baseline-1")]);
     for k in ["client-error", "node-down", "process-exit", "session-lost"] {
         assert_eq!(base["events"][k], 0, "baseline-1 has {k} events");
     }
@@ -138,7 +138,7 @@ fn every_event_kind_occurs_in_real_logs() {
 /// The events table in CSV has the JSONL's columns and rows.
 #[test]
 fn events_csv_has_the_same_rows() {
-    let b = shared().join("bundles/stutter-3");
+    let b = crate::shared_or_skip!().join("bundles/stutter-3");
     let p = b.to_str().unwrap();
     let jsonl = ok(&["timeline", p, "--events", "--format", "jsonl"]);
     let csv = ok(&["timeline", p, "--events", "--format", "csv"]);

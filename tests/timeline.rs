@@ -11,7 +11,7 @@ fn pos(v: &[Value], f: impl Fn(&Value) -> bool) -> usize {
 
 #[test]
 fn kill_restart_1_shows_the_restart_in_order() {
-    let b = shared().join("bundles/kill-restart-1");
+    let b = root().join("samples/kill-restart-1");
     let v = timeline_jsonl(&[&b], &[]);
     // Times never go backwards.
     let times: Vec<i64> = v.iter().map(|r| ms(r["ts"].as_str().unwrap())).collect();
@@ -219,7 +219,7 @@ fn export_milvus_log_layout_with_previous_container() {
     // The real streams of kill-restart-1, laid out as `export-milvus-log.sh`
     // writes them: the container before its restart in pod_log_previous/,
     // the current one in pod_log/ (kubectl logs joins stderr and stdout).
-    let b = shared().join("bundles/kill-restart-1/milvus");
+    let b = root().join("samples/kill-restart-1/milvus");
     // The restart: the second `maxprocs` line of stderr, the second start of stdout.
     let nth_line = |file: &str, needle: &str| {
         let text = std::fs::read_to_string(b.join(file)).unwrap();
@@ -250,7 +250,7 @@ fn export_milvus_log_layout_with_previous_container() {
     )
     .unwrap();
     std::fs::copy(
-        shared().join("bundles/kill-restart-1/etcd/etcd.log"),
+        crate::util::root().join("samples/kill-restart-1/etcd/etcd.log"),
         root.join("pod_log/my-release-etcd-0.log"),
     )
     .unwrap();
@@ -289,7 +289,7 @@ fn export_milvus_log_layout_with_previous_container() {
 
 #[test]
 fn rotated_file_logs_stay_with_their_process() {
-    let b = shared().join("bundles/kill-restart-1");
+    let b = root().join("samples/kill-restart-1");
     let tmp = tempfile::tempdir().unwrap();
     let copy = tmp.path().join("kr");
     copy_tree(&b, &copy, &|_| false);
@@ -358,7 +358,7 @@ fn analyze_range_and_unknown_skew() {
 fn docker_compose_logs_stream_of_several_containers() {
     // kill-restart-1's etcd log and Milvus stdout, as `docker compose logs`
     // writes them: one stream, each line prefixed by its service.
-    let b = shared().join("bundles/kill-restart-1");
+    let b = root().join("samples/kill-restart-1");
     let mut text = String::new();
     for l in std::fs::read_to_string(b.join("etcd/etcd.log"))
         .unwrap()
@@ -402,7 +402,7 @@ fn docker_compose_logs_stream_of_several_containers() {
 #[test]
 fn a_source_without_any_time_is_placed_at_the_bundle_start() {
     // A pasted REPL session (no time at all) beside a CI log of the same incident.
-    let c = shared().join("corpus/public");
+    let c = crate::shared_or_skip!().join("corpus/public");
     let repl = c.join("milvus-25357-client-nodeoffline-querynode-crash-on-search.log");
     let ci = c.join("milvus-31029-client-node-offline-after-querynode-chaos.log");
     let v = timeline_jsonl(&[&repl, &ci], &[]);

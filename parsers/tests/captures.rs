@@ -44,10 +44,8 @@ fn otel_stdout_exporter_milvus_2_3_5() {
 
 #[test]
 fn shared_bundle_streams_have_no_unknown_line() {
-    let base = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/bundles/kill-restart-1"
-    );
+    // The committed copy of ../shared/bundles/kill-restart-1.
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/kill-restart-1");
     for f in [
         "milvus/milvus-stderr.log",
         "milvus/milvus-stdout.log",
@@ -57,7 +55,7 @@ fn shared_bundle_streams_have_no_unknown_line() {
         "client/client.jsonl",
     ] {
         let text = std::fs::read_to_string(format!("{base}/{f}"))
-            .expect("../shared beside the repository");
+            .expect("samples/kill-restart-1");
         let (_, unknown) = frame(&text);
         assert!(unknown.is_empty(), "{f}: {unknown:?}");
     }

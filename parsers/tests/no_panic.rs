@@ -5,15 +5,20 @@
 use parsers::{continues, parse_line, Grammar, LineOut};
 
 fn real_lines() -> Vec<String> {
-    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/kill-restart-1");
     let mut files = vec![
-        format!("{shared}/bundles/kill-restart-1/milvus/milvus-stderr.log"),
-        format!("{shared}/bundles/kill-restart-1/client/pymilvus.log"),
-        format!("{shared}/bundles/kill-restart-1/etcd/etcd.log"),
+        format!("{sample}/milvus/milvus-stderr.log"),
+        format!("{sample}/client/pymilvus.log"),
+        format!("{sample}/etcd/etcd.log"),
     ];
-    let corpus = format!("{shared}/corpus/public");
-    for e in std::fs::read_dir(&corpus).expect("../shared beside the repository") {
-        files.push(e.unwrap().path().display().to_string());
+    // The public corpus when ../shared is beside the repository (required on CI).
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/public");
+    match std::fs::read_dir(corpus) {
+        Ok(dir) => files.extend(dir.map(|e| e.unwrap().path().display().to_string())),
+        Err(_) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("no ../shared/corpus/public: the corpus lines are left out")
+        }
+        Err(e) => panic!("{corpus}: {e} (CI=true needs ../shared)"),
     }
     let mut lines: Vec<String> = Vec::new();
     for f in files {
