@@ -379,7 +379,7 @@ mod stream {
         fit(&mut src);
         src.sha256 = reader
             .hasher
-            .map(|h| h.finalize().iter().map(|b| format!("{b:02x}")).collect());
+            .map(|h| crate::record::hex(&h.finalize()));
         src.compacted = true;
         src.reread = Some(path.to_path_buf());
         Ok(Some(src))
@@ -401,24 +401,15 @@ fn reserve_like_first_batch(src: &mut Source, read: usize, len: usize) {
 
 /// Gives back what the estimate over-reserved (more than a tenth).
 fn fit(src: &mut Source) {
-    fn loose<T>(v: &Vec<T>) -> bool {
-        v.capacity() > v.len() + v.len() / 10
+    // `Vec` and `String` alike: shrink each that holds over a tenth unused.
+    macro_rules! fit_each {
+        ($($v:expr),*) => {$(
+            if $v.capacity() > $v.len() + $v.len() / 10 {
+                $v.shrink_to_fit();
+            }
+        )*};
     }
-    if loose(&src.records) {
-        src.records.shrink_to_fit();
-    }
-    if src.arena.capacity() > src.arena.len() + src.arena.len() / 10 {
-        src.arena.shrink_to_fit();
-    }
-    if loose(&src.fields) {
-        src.fields.shrink_to_fit();
-    }
-    if loose(&src.recognised) {
-        src.recognised.shrink_to_fit();
-    }
-    if loose(&src.requests) {
-        src.requests.shrink_to_fit();
-    }
+    fit_each!(src.records, src.arena, src.fields, src.recognised, src.requests);
 }
 
 /// True when the first non-empty line is a Docker json-file record.
@@ -697,18 +688,13 @@ fn recognise_chunk(full: &str, c: &mut ChunkOut) {
         arena: &c.arena,
         fields: &c.fields,
     };
-    c.recognised = c
-        .records
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| crate::recognise::recognise_record(&view, r, i as u32))
-        .collect();
-    c.requests = c
-        .records
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| crate::recognise::client_request(&view, r, i as u32))
-        .collect();
+    for (i, r) in c.records.iter().enumerate() {
+        let i = i as u32;
+        c.recognised
+            .extend(crate::recognise::recognise_record(&view, r, i));
+        c.requests
+            .extend(crate::recognise::client_request(&view, r, i));
+    }
 }
 
 /// True for the records whose text later stages read: recognised lines
@@ -734,19 +720,6 @@ fn text_needed(c: &ChunkOut) -> Vec<bool> {
 fn compact_chunk(full: &str, c: &mut ChunkOut) {
     let keep = text_needed(c);
     let old_fields = std::mem::take(&mut c.fields);
-    let arena = &mut c.arena;
-    let mut copy = |s: Span| -> Span {
-        if s.in_arena || s.len == 0 {
-            return s;
-        }
-        let start = arena.len() as u32;
-        arena.push_str(&full[s.start as usize..(s.start + s.len) as usize]);
-        Span {
-            start,
-            in_arena: true,
-            ..s
-        }
-    };
     for (i, r) in c.records.iter_mut().enumerate() {
         let fields = &old_fields[r.fields.start as usize..r.fields.end as usize];
         let fstart = c.fields.len() as u32;
@@ -757,25 +730,37 @@ fn compact_chunk(full: &str, c: &mut ChunkOut) {
             r.fields = fstart..fstart;
             continue;
         }
-        r.caller = copy(r.caller);
-        r.message = copy(r.message);
-        r.label = copy(r.label);
+        r.caller = copy_span(full, &mut c.arena, r.caller);
+        r.message = copy_span(full, &mut c.arena, r.message);
+        r.label = copy_span(full, &mut c.arena, r.label);
         for f in fields {
             let key = View {
                 text: full,
-                arena: "",
+                arena: &c.arena,
                 fields: &[],
             }
             .raw_of(f.key);
-            let key = if f.key.in_arena { "" } else { key };
             if crate::record::FIELDS_READ_LATER.contains(&key) {
-                c.fields.push(FieldSpan {
-                    key: copy(f.key),
-                    value: copy(f.value),
-                });
+                let key = copy_span(full, &mut c.arena, f.key);
+                let value = copy_span(full, &mut c.arena, f.value);
+                c.fields.push(FieldSpan { key, value });
             }
         }
         r.fields = fstart..c.fields.len() as u32;
+    }
+}
+
+/// A span of `full` copied into `arena` (a span already there stays).
+fn copy_span(full: &str, arena: &mut String, s: Span) -> Span {
+    if s.in_arena || s.len == 0 {
+        return s;
+    }
+    let start = arena.len() as u32;
+    arena.push_str(&full[s.start as usize..(s.start + s.len) as usize]);
+    Span {
+        start,
+        in_arena: true,
+        ..s
     }
 }
 

@@ -239,10 +239,12 @@ pub const FIELDS_READ_LATER: &[&str] = &[
 /// Lower-case hex SHA-256, as `sha256sum` prints it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex, two digits a byte.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What the recogniser found on one record (DESIGN.md: recognise runs on

@@ -10,7 +10,7 @@ use super::rfc3339_ms;
 use crate::attribute::{Attribution, Cause, Evidence, PhaseId};
 use crate::component::Component;
 use crate::pipeline::Analysis;
-use crate::record::Accounting;
+use crate::record::{hex, sha256_hex, Accounting};
 use crate::timeline::Incarnation;
 use crate::windows::Window;
 use rayon::prelude::*;
@@ -108,10 +108,6 @@ fn cards(windows: &[WindowFacts<'_>]) -> Vec<usize> {
         .collect()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Hashes every source in parallel; the digest is over the sorted lines
 /// `sha256  name`, as `sha256sum` prints them.
 fn hashes(a: &Analysis) -> (Vec<(&str, String)>, String) {
@@ -120,9 +116,16 @@ fn hashes(a: &Analysis) -> (Vec<(&str, String)>, String) {
         .sources
         .par_iter()
         .map(|s| {
-            let sum = match &s.sha256 {
-                Some(h) => h.clone(),
-                None => hex(&Sha256::digest(s.text.as_bytes())),
+            // Hashed at ingest when a report was asked for; else from what is
+            // at hand (the text, or the file a compacted source was read from).
+            let sum = match (&s.sha256, s.compacted) {
+                (Some(h), _) => h.clone(),
+                (None, false) => sha256_hex(s.text.as_bytes()),
+                (None, true) => s
+                    .reread
+                    .as_deref()
+                    .and_then(|p| std::fs::read(p).ok())
+                    .map_or_else(|| "unreadable".to_string(), |b| sha256_hex(&b)),
             };
             (s.name.as_str(), sum)
         })

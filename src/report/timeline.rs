@@ -178,21 +178,64 @@ pub fn frame(t: &Timeline, sel: &Selection) -> Result<DataFrame> {
 /// size): the frame of a whole bundle is never built at once.
 const ROWS_PER_BATCH: usize = 512 * 512;
 
-/// Writes the selected records batch by batch with `write`.
-fn in_batches(
+/// The selected records as frames of at most `batch` rows (at least one
+/// frame, empty when nothing is selected).
+fn batches<'a>(
+    t: &'a Timeline,
+    sel: &'a Selection,
+    batch: usize,
+) -> impl Iterator<Item = Result<DataFrame>> + 'a {
+    let mut rows = selected(t, sel).peekable();
+    let mut first = true;
+    std::iter::from_fn(move || {
+        if !std::mem::take(&mut first) && rows.peek().is_none() {
+            return None;
+        }
+        Some(frame_of(rows.by_ref().take(batch.max(1))))
+    })
+}
+
+/// A Polars writer that takes frames one by one (CSV, Parquet).
+trait Batched {
+    fn write_batch(&mut self, df: &DataFrame) -> Result<()>;
+    fn finish(self) -> Result<()>;
+}
+
+impl<W: Write> Batched for polars::io::csv::write::BatchedWriter<W> {
+    fn write_batch(&mut self, df: &DataFrame) -> Result<()> {
+        Ok(polars::io::csv::write::BatchedWriter::write_batch(self, df)?)
+    }
+    fn finish(mut self) -> Result<()> {
+        Ok(polars::io::csv::write::BatchedWriter::finish(&mut self)?)
+    }
+}
+
+impl<W: Write> Batched for polars::io::parquet::write::BatchedWriter<W> {
+    fn write_batch(&mut self, df: &DataFrame) -> Result<()> {
+        Ok(polars::io::parquet::write::BatchedWriter::write_batch(self, df)?)
+    }
+    fn finish(self) -> Result<()> {
+        polars::io::parquet::write::BatchedWriter::finish(&self)?;
+        Ok(())
+    }
+}
+
+/// Writes the selected records in frames of `batch` rows to the writer
+/// `open` makes from the first frame's schema.
+fn write_batched<B: Batched>(
     t: &Timeline,
     sel: &Selection,
     batch: usize,
-    mut write: impl FnMut(&DataFrame) -> Result<()>,
+    open: impl FnOnce(&Schema) -> Result<B>,
 ) -> Result<()> {
-    let mut rows = selected(t, sel).peekable();
-    let mut wrote = false;
-    while rows.peek().is_some() || !wrote {
-        let df = frame_of(rows.by_ref().take(batch.max(1)))?;
-        write(&df)?;
-        wrote = true;
+    let mut frames = batches(t, sel, batch);
+    let first = frames.next().expect("batches gives at least one frame")?;
+    let mut out = open(first.schema())?;
+    out.write_batch(&first)?;
+    for df in frames {
+        out.write_batch(&df?)?;
     }
-    Ok(())
+    out.finish()
 }
 
 /// The frame of some records.
@@ -259,20 +302,7 @@ pub fn write_csv(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()>
 }
 
 fn csv_in_batches(t: &Timeline, sel: &Selection, w: &mut dyn Write, batch: usize) -> Result<()> {
-    let mut out: Option<polars::io::csv::write::BatchedWriter<&mut dyn Write>> = None;
-    let mut w = Some(w);
-    in_batches(t, sel, batch, |df| {
-        if out.is_none() {
-            let writer = w.take().expect("one writer");
-            out = Some(CsvWriter::new(writer).batched(df.schema())?);
-        }
-        out.as_mut().expect("set above").write_batch(df)?;
-        Ok(())
-    })?;
-    if let Some(mut o) = out {
-        o.finish()?;
-    }
-    Ok(())
+    write_batched(t, sel, batch, |schema| Ok(CsvWriter::new(w).batched(schema)?))
 }
 
 /// Writes Parquet, one row group a batch.
@@ -280,26 +310,8 @@ pub fn write_parquet(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result
     parquet_in_batches(t, sel, w, ROWS_PER_BATCH)
 }
 
-fn parquet_in_batches(
-    t: &Timeline,
-    sel: &Selection,
-    w: &mut dyn Write,
-    batch: usize,
-) -> Result<()> {
-    let mut out: Option<polars::io::parquet::write::BatchedWriter<&mut dyn Write>> = None;
-    let mut w = Some(w);
-    in_batches(t, sel, batch, |df| {
-        if out.is_none() {
-            let writer = w.take().expect("one writer");
-            out = Some(ParquetWriter::new(writer).batched(df.schema())?);
-        }
-        out.as_mut().expect("set above").write_batch(df)?;
-        Ok(())
-    })?;
-    if let Some(o) = out {
-        o.finish()?;
-    }
-    Ok(())
+fn parquet_in_batches(t: &Timeline, sel: &Selection, w: &mut dyn Write, batch: usize) -> Result<()> {
+    write_batched(t, sel, batch, |schema| Ok(ParquetWriter::new(w).batched(schema)?))
 }
 
 #[cfg(test)]
