@@ -116,7 +116,7 @@ impl Identity {
                         address: None,
                         addresses: Default::default(),
                         replaces: None,
-                        incarnation: r.incarnation,
+                        incarnation: r.incarnation(),
                         first_us: e.ts,
                     });
                     nodes.last_mut().expect("just pushed")
@@ -134,7 +134,7 @@ impl Identity {
                 n.address = address;
             }
             if n.incarnation.is_none() {
-                n.incarnation = r.incarnation;
+                n.incarnation = r.incarnation();
             }
         }
         // A process whose registration lines were not captured still has the

@@ -16,7 +16,7 @@
 
 use crate::component::{self, Component};
 use crate::discover::{Content, Discovered, SourceSpec};
-use crate::record::{Accounting, FieldSpan, Recognised, Record, RequestRow, Source, Span, View};
+use crate::record::{Accounting, FieldSpan, Recognised, Record, RecordText, RequestRow, Source, Span, View, NO_TEXT};
 use indicatif::ProgressBar;
 use parsers::{Grammar, LineKind, LineOut};
 use rayon::prelude::*;
@@ -393,6 +393,7 @@ fn reserve_like_first_batch(src: &mut Source, read: usize, len: usize) {
     let scale = |n: usize| (n as f64 * len as f64 / read.max(1) as f64 * 1.05) as usize;
     let more = |n: usize| scale(n).saturating_sub(n);
     src.records.reserve(more(src.records.len()));
+    src.texts.reserve(more(src.texts.len()));
     src.arena.reserve(more(src.arena.len()));
     src.fields.reserve(more(src.fields.len()));
     src.recognised.reserve(more(src.recognised.len()));
@@ -409,7 +410,7 @@ fn fit(src: &mut Source) {
             }
         )*};
     }
-    fit_each!(src.records, src.arena, src.fields, src.recognised, src.requests);
+    fit_each!(src.records, src.texts, src.arena, src.fields, src.recognised, src.requests);
 }
 
 /// True when the first non-empty line is a Docker json-file record.
@@ -521,6 +522,7 @@ fn quote(line: &str) -> String {
 #[derive(Default)]
 struct ChunkOut {
     records: Vec<Record>,
+    texts: Vec<RecordText>,
     fields: Vec<FieldSpan>,
     arena: String,
     acct: Accounting,
@@ -593,6 +595,7 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
     let lines = lines as usize;
     let mut c = ChunkOut {
         records: Vec::with_capacity(lines),
+        texts: Vec::with_capacity(lines),
         fields: Vec::with_capacity(lines * 4),
         ..Default::default()
     };
@@ -615,8 +618,9 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
                 c.acct.lines_parsed += 1;
                 c.formats[out.records[0].grammar as usize] += 1;
                 for r in &out.records {
-                    let rec = convert(full, line_off, line_no, r, &out, &mut c, source_component);
-                    c.records.push(rec);
+                    let (rec, text) =
+                        convert(full, line_off, line_no, r, &out, &mut c, source_component);
+                    push_record(&mut c, rec, text);
                 }
                 let last = out
                     .records
@@ -632,7 +636,7 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
                         c.acct.lines_continuation += 1;
                         c.formats[g as usize] += 1;
                         if g == Grammar::OtelCppSpan {
-                            extend_cpp_span(full, line, &mut c.records[idx]);
+                            extend_cpp_span(full, line, &mut c, idx);
                         }
                     }
                     None if !first_chunk && c.records.is_empty() => c.leading.push(Leading {
@@ -646,12 +650,9 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
                         if c.unparsed.len() < quotes {
                             c.unparsed.push((line_no, quote(line)));
                         }
-                        c.records.push(unparsed_record(
-                            line_no,
-                            line_off,
-                            line.len(),
-                            source_component,
-                        ));
+                        let (rec, text) =
+                            unparsed_record(line_no, line_off, line.len(), source_component);
+                        push_record(&mut c, rec, text);
                     }
                 }
             }
@@ -670,7 +671,7 @@ impl ChunkOut {
     /// in its source (its spans already point into its arena).
     fn move_to(&mut self, at: usize) {
         for r in &mut self.records {
-            r.offset += at;
+            r.offset += at as u32;
         }
         for l in &mut self.leading {
             l.offset += at;
@@ -686,6 +687,7 @@ fn recognise_chunk(full: &str, c: &mut ChunkOut) {
     let view = View {
         text: full,
         arena: &c.arena,
+        texts: &c.texts,
         fields: &c.fields,
     };
     for (i, r) in c.records.iter().enumerate() {
@@ -720,23 +722,18 @@ fn text_needed(c: &ChunkOut) -> Vec<bool> {
 fn compact_chunk(full: &str, c: &mut ChunkOut) {
     let keep = text_needed(c);
     let old_fields = std::mem::take(&mut c.fields);
+    let old_texts = std::mem::take(&mut c.texts);
     for (i, r) in c.records.iter_mut().enumerate() {
-        let fields = &old_fields[r.fields.start as usize..r.fields.end as usize];
-        let fstart = c.fields.len() as u32;
-        if !keep[i] {
-            r.caller = Span::default();
-            r.message = Span::default();
-            r.label = Span::default();
-            r.fields = fstart..fstart;
+        let Some(t) = old_texts.get(r.text as usize).filter(|_| keep[i]) else {
+            r.text = NO_TEXT;
             continue;
-        }
-        r.caller = copy_span(full, &mut c.arena, r.caller);
-        r.message = copy_span(full, &mut c.arena, r.message);
-        r.label = copy_span(full, &mut c.arena, r.label);
-        for f in fields {
+        };
+        let fstart = c.fields.len() as u32;
+        for f in &old_fields[t.fields.start as usize..t.fields.end as usize] {
             let key = View {
                 text: full,
                 arena: &c.arena,
+                texts: &[],
                 fields: &[],
             }
             .raw_of(f.key);
@@ -746,8 +743,22 @@ fn compact_chunk(full: &str, c: &mut ChunkOut) {
                 c.fields.push(FieldSpan { key, value });
             }
         }
-        r.fields = fstart..c.fields.len() as u32;
+        let kept = RecordText {
+            caller: copy_span(full, &mut c.arena, t.caller),
+            message: copy_span(full, &mut c.arena, t.message),
+            label: copy_span(full, &mut c.arena, t.label),
+            fields: fstart..c.fields.len() as u32,
+        };
+        r.text = c.texts.len() as u32;
+        c.texts.push(kept);
     }
+}
+
+/// Appends a record and its text spans to a chunk.
+fn push_record(c: &mut ChunkOut, mut rec: Record, text: RecordText) {
+    rec.text = c.texts.len() as u32;
+    c.texts.push(text);
+    c.records.push(rec);
 }
 
 /// A span of `full` copied into `arena` (a span already there stays).
@@ -766,51 +777,48 @@ fn copy_span(full: &str, arena: &mut String, s: Span) -> Span {
 
 /// A C++ span block's `start` and `name` members give its record a time and
 /// a message.
-fn extend_cpp_span(full: &str, line: &str, rec: &mut Record) {
+fn extend_cpp_span(full: &str, line: &str, c: &mut ChunkOut, idx: usize) {
     let Some((k, v)) = parsers::cpp_span_member(line) else {
         return;
     };
+    let rec = &mut c.records[idx];
     match k {
         "start" => {
             if let Some(ts) = parsers::cpp_span_start(v) {
-                rec.stamp = Some(ts);
-                rec.stamp_wrapper = false;
+                rec.set_stamp(Some(ts), false);
             }
         }
-        "name" if rec.message.len == 0 => {
-            let base = full.as_ptr() as usize;
-            rec.message = Span {
-                start: (v.as_ptr() as usize - base) as u32,
-                len: v.len() as u32,
-                ..Default::default()
+        "name" => {
+            let Some(t) = c.texts.get_mut(rec.text as usize) else {
+                return;
             };
+            if t.message.len == 0 {
+                let base = full.as_ptr() as usize;
+                t.message = Span {
+                    start: (v.as_ptr() as usize - base) as u32,
+                    len: v.len() as u32,
+                    ..Default::default()
+                };
+            }
         }
         _ => {}
     }
 }
 
-fn unparsed_record(line: u32, offset: usize, len: usize, component: Component) -> Record {
-    Record {
-        ts: 0,
-        ts_inferred: true,
-        stamp: None,
-        stamp_wrapper: false,
-        level: parsers::Level::None,
-        grammar: None,
-        component,
-        line,
-        offset,
-        caller: Span::default(),
+/// A line no grammar read: a record without grammar or time whose message
+/// is the whole line.
+fn unparsed_record(line: u32, offset: usize, len: usize, component: Component) -> (Record, RecordText) {
+    let mut rec = Record::new(line, offset as u32, component);
+    rec.set_ts_inferred(true);
+    let text = RecordText {
         message: Span {
             start: offset as u32,
             len: len as u32,
             ..Default::default()
         },
-        label: Span::default(),
-        fields: 0..0,
-        node: None,
-        incarnation: None,
-    }
+        ..Default::default()
+    };
+    (rec, text)
 }
 
 fn convert(
@@ -821,7 +829,7 @@ fn convert(
     out: &LineOut<'_>,
     c: &mut ChunkOut,
     source_component: Component,
-) -> Record {
+) -> (Record, RecordText) {
     let fstart = c.fields.len() as u32;
     for f in out.fields_of(r) {
         let key = span_of(full, f.key, &mut c.arena);
@@ -829,23 +837,17 @@ fn convert(
         c.fields.push(FieldSpan { key, value });
     }
     let component = line_component(source_component, r);
-    Record {
-        ts: 0,
-        ts_inferred: false,
-        stamp: r.ts.or(r.wrapper_ts),
-        stamp_wrapper: r.ts.is_none() && r.wrapper_ts.is_some(),
-        level: r.level,
-        grammar: Some(r.grammar),
-        component,
-        line: line_no,
-        offset: line_off + r.offset,
+    let mut rec = Record::new(line_no, (line_off + r.offset) as u32, component);
+    rec.set_stamp(r.ts.or(r.wrapper_ts), r.ts.is_none());
+    rec.level = r.level;
+    rec.grammar = Some(r.grammar);
+    let text = RecordText {
         caller: span_of(full, parsers::Text::plain(r.caller), &mut c.arena),
         message: span_of(full, r.message, &mut c.arena),
         label: span_of(full, parsers::Text::plain(r.label), &mut c.arena),
         fields: fstart..c.fields.len() as u32,
-        node: None,
-        incarnation: None,
-    }
+    };
+    (rec, text)
 }
 
 /// The component of a line: the source's (or, in a mixed stream, its
@@ -894,6 +896,7 @@ fn new_source(spec: SourceSpec) -> Source {
         text: String::new(),
         arena: String::new(),
         records: Vec::new(),
+        texts: Vec::new(),
         fields: Vec::new(),
         accounting: Accounting::default(),
         formats: BTreeMap::new(),
@@ -1017,7 +1020,7 @@ fn settle_leading(
     open: Option<Grammar>,
     component: Component,
     unparsed: &mut Vec<(u32, String)>,
-) -> Vec<Record> {
+) -> Vec<(Record, RecordText)> {
     let mut head = Vec::new();
     for l in &part.leading {
         let line = l.text.as_str();
@@ -1040,7 +1043,7 @@ fn settle_leading(
 /// moving its field and arena offsets behind what is there.
 fn append_chunk(
     src: &mut Source,
-    head: Vec<Record>,
+    head: Vec<(Record, RecordText)>,
     part: ChunkOut,
     unparsed: &mut Vec<(u32, String)>,
 ) {
@@ -1057,8 +1060,23 @@ fn append_chunk(
         src.fields.push(f);
     }
     src.arena.push_str(&part.arena);
-    src.records.extend(head);
+    for (mut r, t) in head {
+        // The line's text is kept only with the source's text.
+        if !src.compacted {
+            r.text = src.texts.len() as u32;
+            src.texts.push(t);
+        }
+        src.records.push(r);
+    }
     let rbase = src.records.len() as u32;
+    let tbase = src.texts.len() as u32;
+    for mut t in part.texts {
+        t.fields = t.fields.start + fbase..t.fields.end + fbase;
+        shift(&mut t.caller);
+        shift(&mut t.message);
+        shift(&mut t.label);
+        src.texts.push(t);
+    }
     src.recognised
         .extend(part.recognised.into_iter().map(|x| Recognised {
             record: x.record + rbase,
@@ -1070,10 +1088,9 @@ fn append_chunk(
             ..q
         }));
     for mut r in part.records {
-        r.fields = r.fields.start + fbase..r.fields.end + fbase;
-        shift(&mut r.caller);
-        shift(&mut r.message);
-        shift(&mut r.label);
+        if r.text != NO_TEXT {
+            r.text += tbase;
+        }
         src.records.push(r);
     }
     src.accounting.add(&part.acct);
@@ -1123,7 +1140,7 @@ mod tests {
     #[test]
     fn a_record_stays_small() {
         // One per physical line: its size is the memory of a bundle.
-        assert!(std::mem::size_of::<Record>() <= 112, "{}", std::mem::size_of::<Record>());
+        assert!(std::mem::size_of::<Record>() <= 48, "{}", std::mem::size_of::<Record>());
     }
 
     #[test]
@@ -1169,7 +1186,7 @@ mod tests {
                             r.line,
                             r.offset,
                             r.grammar,
-                            s.text_of(r.message).into_owned(),
+                            s.message(r).into_owned(),
                         )
                     })
                     .collect::<Vec<_>>()
@@ -1281,8 +1298,8 @@ mod tests {
         let mut kept_fields = 0;
         for x in &whole.recognised {
             let (a, b) = (&whole.records[x.record as usize], &streamed.records[x.record as usize]);
-            assert_eq!(streamed.text_of(b.message), whole.text_of(a.message));
-            assert_eq!(streamed.raw_of(b.caller), whole.raw_of(a.caller));
+            assert_eq!(streamed.message(b), whole.message(a));
+            assert_eq!(streamed.caller(b), whole.caller(a));
             assert_eq!(read_later(&streamed, b), read_later(&whole, a));
             assert_eq!(streamed.fields_of(b).count(), read_later(&whole, a).len());
             kept_fields += read_later(&streamed, b).len();
@@ -1330,7 +1347,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.accounting.lines_parsed, 2);
-        assert_eq!(s.text_of(s.records[0].message), "a node down, remove it");
+        assert_eq!(s.message(&s.records[0]), "a node down, remove it");
         assert_eq!(s.records[1].line, 2);
     }
 }

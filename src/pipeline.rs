@@ -87,15 +87,13 @@ impl Analysis {
 
     /// Components that wrote at least one line (lower-case ids, sorted).
     pub fn components(&self) -> Vec<&'static str> {
-        let mut comps: Vec<&'static str> = self
+        let comps: std::collections::BTreeSet<&'static str> = self
             .timeline
             .sources
             .iter()
             .flat_map(|s| s.records.iter().map(|r| r.component.id()))
             .collect();
-        comps.sort_unstable();
-        comps.dedup();
-        comps
+        comps.into_iter().collect()
     }
 
     /// First and last record time inside the range.
@@ -106,7 +104,7 @@ impl Analysis {
             .order
             .iter()
             .map(|k| t.record(*k).1)
-            .filter(|r| !r.ts_inferred)
+            .filter(|r| !r.ts_inferred())
             .map(|r| r.ts)
             .filter(|ts| self.in_range(*ts));
         let first = times.next()?;

@@ -24,6 +24,16 @@ pub struct Span {
     pub in_arena: bool,
 }
 
+impl Span {
+    /// No text.
+    pub const EMPTY: Span = Span {
+        start: 0,
+        len: 0,
+        escape: EscapeKind::None,
+        in_arena: false,
+    };
+}
+
 /// `parsers::Escape`, with a default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum EscapeKind {
@@ -66,27 +76,138 @@ pub struct FieldSpan {
 }
 
 /// One log record (or one unparsed line, kept as a record without grammar).
+///
+/// One exists per record of every source, so it holds only position, time
+/// and what the timeline assigns; its text spans sit in [`Source::texts`]
+/// (`text`), and a compacted source keeps those only for the records later
+/// stages read.
 #[derive(Clone, Debug)]
 pub struct Record {
     /// UTC µs since the epoch; set by the timeline stage.
     pub ts: i64,
-    /// True when the time was not on the record (taken from the line before).
-    pub ts_inferred: bool,
-    /// The time as written on the record, else that of a wrapper around it
-    /// (`kubectl --timestamps`, Docker, CI).
-    pub stamp: Option<Timestamp>,
-    /// True when `stamp` is the wrapper's time (the record has none of its own).
-    pub stamp_wrapper: bool,
+    /// The time as written (`Timestamp::local_us`), when the record has one.
+    stamp_local: i64,
+    /// 1-based physical line in the source.
+    pub line: u32,
+    /// Byte offset of the record in its source text (sources are capped at 4 GiB).
+    pub offset: u32,
+    /// Emitter + 1, 0 for none (see [`Record::node`]).
+    node: u32,
+    /// Incarnation + 1, 0 for none (see [`Record::incarnation`]).
+    incarnation: u32,
+    /// Index of its text spans in [`Source::texts`], [`NO_TEXT`] when none were kept.
+    pub text: u32,
+    /// `Timestamp::offset_s`, valid with [`flag::HAS_OFFSET`].
+    stamp_offset_s: i32,
+    /// Component of the line (from the source, or its caller in a standalone stream).
+    pub component: Component,
     /// Severity.
     pub level: Level,
     /// Grammar, or `None` for an unparsed line.
     pub grammar: Option<Grammar>,
-    /// Component of the line (from the source, or its caller in a standalone stream).
-    pub component: Component,
-    /// 1-based physical line in the source.
-    pub line: u32,
-    /// Byte offset of the record in its source text.
-    pub offset: usize,
+    /// [`flag`] bits.
+    flags: u8,
+}
+
+/// [`Record::text`] of a record whose text was not kept.
+pub const NO_TEXT: u32 = u32::MAX;
+
+/// Bits of [`Record`]'s flags.
+mod flag {
+    /// The time was not on the record (taken from the line before).
+    pub const TS_INFERRED: u8 = 1;
+    /// The record has a time as written.
+    pub const HAS_STAMP: u8 = 2;
+    /// That time is a wrapper's (`kubectl --timestamps`, Docker, CI): the record has none of its own.
+    pub const STAMP_WRAPPER: u8 = 4;
+    /// That time has a year.
+    pub const YEAR_KNOWN: u8 = 8;
+    /// That time carries its UTC offset.
+    pub const HAS_OFFSET: u8 = 16;
+}
+
+impl Record {
+    /// A record at `line`/`offset` of a component, without time or text yet.
+    pub fn new(line: u32, offset: u32, component: Component) -> Record {
+        Record {
+            ts: 0,
+            stamp_local: 0,
+            line,
+            offset,
+            node: 0,
+            incarnation: 0,
+            text: NO_TEXT,
+            stamp_offset_s: 0,
+            component,
+            level: Level::None,
+            grammar: None,
+            flags: 0,
+        }
+    }
+
+    fn set_flag(&mut self, bit: u8, on: bool) {
+        if on {
+            self.flags |= bit;
+        } else {
+            self.flags &= !bit;
+        }
+    }
+
+    /// True when the time was not on the record (taken from the line before).
+    pub fn ts_inferred(&self) -> bool {
+        self.flags & flag::TS_INFERRED != 0
+    }
+
+    /// Marks the time as taken from elsewhere (or not).
+    pub fn set_ts_inferred(&mut self, inferred: bool) {
+        self.set_flag(flag::TS_INFERRED, inferred);
+    }
+
+    /// The time as written on the record, else that of a wrapper around it.
+    pub fn stamp(&self) -> Option<Timestamp> {
+        (self.flags & flag::HAS_STAMP != 0).then(|| Timestamp {
+            local_us: self.stamp_local,
+            offset_s: (self.flags & flag::HAS_OFFSET != 0).then_some(self.stamp_offset_s),
+            year_known: self.flags & flag::YEAR_KNOWN != 0,
+        })
+    }
+
+    /// True when [`Record::stamp`] is the wrapper's time.
+    pub fn stamp_wrapper(&self) -> bool {
+        self.flags & flag::STAMP_WRAPPER != 0
+    }
+
+    /// Sets the time as written (`wrapper`: it is a wrapper's).
+    pub fn set_stamp(&mut self, stamp: Option<Timestamp>, wrapper: bool) {
+        self.set_flag(flag::HAS_STAMP, stamp.is_some());
+        self.set_flag(flag::STAMP_WRAPPER, wrapper && stamp.is_some());
+        let t = stamp.unwrap_or_default();
+        self.stamp_local = t.local_us;
+        self.set_flag(flag::YEAR_KNOWN, t.year_known);
+        self.set_flag(flag::HAS_OFFSET, t.offset_s.is_some());
+        self.stamp_offset_s = t.offset_s.unwrap_or(0);
+    }
+
+    /// Emitter: server id of the process that wrote it, when known (timeline).
+    pub fn node(&self) -> Option<u32> {
+        self.node.checked_sub(1)
+    }
+
+    /// Process incarnation index in the timeline (timeline).
+    pub fn incarnation(&self) -> Option<u32> {
+        self.incarnation.checked_sub(1)
+    }
+
+    /// Assigns the record to an incarnation and its node (timeline).
+    pub fn set_process(&mut self, incarnation: Option<u32>, node: Option<u32>) {
+        self.incarnation = incarnation.map_or(0, |i| i + 1);
+        self.node = node.map_or(0, |n| n + 1);
+    }
+}
+
+/// The text spans of a record: caller, message, label and fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordText {
     /// Caller (`dir/file.go:line`, logger name).
     pub caller: Span,
     /// Message.
@@ -95,10 +216,6 @@ pub struct Record {
     pub label: Span,
     /// The record's fields in [`Source::fields`].
     pub fields: Range<u32>,
-    /// Emitter: server id of the process that wrote it, when known (timeline).
-    pub node: Option<u32>,
-    /// Process incarnation index in the timeline (timeline).
-    pub incarnation: Option<u32>,
 }
 
 /// Line accounting of one source (or of a whole bundle).
@@ -146,6 +263,8 @@ pub struct Source {
     pub arena: String,
     /// Records in line order.
     pub records: Vec<Record>,
+    /// Text spans of the records that kept theirs ([`Record::text`]).
+    pub texts: Vec<RecordText>,
     /// Fields of all records.
     pub fields: Vec<FieldSpan>,
     /// Line accounting.
@@ -277,7 +396,7 @@ pub struct RequestRow {
     /// then apply to both alike).
     pub end_delta_us: Option<i64>,
     /// Error text with its code (failures).
-    pub error: Option<String>,
+    pub error: Option<Box<str>>,
 }
 
 /// Stale liveness shown by a line's error text.
@@ -298,6 +417,8 @@ pub struct View<'a> {
     pub text: &'a str,
     /// Strings the grammars supplied themselves.
     pub arena: &'a str,
+    /// Text spans of the records.
+    pub texts: &'a [RecordText],
     /// Fields of the records.
     pub fields: &'a [FieldSpan],
 }
@@ -319,20 +440,51 @@ impl<'a> View<'a> {
         .to_cow()
     }
 
+    /// The text spans of a record (empty when they were not kept).
+    pub fn spans(&self, r: &Record) -> &'a RecordText {
+        static NONE: RecordText = RecordText {
+            caller: Span::EMPTY,
+            message: Span::EMPTY,
+            label: Span::EMPTY,
+            fields: 0..0,
+        };
+        self.texts.get(r.text as usize).unwrap_or(&NONE)
+    }
+
+    /// A record's message, unescaped.
+    pub fn message(&self, r: &Record) -> std::borrow::Cow<'a, str> {
+        self.text_of(self.spans(r).message)
+    }
+
+    /// A record's caller, as written.
+    pub fn caller(&self, r: &Record) -> &'a str {
+        self.raw_of(self.spans(r).caller)
+    }
+
+    /// A record's wrapper label, as written.
+    pub fn label(&self, r: &Record) -> &'a str {
+        self.raw_of(self.spans(r).label)
+    }
+
+    fn field_spans(&self, r: &Record) -> &'a [FieldSpan] {
+        let f = &self.spans(r).fields;
+        self.fields.get(f.start as usize..f.end as usize).unwrap_or(&[])
+    }
+
     /// The fields of a record, unescaped.
     pub fn fields_of(
         &self,
         r: &Record,
     ) -> impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)> + 'a {
         let v = *self;
-        self.fields[r.fields.start as usize..r.fields.end as usize]
+        self.field_spans(r)
             .iter()
             .map(move |f| (v.text_of(f.key), v.text_of(f.value)))
     }
 
     /// The value of the first field named `key`.
     pub fn field(&self, r: &Record, key: &str) -> Option<std::borrow::Cow<'a, str>> {
-        self.fields[r.fields.start as usize..r.fields.end as usize]
+        self.field_spans(r)
             .iter()
             .find(|f| self.raw_of(f.key) == key)
             .map(|f| self.text_of(f.value))
@@ -345,6 +497,7 @@ impl Source {
         View {
             text: &self.text,
             arena: &self.arena,
+            texts: &self.texts,
             fields: &self.fields,
         }
     }
@@ -372,6 +525,16 @@ impl Source {
         self.view().field(r, key)
     }
 
+    /// A record's message, unescaped.
+    pub fn message(&self, r: &Record) -> std::borrow::Cow<'_, str> {
+        self.view().message(r)
+    }
+
+    /// A record's caller, as written.
+    pub fn caller(&self, r: &Record) -> &str {
+        self.view().caller(r)
+    }
+
     /// The physical line of a record, as written (without its newline):
     /// from the text kept, else read again from the file.
     pub fn line_text(&self, record: u32) -> std::borrow::Cow<'_, str> {
@@ -382,11 +545,11 @@ impl Source {
             let again = self
                 .reread
                 .as_deref()
-                .and_then(|p| reread_line(p, r.offset as u64));
+                .and_then(|p| reread_line(p, u64::from(r.offset)));
             return again.map_or("".into(), Into::into);
         }
         let text = &self.text;
-        let off = r.offset.min(text.len());
+        let off = (r.offset as usize).min(text.len());
         let start = text[..off].rfind('\n').map_or(0, |i| i + 1);
         let end = text[off..].find('\n').map_or(text.len(), |i| off + i);
         text[start..end.max(start)].into()

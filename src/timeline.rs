@@ -190,7 +190,7 @@ impl Timeline {
                 s.records
                     .iter()
                     .filter(|r| r.grammar == Some(Grammar::Banner))
-                    .map(move |r| s.text_of(r.message))
+                    .map(move |r| s.message(r))
             })
             .find_map(|m| parsers::banner_version(&m).map(str::to_string))
     }
@@ -216,7 +216,7 @@ fn merged_order(sources: &[Source]) -> Vec<(u32, u32)> {
         })
         .collect();
     let mut order = Vec::with_capacity(per_source.iter().map(Vec::len).sum());
-    let mut heads: BinaryHeap<Reverse<((i64, u32, u32, usize, u32), usize)>> = per_source
+    let mut heads: BinaryHeap<Reverse<((i64, u32, u32, u32, u32), usize)>> = per_source
         .iter()
         .enumerate()
         .filter_map(|(si, idx)| idx.first().map(|ri| Reverse((key(si, *ri), 0))))
@@ -235,8 +235,8 @@ fn merged_order(sources: &[Source]) -> Vec<(u32, u32)> {
 fn find_edges(sources: &[Source], order: &[(u32, u32)], incarnations: &mut [Incarnation]) {
     for k in order {
         let r = &sources[k.0 as usize].records[k.1 as usize];
-        let Some(i) = r.incarnation else { continue };
-        if r.ts_inferred || r.grammar.is_none() {
+        let Some(i) = r.incarnation() else { continue };
+        if r.ts_inferred() || r.grammar.is_none() {
             continue;
         }
         let e = &mut incarnations[i as usize].edges;
@@ -253,12 +253,12 @@ fn place_timeless_sources(sources: &mut [Source], warnings: &mut Vec<String>) {
     let earliest = sources
         .iter()
         .flat_map(|s| s.records.iter())
-        .filter(|r| !r.ts_inferred)
+        .filter(|r| !r.ts_inferred())
         .map(|r| r.ts)
         .min();
     for s in sources
         .iter_mut()
-        .filter(|s| !s.records.is_empty() && s.records.iter().all(|r| r.ts_inferred))
+        .filter(|s| !s.records.is_empty() && s.records.iter().all(|r| r.ts_inferred()))
     {
         let Some(t) = earliest else { break };
         for r in &mut s.records {
@@ -277,8 +277,8 @@ fn bundle_reference(sources: &[Source]) -> Option<i64> {
     sources
         .iter()
         .flat_map(|s| s.records.iter())
-        .filter(|r| !r.stamp_wrapper)
-        .find_map(|r| r.stamp.filter(|t| t.year_known).map(|t| t.local_us))
+        .filter(|r| !r.stamp_wrapper())
+        .find_map(|r| r.stamp().filter(|t| t.year_known).map(|t| t.local_us))
 }
 
 /// The year (of ref−1, ref, ref+1) that puts a yearless time closest to a
@@ -317,7 +317,7 @@ fn resolve_times(
     let mut prev_dated: Vec<Option<i64>> = vec![None; n];
     let mut last = None;
     for (i, r) in s.records.iter().enumerate() {
-        if let Some(t) = r.stamp.filter(|t| t.year_known) {
+        if let Some(t) = r.stamp().filter(|t| t.year_known) {
             last = Some(t.local_us);
         }
         prev_dated[i] = last;
@@ -327,10 +327,10 @@ fn resolve_times(
     let mut utc: Vec<Option<i64>> = vec![None; n];
     for i in (0..n).rev() {
         let r = &s.records[i];
-        if let Some(t) = r.stamp.filter(|t| t.year_known) {
+        if let Some(t) = r.stamp().filter(|t| t.year_known) {
             next = Some(t.local_us);
         }
-        let Some(mut t) = r.stamp else {
+        let Some(mut t) = r.stamp() else {
             continue;
         };
         if !t.year_known {
@@ -350,12 +350,12 @@ fn resolve_times(
         match u {
             Some(v) => {
                 r.ts = v;
-                r.ts_inferred = false;
+                r.set_ts_inferred(false);
                 carry = v;
             }
             None => {
                 r.ts = carry;
-                r.ts_inferred = true;
+                r.set_ts_inferred(true);
             }
         }
     }
@@ -511,8 +511,7 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
                     .iter_mut()
                     .filter(|r| r.component.is_milvus())
                 {
-                    r.incarnation = Some(idx as u32);
-                    r.node = node;
+                    r.set_process(Some(idx as u32), node);
                 }
             }
         }
@@ -648,8 +647,8 @@ fn renumber_by_start(sources: &mut [Source], incarnations: Vec<Incarnation>) -> 
         renumber[*old] = new as u32;
     }
     for r in sources.iter_mut().flat_map(|s| s.records.iter_mut()) {
-        if let Some(i) = r.incarnation {
-            r.incarnation = Some(renumber[i as usize]);
+        if let Some(i) = r.incarnation() {
+            r.set_process(Some(renumber[i as usize]), r.node());
         }
     }
     let mut sorted: Vec<Incarnation> = by_start

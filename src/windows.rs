@@ -50,10 +50,17 @@ pub struct Request {
     pub end: i64,
     /// Succeeded.
     pub ok: bool,
-    /// Error text with its code (failures).
-    pub error: Option<String>,
     /// (source, record).
     pub at: (u32, u32),
+    /// Its row in the source's [`crate::record::Source::requests`] (the error text).
+    pub row: u32,
+}
+
+impl Request {
+    /// Error text with its code (failures).
+    pub fn error<'a>(&self, t: &'a Timeline) -> Option<&'a str> {
+        t.sources[self.at.0 as usize].requests[self.row as usize].error.as_deref()
+    }
 }
 
 /// A process that stopped and came back.
@@ -166,7 +173,7 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
     let mut windows = if requests.is_empty() {
         from_server(t, events, &faults)
     } else {
-        from_client(&requests)
+        from_client(t, &requests)
     };
     windows
         .par_iter_mut()
@@ -182,17 +189,17 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
 /// timeline's clock: its end is the record's time plus what the request
 /// lasted, so `--skew`/`--tz` apply alike.
 fn requests(t: &Timeline) -> Vec<Request> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(t.sources.iter().map(|s| s.requests.len()).sum());
     for (si, src) in t.sources.iter().enumerate() {
-        for q in &src.requests {
+        for (row, q) in src.requests.iter().enumerate() {
             let r = &src.records[q.record as usize];
             let end = q.end_delta_us.map_or(r.ts, |d| r.ts + d);
             out.push(Request {
                 start: r.ts,
                 end: end.max(r.ts),
                 ok: q.ok,
-                error: q.error.clone(),
                 at: (si as u32, q.record),
+                row: row as u32,
             });
         }
     }
@@ -200,7 +207,7 @@ fn requests(t: &Timeline) -> Vec<Request> {
     out
 }
 
-fn from_client(requests: &[Request]) -> Vec<Window> {
+fn from_client(t: &Timeline, requests: &[Request]) -> Vec<Window> {
     let mut windows: Vec<Window> = Vec::new();
     for q in requests.iter().filter(|q| !q.ok) {
         match windows.last_mut() {
@@ -247,8 +254,8 @@ fn from_client(requests: &[Request]) -> Vec<Window> {
         );
         w.first_ok_after = first_ok_end[requests.partition_point(|q| q.start < w.end)];
         for q in &w.failures {
-            if let Some(e) = &q.error {
-                *w.errors.entry(e.clone()).or_default() += 1;
+            if let Some(e) = q.error(t) {
+                *w.errors.entry(e.to_string()).or_default() += 1;
             }
         }
     }
@@ -367,8 +374,8 @@ fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
     let mut out = Vec::new();
     for k in &t.order {
         let (_, r) = t.record(*k);
-        let Some(inc) = r.incarnation else { continue };
-        if r.ts_inferred || !own_line(r.grammar) {
+        let Some(inc) = r.incarnation() else { continue };
+        if r.ts_inferred() || !own_line(r.grammar) {
             continue;
         }
         if let Some((prev, at)) = last.get(&inc) {
@@ -442,7 +449,7 @@ fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
             let text = src
                 .field(r, "error")
                 .map(|v| v.into_owned())
-                .unwrap_or_else(|| src.text_of(r.message).into_owned());
+                .unwrap_or_else(|| src.message(r).into_owned());
             *w.errors.entry(text).or_default() += 1;
         }
     }

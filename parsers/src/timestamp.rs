@@ -10,7 +10,7 @@ use nom::IResult;
 use nom::Parser;
 
 /// A time as written in a log line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timestamp {
     /// Wall-clock time as written, in µs since 1970-01-01 as if it were UTC.
     /// When `year_known` is false it was computed with [`PLACEHOLDER_YEAR`].

@@ -89,7 +89,7 @@ impl<'a> Builder<'a, '_> {
             .events_in(o.restart_us, o.restart_us + READY_WITHIN_US)
             .filter(|e| {
                 matches!(e.signal(), Signal::Ready | Signal::MetaRecovered)
-                    && ctx.t.record(e.at).1.incarnation == Some(o.after)
+                    && ctx.t.record(e.at).1.incarnation() == Some(o.after)
             })
             .collect();
         let ready_at = ready

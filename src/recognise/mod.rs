@@ -240,8 +240,8 @@ fn cond_holds(c: Cond, src: &View<'_>, r: &Record) -> bool {
 /// The first rule that matches a record (its index in [`RULES`]).
 fn match_record(src: &View<'_>, r: &Record) -> Option<u16> {
     let origin = origin_of(r.grammar?)?;
-    let message = src.text_of(r.message);
-    let caller = src.raw_of(r.caller);
+    let message = src.message(r);
+    let caller = src.caller(r);
     let ok = |i: &u16| {
         let rule = &RULES[*i as usize];
         rule.origin == origin
@@ -319,7 +319,7 @@ fn error_text(src: &View<'_>, r: &Record) -> Option<String> {
     }
     if r.grammar == Some(Grammar::ClientJsonl) || r.grammar == Some(Grammar::Pymilvus) {
         t.push(' ');
-        t.push_str(&src.text_of(r.message));
+        t.push_str(&src.message(r));
     }
     (!t.is_empty()).then_some(t)
 }
@@ -347,15 +347,16 @@ pub fn client_request(src: &View<'_>, r: &Record, index: u32) -> Option<RequestR
     let ok = src.field(r, "ok").is_some_and(|v| v == "true");
     let end_delta_us = src.field(r, "end").and_then(|raw| {
         let t = parsers::timestamp::datetime(&raw).ok()?.1.utc_us()?;
-        let own = r.stamp.filter(|_| !r.stamp_wrapper)?;
+        let own = r.stamp().filter(|_| !r.stamp_wrapper())?;
         Some(t - own.utc_us()?)
     });
     let error = (!ok).then(|| {
-        let msg = src.text_of(r.message);
+        let msg = src.message(r);
         match src.field(r, "error_code") {
             Some(code) => format!("[{code}] {msg}"),
             None => msg.into_owned(),
         }
+        .into_boxed_str()
     });
     Some(RequestRow {
         record: index,
@@ -386,7 +387,7 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
                     kind: def.kind,
                     rule: x.rule,
                     component: r.component,
-                    node: r.node,
+                    node: r.node(),
                     subject: x.subject,
                     stale: x.stale,
                     value: x.value,

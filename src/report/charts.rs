@@ -99,9 +99,9 @@ impl Lanes {
     pub fn of(a: &Analysis) -> Lanes {
         let mut spans: BTreeMap<(Option<u32>, Component), (i64, i64)> = BTreeMap::new();
         for s in &a.timeline.sources {
-            for r in s.records.iter().filter(|r| !r.ts_inferred) {
+            for r in s.records.iter().filter(|r| !r.ts_inferred()) {
                 let e = spans
-                    .entry((r.incarnation, r.component))
+                    .entry((r.incarnation(), r.component))
                     .or_insert((r.ts, r.ts));
                 e.0 = e.0.min(r.ts);
                 e.1 = e.1.max(r.ts);
@@ -456,7 +456,7 @@ fn event_marks(
     let mut last: BTreeMap<(EventKind, usize), i64> = BTreeMap::new();
     for e in crate::recognise::between(&a.events, from, to) {
         let (_, r) = a.timeline.record(e.at);
-        let Some(lane) = lanes.of_record(r.incarnation, r.component) else {
+        let Some(lane) = lanes.of_record(r.incarnation(), r.component) else {
             continue;
         };
         let Some(row) = shown.iter().position(|l| *l == lane) else {

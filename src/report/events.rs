@@ -30,7 +30,7 @@ pub fn event_json(a: &Analysis, e: &Event) -> serde_json::Value {
         "subject": e.subject.map(|n| n.to_string()),
         "source": src.name,
         "line": r.line,
-        "message": src.text_of(r.message),
+        "message": src.message(r),
         "rule": e.rule().name,
     })
 }
@@ -58,7 +58,7 @@ pub fn write_text(a: &Analysis, sel: &Selection, w: &mut dyn Write) -> Result<()
             e.component.id(),
             node,
             subject,
-            src.text_of(r.message).replace(['\n', '\r'], "⏎"),
+            src.message(r).replace(['\n', '\r'], "⏎"),
             src.name,
             r.line
         )?;
@@ -110,7 +110,7 @@ pub fn frame(a: &Analysis, sel: &Selection) -> Result<DataFrame> {
             evs.iter()
                 .map(|e| {
                     let (s, r) = rec(e);
-                    s.text_of(r.message).into_owned()
+                    s.message(r).into_owned()
                 })
                 .collect::<Vec<_>>(),
         ),

@@ -31,7 +31,7 @@ impl Selection {
     /// True when the record passes every filter.
     pub fn keeps(&self, r: &Record) -> bool {
         (self.components.is_empty() || self.components.contains(&r.component))
-            && self.node.is_none_or(|n| r.node == Some(n))
+            && self.node.is_none_or(|n| r.node() == Some(n))
             && self.since.is_none_or(|t| r.ts >= t)
             && self.until.is_none_or(|t| r.ts <= t)
     }
@@ -67,10 +67,10 @@ const TEXT_FIELD_MAX: usize = 160;
 pub fn write_text(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()> {
     for (s, r) in selected(t, sel) {
         let node = r
-            .node
+            .node()
             .map(|n| format!("n{n}"))
             .unwrap_or_else(|| "-".into());
-        let mark = if r.ts_inferred { "~" } else { " " };
+        let mark = if r.ts_inferred() { "~" } else { " " };
         let level = if r.grammar.is_none() {
             "?"
         } else {
@@ -83,7 +83,7 @@ pub fn write_text(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()
             r.component.id(),
             node,
             level,
-            one_line(&s.text_of(r.message))
+            one_line(&s.message(r))
         )?;
         let hidden = hidden_fields(r.grammar);
         for (k, v) in s.fields_of(r) {
@@ -146,14 +146,14 @@ pub fn record_json(s: &Source, r: &Record) -> serde_json::Value {
     }
     serde_json::json!({
         "ts": rfc3339_ms(r.ts),
-        "ts_inferred": r.ts_inferred,
+        "ts_inferred": r.ts_inferred(),
         "level": if r.level == parsers::Level::None { serde_json::Value::Null } else { r.level.name().into() },
         "component": r.component.id(),
-        "node": r.node.map(|n| n.to_string()),
+        "node": r.node().map(|n| n.to_string()),
         "source": s.name,
         "line": r.line,
         "format": r.grammar.map(|g| g.name()),
-        "message": s.text_of(r.message),
+        "message": s.message(r),
         "fields": fields,
     })
 }
@@ -265,14 +265,14 @@ fn frame_of<'a>(records: impl Iterator<Item = (&'a Source, &'a Record)>) -> Resu
     );
     for (s, r) in records {
         ts.push(r.ts);
-        inferred.push(r.ts_inferred);
+        inferred.push(r.ts_inferred());
         level.push(r.level.name());
         comp.push(r.component.id());
-        node.push(r.node.map(|n| n.to_string()));
+        node.push(r.node().map(|n| n.to_string()));
         source.push(s.name.as_str());
         line.push(r.line);
         format.push(r.grammar.map(|g| g.name()));
-        message.push(s.text_of(r.message).into_owned());
+        message.push(s.message(r).into_owned());
         let f: serde_json::Map<String, serde_json::Value> = s
             .fields_of(r)
             .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
