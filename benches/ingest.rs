@@ -85,7 +85,7 @@ fn analysis(c: &mut Criterion) {
 
 fn reports(c: &mut Criterion) {
     use milvus_postmortem::pipeline::{self, Config};
-    use milvus_postmortem::report::{charts, html, markdown, summary::Summary};
+    use milvus_postmortem::report::{charts, html, markdown, model};
     let files = gen::bundle(64 << 20, 6);
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let dir = tempfile::tempdir().unwrap();
@@ -102,17 +102,17 @@ fn reports(c: &mut Criterion) {
     let mut g = c.benchmark_group("report");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes as u64));
-    g.bench_function("summary-64MiB", |b| b.iter(|| Summary::of(&a).hashes.len()));
-    let s = Summary::of(&a);
+    g.bench_function("model-64MiB", |b| b.iter(|| model::build(&a, true).hashes.len()));
+    let s = model::build(&a, true);
     g.bench_function("charts-64MiB", |b| {
-        b.iter(|| charts::Charts::draw(&a, &s.carded()).unwrap().timeline.len())
+        b.iter(|| charts::Charts::draw(&s, &s.carded()).unwrap().timeline.len())
     });
-    let charts = charts::Charts::draw(&a, &s.carded()).unwrap();
+    let charts = charts::Charts::draw(&s, &s.carded()).unwrap();
     g.bench_function("html-64MiB", |b| {
-        b.iter(|| html::render(&a, &s, &charts).len())
+        b.iter(|| html::render(&s, &charts).len())
     });
     g.bench_function("markdown-64MiB", |b| {
-        b.iter(|| markdown::render(&a, &s).len())
+        b.iter(|| markdown::render(&s).len())
     });
     g.finish();
 }

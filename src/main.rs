@@ -4,7 +4,7 @@
 use clap::Parser;
 use milvus_postmortem::cli::{AnalyzeArgs, Cli, Command};
 use milvus_postmortem::pipeline::{self, Analysis};
-use milvus_postmortem::report::{self, timeline::Format};
+use milvus_postmortem::report::{self, model::Report, timeline::Format};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -66,20 +66,16 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// `--html`, `--md`, `--svg`: the charts are drawn once for both.
-fn write_reports(a: &Analysis, args: &AnalyzeArgs) -> anyhow::Result<()> {
-    if args.html.is_none() && args.md.is_none() && args.svg.is_none() {
-        return Ok(());
-    }
-    let summary = report::summary::Summary::of(a);
+fn write_reports(m: &Report, args: &AnalyzeArgs) -> anyhow::Result<()> {
     if let Some(p) = &args.md {
-        write_file(p, report::markdown::render(a, &summary).as_bytes())?;
+        write_file(p, report::markdown::render(m).as_bytes())?;
     }
     if args.html.is_none() && args.svg.is_none() {
         return Ok(());
     }
-    let charts = report::charts::Charts::draw(a, &summary.carded())?;
+    let charts = report::charts::Charts::draw(m, &m.carded())?;
     if let Some(p) = &args.html {
-        write_file(p, report::html::render(a, &summary, &charts).as_bytes())?;
+        write_file(p, report::html::render(m, &charts).as_bytes())?;
     }
     if let Some(dir) = &args.svg {
         std::fs::create_dir_all(dir)
@@ -102,11 +98,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(p) = &a.progress {
                 p.stage("writing report");
             }
-            write_reports(&a, &args).map_err(io)?;
+            // Built once: every report renders this model.
+            let model = report::model::build(&a, reports);
+            write_reports(&model, &args).map_err(io)?;
             if let Some(p) = args.json.as_deref() {
                 let mut w = output(Some(p)).map_err(io)?;
-                serde_json::to_writer_pretty(&mut w, &report::json::document(&a))
-                    .map_err(|e| io(e.into()))?;
+                serde_json::to_writer_pretty(&mut w, &model).map_err(|e| io(e.into()))?;
                 writeln!(w)
                     .and_then(|_| w.flush())
                     .map_err(|e| io(e.into()))?;
@@ -117,7 +114,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             if !stdout_taken {
                 let mut w = output(None).map_err(io)?;
-                report::terminal::write(&a, &mut w).map_err(io)?;
+                report::terminal::write(&model, &mut w).map_err(io)?;
                 w.flush().map_err(|e| io(e.into()))?;
             }
         }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `milvus-postmortem` binary on real bundles.
 //!
 //! One test binary (see Cargo.toml `autotests = false`):
+//! * `architecture`: the pipeline's boundaries (report writers read the model);
 //! * `util`: running the built binary, finding the shared bundles, copying;
 //! * `ingest`: line accounting of every real bundle, annotations and archives;
 //! * `corpus`: every timestamped line of the public corpus comes out at its time;
@@ -12,6 +13,7 @@
 //! * `report`: the HTML, Markdown and SVG reports (self-contained, escaped,
 //!   deterministic, rendered by Chromium).
 
+mod architecture;
 mod cli;
 mod corpus;
 mod ingest;

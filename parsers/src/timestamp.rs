@@ -57,6 +57,21 @@ pub fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// RFC 3339 UTC with milliseconds: `2026-11-26T04:15:28.340Z`.
+pub fn rfc3339_ms(us: i64) -> String {
+    let days = us.div_euclid(86_400_000_000);
+    let within = us.rem_euclid(86_400_000_000);
+    let (y, m, d) = civil_from_days(days);
+    let secs = within / 1_000_000;
+    let ms = (within % 1_000_000) / 1000;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
 /// The civil date of a day count since 1970-01-01.
 pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let z = z + 719_468;
@@ -268,6 +283,17 @@ pub fn epoch_seconds(v: f64) -> Option<Timestamp> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn formats_utc_ms() {
+        let us = super::datetime("2026-11-26T04:15:28.340Z")
+            .unwrap()
+            .1
+            .utc_us()
+            .unwrap();
+        assert_eq!(super::rfc3339_ms(us), "2026-11-26T04:15:28.340Z");
+        assert_eq!(super::rfc3339_ms(-1_000), "1969-12-31T23:59:59.999Z");
+    }
+
     use super::*;
 
     fn utc(s: &str) -> i64 {

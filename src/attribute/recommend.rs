@@ -103,8 +103,8 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                     id: "process-pause",
                     text: format!(
                         "The process was silent for {silent:.1} s (no line from {} to {}), {verdict} (common.session.ttl = {:.0} s, {ttl_from}). Find what paused it (SIGSTOP, swap, a long GC, CPU throttling): a pause that loses the sessions turns into an exit and a restart.{others}",
-                        crate::report::rfc3339_ms(h.start_us),
-                        crate::report::rfc3339_ms(h.end_us),
+                        parsers::timestamp::rfc3339_ms(h.start_us),
+                        parsers::timestamp::rfc3339_ms(h.end_us),
                         secs(ttl),
                     ),
                     setting: None,
@@ -116,8 +116,8 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                 text: format!(
                     "The process was down {:.1} s (last line {} → restart {}), {:.0} % of the window. Failures in this phase end only when it runs again: check the supervisor's restart delay and why it stopped.",
                     secs(o.restart_us - o.stop_us),
-                    crate::report::rfc3339_ms(o.stop_us),
-                    crate::report::rfc3339_ms(o.restart_us),
+                    parsers::timestamp::rfc3339_ms(o.stop_us),
+                    parsers::timestamp::rfc3339_ms(o.restart_us),
                     100.0 * p.len_us() as f64 / (w.end - w.start).max(1) as f64,
                 ),
                 setting: None,
@@ -324,7 +324,7 @@ fn client_retry(w: &Window, failures: &[Request]) -> Recommendation {
             "Of {} failed requests, a client retry of {} (service back at {}); saving all needs about {:.0} s of retry budget after a failure.",
             failures.len(),
             policies.join(", "),
-            crate::report::rfc3339_ms(recovered),
+            parsers::timestamp::rfc3339_ms(recovered),
             secs(worst).ceil()
         ),
         setting: None,

@@ -17,11 +17,9 @@
 
 use super::palette::{self, Rgb, Shape};
 use super::rfc3339_ms;
-use crate::attribute::{Attribution, PhaseId};
-use crate::component::Component;
-use crate::pipeline::Analysis;
-use crate::recognise::EventKind;
-use crate::windows::{self, Window};
+use super::model::{Report, WindowFacts};
+use super::scene::{EventKind, Lanes, Outcomes, Scene, MAX_OVERVIEW_LANES};
+use crate::attribute::PhaseId;
 use anyhow::{anyhow, Result};
 use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::types::RangedCoordi64;
@@ -42,8 +40,6 @@ const LANE_LABELS: u32 = 230;
 const MARK_PX: i64 = 6;
 /// Time shown around a window in its zoomed timeline.
 const ZOOM_PAD_US: i64 = 10_000_000;
-/// Most time bins in the requests chart.
-const MAX_BINS: i64 = 600;
 const FONT: &str = "sans-serif";
 
 // y is integral too: plotters formats key-pointed i64 axes, not f64 ones.
@@ -58,181 +54,6 @@ fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
 
 fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
-}
-
-/// One swimlane: the lines one component of one process incarnation wrote
-/// (or, for etcd and the client, one component).
-#[derive(Clone, Debug)]
-pub struct Lane {
-    /// The process incarnation, when the lines belong to one.
-    pub incarnation: Option<u32>,
-    /// The component that wrote the lines.
-    pub component: Component,
-    /// Name shown left of the lane.
-    pub label: String,
-    /// First line's time, UTC µs.
-    pub first: i64,
-    /// Last line's time, UTC µs.
-    pub last: i64,
-    /// The lane of the same component in the previous incarnation of the
-    /// same process (a restart), drawn as a link.
-    pub after: Option<usize>,
-    /// Every incarnation the lane shows (one, or all runs of its component
-    /// when the overview groups them).
-    pub incarnations: Vec<u32>,
-}
-
-/// More lanes than this in the overview and the runs of each component
-/// share one lane (a cluster with many restarts would draw thousands).
-pub const MAX_OVERVIEW_LANES: usize = 60;
-
-/// Every lane of a bundle, in display order (component, then incarnation).
-#[derive(Clone, Debug, Default)]
-pub struct Lanes {
-    /// The lanes, top to bottom.
-    pub lanes: Vec<Lane>,
-    index: BTreeMap<(Option<u32>, Component), usize>,
-}
-
-impl Lanes {
-    /// One pass over every record.
-    pub fn of(a: &Analysis) -> Lanes {
-        let mut spans: BTreeMap<(Option<u32>, Component), (i64, i64)> = BTreeMap::new();
-        for s in &a.timeline.sources {
-            for r in s.records.iter().filter(|r| !r.ts_inferred()) {
-                let e = spans
-                    .entry((r.incarnation(), r.component))
-                    .or_insert((r.ts, r.ts));
-                e.0 = e.0.min(r.ts);
-                e.1 = e.1.max(r.ts);
-            }
-        }
-        let incs = &a.timeline.incarnations;
-        let start_of = |i: Option<u32>| {
-            i.and_then(|i| incs.get(i as usize))
-                .map_or(i64::MIN, |x| x.start_us)
-        };
-        let mut keys: Vec<_> = spans.keys().copied().collect();
-        keys.sort_by_key(|(inc, comp)| (*comp, start_of(*inc), *inc));
-        let mut lanes: Vec<Lane> = Vec::with_capacity(keys.len());
-        for (inc, comp) in keys {
-            let (first, last) = spans[&(inc, comp)];
-            let me = inc.and_then(|i| incs.get(i as usize));
-            // The previous lane of this component from the same process
-            // group (a restart in place), else from the process whose server
-            // id this one replaces (a new pod at the same address).
-            let replaced = me
-                .and_then(|m| m.node_id)
-                .and_then(|n| a.identity.node(n))
-                .and_then(|x| x.replaces);
-            let after = me.and_then(|m| {
-                let earlier = |same: &dyn Fn(&crate::timeline::Incarnation) -> bool| {
-                    lanes.iter().rposition(|l| {
-                        l.component == comp
-                            && l.incarnation
-                                .and_then(|i| incs.get(i as usize))
-                                .is_some_and(|o| o.start_us < m.start_us && same(o))
-                    })
-                };
-                earlier(&|o| o.group == m.group)
-                    .or_else(|| replaced.and_then(|r| earlier(&|o| o.node_id == Some(r))))
-            });
-            let label = lane_label(
-                a,
-                comp,
-                me,
-                after
-                    .and_then(|p| lanes[p].incarnation)
-                    .and_then(|i| incs.get(i as usize)),
-            );
-            lanes.push(Lane {
-                incarnation: inc,
-                component: comp,
-                label,
-                first,
-                last,
-                after,
-                incarnations: inc.into_iter().collect(),
-            });
-        }
-        let index = lanes
-            .iter()
-            .enumerate()
-            .map(|(i, l)| ((l.incarnation, l.component), i))
-            .collect();
-        Lanes { lanes, index }
-    }
-
-    /// One lane per component, each holding every run of it: for an
-    /// overview with more than [`MAX_OVERVIEW_LANES`] lanes.
-    pub fn grouped(&self) -> Lanes {
-        let mut by_comp: BTreeMap<Component, Lane> = BTreeMap::new();
-        for l in &self.lanes {
-            let g = by_comp.entry(l.component).or_insert_with(|| Lane {
-                incarnation: None,
-                component: l.component,
-                label: String::new(),
-                first: l.first,
-                last: l.last,
-                after: None,
-                incarnations: Vec::new(),
-            });
-            g.first = g.first.min(l.first);
-            g.last = g.last.max(l.last);
-            g.incarnations.extend(&l.incarnations);
-        }
-        let lanes: Vec<Lane> = by_comp
-            .into_values()
-            .map(|mut l| {
-                l.label = match l.incarnations.len() {
-                    0 | 1 => l.component.id().to_string(),
-                    n => format!("{} · {n} runs", l.component.id()),
-                };
-                l
-            })
-            .collect();
-        let mut index = BTreeMap::new();
-        for (i, l) in lanes.iter().enumerate() {
-            index.insert((None, l.component), i);
-            for inc in &l.incarnations {
-                index.insert((Some(*inc), l.component), i);
-            }
-        }
-        Lanes { lanes, index }
-    }
-
-    /// The lane of a record.
-    pub fn of_record(&self, incarnation: Option<u32>, component: Component) -> Option<usize> {
-        self.index.get(&(incarnation, component)).copied()
-    }
-}
-
-fn lane_label(
-    a: &Analysis,
-    comp: Component,
-    me: Option<&crate::timeline::Incarnation>,
-    before: Option<&crate::timeline::Incarnation>,
-) -> String {
-    let Some(me) = me else {
-        return comp.id().to_string();
-    };
-    let who = match me.node_id {
-        Some(n) => format!("node {n}"),
-        None => format!("process #{}", me.id),
-    };
-    let restart = match (me.node_id, before.and_then(|b| b.node_id)) {
-        (Some(n), Some(o)) if n != o => format!(" (after node {o})"),
-        _ if before.is_some() => " (restart)".to_string(),
-        _ => {
-            // A replacement the identity stage found without an earlier lane here.
-            me.node_id
-                .and_then(|n| a.identity.node(n))
-                .and_then(|x| x.replaces)
-                .map(|o| format!(" (after node {o})"))
-                .unwrap_or_default()
-        }
-    };
-    format!("{} · {who}{restart}", comp.id())
 }
 
 /// Clock-aligned ticks for a time range: the step and the tick times.
@@ -445,7 +266,7 @@ const MARK_ORDER: [EventKind; 16] = [
 /// Event marks per kind, one per lane per [`MARK_PX`] of time, with the
 /// number of events each stands for (for the legend).
 fn event_marks(
-    a: &Analysis,
+    scene: &Scene,
     lanes: &Lanes,
     shown: &[usize],
     from: i64,
@@ -454,9 +275,8 @@ fn event_marks(
     let bin = ((to - from) / (WIDTH as i64 / MARK_PX)).max(1);
     let mut marks: BTreeMap<EventKind, (Vec<(usize, i64)>, usize)> = BTreeMap::new();
     let mut last: BTreeMap<(EventKind, usize), i64> = BTreeMap::new();
-    for e in crate::recognise::between(&a.events, from, to) {
-        let (_, r) = a.timeline.record(e.at);
-        let Some(lane) = lanes.of_record(r.incarnation(), r.component) else {
+    for e in scene.marks_between(from, to) {
+        let Some(lane) = lanes.of_record(e.incarnation, e.component) else {
             continue;
         };
         let Some(row) = shown.iter().position(|l| *l == lane) else {
@@ -498,32 +318,34 @@ pub struct Charts {
 impl Charts {
     /// Draws the charts of an analysis: the overview, the requests and, for
     /// the windows (indexes in the range) of `drawn`, their own two.
-    pub fn draw(a: &Analysis, drawn: &[usize]) -> Result<Charts> {
-        let lanes = Lanes::of(a);
-        let (from, to) = a.span().unwrap_or((0, 1));
+    pub fn draw(m: &Report, drawn: &[usize]) -> Result<Charts> {
+        let empty = Scene::default();
+        let scene = m.scene.as_ref().unwrap_or(&empty);
+        let lanes = &scene.lanes;
+        let (from, to) = m.span().unwrap_or((0, 1));
         let to = to.max(from + 1);
         let overview = if lanes.lanes.len() > MAX_OVERVIEW_LANES {
-            let runs = a.timeline.incarnations.len();
+            let runs = scene.runs;
             let title = format!("Timeline: one lane per component, its {runs} process runs together ({} lanes would not fit; each window's timeline shows its own runs)", lanes.lanes.len());
-            timeline(a, &lanes.grouped(), from, to, &title)?
+            timeline(m, scene, &lanes.grouped(), from, to, &title)?
         } else {
             let title = "Timeline: one lane per component of each process (restarts joined by a dashed link)";
-            timeline(a, &lanes, from, to, title)?
+            timeline(m, scene, lanes, from, to, title)?
         };
-        let outcomes = outcomes(a, from, to);
-        let per_second = requests(a, &outcomes, from, to)?;
+        let outcomes = scene.outcomes.clone();
+        let per_second = requests(m, &outcomes, from, to)?;
         // Each window's charts are independent: drawn in parallel, kept in order.
         use rayon::prelude::*;
-        let shown: Vec<_> = a.windows().collect();
-        let windows = shown
+        let windows = m
+            .windows
             .par_iter()
             .enumerate()
-            .map(|(i, (w, at))| {
+            .map(|(i, w)| {
                 if !drawn.contains(&i) {
                     return Ok(None);
                 }
-                let bar = phases(i + 1, w, at)?;
-                let (start, end) = extent(w, at);
+                let bar = phases(w)?;
+                let (start, end) = extent(w);
                 let (zf, zt) = ((start - ZOOM_PAD_US).max(from), (end + ZOOM_PAD_US).min(to));
                 let title = format!(
                     "Window {}: {} → {} UTC",
@@ -531,7 +353,7 @@ impl Charts {
                     clock(zf, 1, false),
                     clock(zt, 1, false)
                 );
-                let zoom = timeline(a, &lanes, zf, zt.max(zf + 1), &title)?;
+                let zoom = timeline(m, scene, lanes, zf, zt.max(zf + 1), &title)?;
                 Ok(Some((bar, zoom)))
             })
             .collect::<Result<_>>()?;
@@ -616,17 +438,16 @@ fn draw_frame(f: Frame, body: impl FnOnce(&mut Chart) -> Result<()>) -> Result<S
 }
 
 /// The windows overlapping `[from, to]`, with their 1-based number.
-fn windows_in(a: &Analysis, from: i64, to: i64) -> Vec<(usize, &Window, &Attribution)> {
-    a.windows()
-        .enumerate()
-        .filter(|(_, (w, _))| w.end >= from && w.start <= to)
-        .map(|(i, (w, at))| (i + 1, w, at))
+fn windows_in<'m>(m: &'m Report, from: i64, to: i64) -> Vec<&'m WindowFacts<'m>> {
+    m.windows
+        .iter()
+        .filter(|w| w.end >= from && w.start <= to)
         .collect()
 }
 
 /// One legend entry per cause among the windows.
-fn window_legend(windows: &[(usize, &Window, &Attribution)]) -> Vec<(Swatch, String)> {
-    let mut causes: Vec<_> = windows.iter().map(|(_, _, at)| at.cause).collect();
+fn window_legend(windows: &[&WindowFacts]) -> Vec<(Swatch, String)> {
+    let mut causes: Vec<_> = windows.iter().map(|w| w.cause).collect();
     causes.sort_unstable();
     causes.dedup();
     causes
@@ -644,7 +465,7 @@ fn window_legend(windows: &[(usize, &Window, &Attribution)]) -> Vec<(Swatch, Str
 /// `W<n> <cause>` at the top.
 fn draw_windows(
     chart: &mut Chart,
-    windows: &[(usize, &Window, &Attribution)],
+    windows: &[&WindowFacts],
     from: i64,
     to: i64,
     top: i64,
@@ -654,14 +475,15 @@ fn draw_windows(
     // would overlap the label before are left out (the bands all stay).
     let label_us = (to - from) / WIDTH as i64 * LABEL_PX;
     let mut last_label: Option<i64> = None;
-    for (idx, w, at) in windows {
+    for w in windows {
+        let (idx, at) = (w.number, w.at);
         chart
             .draw_series([Rectangle::new(
                 [(clamp(w.start), 0), (clamp(w.end), top)],
                 rgb(palette::cause(at.cause)).mix(0.22).filled(),
             )])
             .map_err(plot_err)?;
-        let crowded = windows.len() > crate::report::summary::CARDS_MAX
+        let crowded = windows.len() > crate::report::model::CARDS_MAX
             && last_label.is_some_and(|l| clamp(w.start) - l < label_us);
         if crowded {
             continue;
@@ -682,10 +504,17 @@ fn draw_windows(
 const LABEL_PX: i64 = 130;
 
 /// The swimlane timeline of `[from, to]`.
-pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) -> Result<String> {
+pub fn timeline(
+    m: &Report,
+    scene: &Scene,
+    lanes: &Lanes,
+    from: i64,
+    to: i64,
+    title: &str,
+) -> Result<String> {
     let shown = lanes_in(lanes, from, to);
     let n = shown.len().max(1);
-    let marks = event_marks(a, lanes, &shown, from, to);
+    let marks = event_marks(scene, lanes, &shown, from, to);
     let mut legend: Vec<(Swatch, String)> = MARK_ORDER
         .iter()
         .rev()
@@ -700,7 +529,7 @@ pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) ->
         "process down".into(),
     ));
     legend.push((Swatch::Fill(palette::GREY, 0.25), "log hole".into()));
-    let windows = windows_in(a, from, to);
+    let windows = windows_in(m, from, to);
     legend.extend(window_legend(&windows));
     let centres: Vec<i64> = (0..n as i64).map(|i| i * U + U / 2).collect();
     let label_of = |y: &i64| {
@@ -760,7 +589,7 @@ pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) ->
                     .map_err(plot_err)?;
             }
         }
-        draw_faults(a, lanes, &shown, chart, from, to)?;
+        draw_faults(scene, lanes, &shown, chart, from, to)?;
         draw_windows(chart, &windows, from, to, n as i64 * U)?;
         for k in MARK_ORDER {
             if let Some((pts, _)) = marks.get(&k) {
@@ -779,7 +608,7 @@ pub fn timeline(a: &Analysis, lanes: &Lanes, from: i64, to: i64, title: &str) ->
 /// Process-down stretches over the lanes of the process, log holes over the
 /// lanes of the silent incarnation.
 fn draw_faults(
-    a: &Analysis,
+    scene: &Scene,
     lanes: &Lanes,
     shown: &[usize],
     chart: &mut Chart,
@@ -802,28 +631,18 @@ fn draw_faults(
             .map(|(r, _)| r)
             .collect()
     };
-    let faults = &a.found.faults;
     // (row, start, end) of every stretch to draw.
-    let mut down: Vec<(usize, i64, i64)> = Vec::new();
-    for o in faults
-        .outages
-        .iter()
-        .filter(|o| o.restart_us >= from && o.stop_us <= to)
-    {
-        for r in rows_of(&[o.before, o.after]) {
-            down.push((r, clamp(o.stop_us), clamp(o.restart_us)));
+    let rows = |stretches: &[super::scene::Stretch]| -> Vec<(usize, i64, i64)> {
+        let mut out = Vec::new();
+        for x in stretches.iter().filter(|x| x.to >= from && x.from <= to) {
+            for r in rows_of(&x.incarnations) {
+                out.push((r, clamp(x.from), clamp(x.to)));
+            }
         }
-    }
-    let mut holes: Vec<(usize, i64, i64)> = Vec::new();
-    for h in faults
-        .holes
-        .iter()
-        .filter(|h| h.end_us >= from && h.start_us <= to)
-    {
-        for r in rows_of(&[h.incarnation]) {
-            holes.push((r, clamp(h.start_us), clamp(h.end_us)));
-        }
-    }
+        out
+    };
+    let down = rows(&scene.outages);
+    let holes = rows(&scene.holes);
     let px = ((to - from) / WIDTH as i64).max(1);
     for (r, s0, s1) in crowded_merged(down, n, px) {
         chart
@@ -875,56 +694,8 @@ fn crowded_merged(mut v: Vec<(usize, i64, i64)>, rows: usize, px: i64) -> Vec<(u
     out
 }
 
-/// Requests per time bin: (bin start, ok, failed), and what they were read from.
-pub struct Outcomes {
-    /// Width of a bin, µs.
-    pub bin_us: i64,
-    /// Non-empty bins: (start, ok, failed).
-    pub bins: Vec<(i64, u64, u64)>,
-    /// True when read from a client log (ok counts known).
-    pub client_log: bool,
-}
-
-/// Client request outcomes in `[from, to]`: every request of the client
-/// log by its start, else each failure the Proxy logged.
-pub fn outcomes(a: &Analysis, from: i64, to: i64) -> Outcomes {
-    let span = (to - from).max(1);
-    let bin_us = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
-        .iter()
-        .map(|s| s * 1_000_000)
-        .find(|b| span / b < MAX_BINS)
-        .unwrap_or(span / MAX_BINS + 1);
-    let mut bins: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
-    let mut add = |ts: i64, ok: bool| {
-        if ts >= from && ts <= to {
-            let b = from + (ts - from) / bin_us * bin_us;
-            let e = bins.entry(b).or_default();
-            if ok {
-                e.0 += 1
-            } else {
-                e.1 += 1
-            }
-        }
-    };
-    let client_log = !a.found.requests.is_empty();
-    if client_log {
-        for r in &a.found.requests {
-            add(r.start, r.ok);
-        }
-    } else {
-        for e in windows::proxy_failures(&a.timeline, &a.events, from, to) {
-            add(e.ts, false);
-        }
-    }
-    Outcomes {
-        bin_us,
-        bins: bins.into_iter().map(|(b, (o, f))| (b, o, f)).collect(),
-        client_log,
-    }
-}
-
 /// Ok vs failed requests over `[from, to]`, windows shaded behind.
-pub fn requests(a: &Analysis, o: &Outcomes, from: i64, to: i64) -> Result<String> {
+pub fn requests(m: &Report, o: &Outcomes, from: i64, to: i64) -> Result<String> {
     let per = if o.bin_us == 1_000_000 {
         "second".to_string()
     } else {
@@ -949,7 +720,7 @@ pub fn requests(a: &Analysis, o: &Outcomes, from: i64, to: i64) -> Result<String
     if o.client_log {
         legend.insert(0, (Swatch::Fill(palette::OK, 1.0), "ok".to_string()));
     }
-    let windows = windows_in(a, from, to);
+    let windows = windows_in(m, from, to);
     legend.extend(window_legend(&windows));
     let count_label = |y: &i64| y.to_string();
     let frame = Frame {
@@ -1008,15 +779,17 @@ fn phase_text(p: PhaseId, secs: f64, px: f64) -> Option<String> {
 
 /// A window with its phases: from the earliest phase start (the fault,
 /// often before the first failure) to the latest end.
-fn extent(w: &Window, at: &Attribution) -> (i64, i64) {
+fn extent(w: &WindowFacts) -> (i64, i64) {
+    let at = w.at;
     let start = at.phases.iter().map(|p| p.start).chain([w.start]).min();
     let end = at.phases.iter().map(|p| p.end).chain([w.end]).max();
     (start.unwrap_or(w.start), end.unwrap_or(w.end))
 }
 
 /// One window's phases as a bar, the client-failure span under it.
-pub fn phases(idx: usize, w: &Window, at: &Attribution) -> Result<String> {
-    let (from0, to0) = extent(w, at);
+pub fn phases(w: &WindowFacts) -> Result<String> {
+    let (idx, at) = (w.number, w.at);
+    let (from0, to0) = extent(w);
     let pad = ((to0 - from0) / 50).max(1);
     let (from, to) = (from0 - pad, to0 + pad);
     let legend: Vec<(Swatch, String)> = at

@@ -17,11 +17,9 @@
 
 use super::charts::Charts;
 use super::palette;
-use super::summary::{clock_ms, secs, Summary, WindowFacts};
+use super::model::{clock_ms, secs, Report, WindowFacts};
 use super::{cut, rfc3339_ms};
 use crate::attribute::Cause;
-use crate::pipeline::Analysis;
-use crate::windows::Basis;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
@@ -126,10 +124,10 @@ fn joined_or(items: &[String], sep: &str, none: &str) -> String {
 }
 
 /// The whole report.
-pub fn render(a: &Analysis, s: &Summary, charts: &Charts) -> String {
+pub fn render(s: &Report, charts: &Charts) -> String {
     let mut h = String::with_capacity(256 * 1024);
     head(&mut h, s);
-    header(&mut h, a, s);
+    header(&mut h, s);
     h.push_str("<main>\n");
     overview(&mut h, s);
     let _ = writeln!(
@@ -173,14 +171,14 @@ pub fn render(a: &Analysis, s: &Summary, charts: &Charts) -> String {
         }
     }
     h.push_str("</section>\n");
-    accounting(&mut h, a, s);
+    accounting(&mut h, s);
     h.push_str("</main>\n");
     footer(&mut h, s);
     let _ = write!(h, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     h
 }
 
-fn head(h: &mut String, s: &Summary) {
+fn head(h: &mut String, s: &Report) {
     let script_hash = {
         use base64_of::encode;
         encode(&Sha256::digest(SCRIPT.as_bytes()))
@@ -197,7 +195,7 @@ fn head(h: &mut String, s: &Summary) {
     );
 }
 
-fn header(h: &mut String, a: &Analysis, s: &Summary) {
+fn header(h: &mut String, s: &Report) {
     let _ = write!(
         h,
         "<header>\n<h1>Milvus post-mortem <span class=\"bundle\">{}</span></h1>\n<p class=\"verdict\">{}</p>\n<dl class=\"facts\">\n",
@@ -210,11 +208,12 @@ fn header(h: &mut String, a: &Analysis, s: &Summary) {
     fact(
         "Milvus version",
         esc(s
+            .bundle
             .milvus_version
             .as_deref()
             .unwrap_or("unknown (no start banner)")),
     );
-    if let Some((f, t)) = s.span {
+    if let Some((f, t)) = s.span() {
         fact(
             "Time span",
             format!(
@@ -225,19 +224,19 @@ fn header(h: &mut String, a: &Analysis, s: &Summary) {
             ),
         );
     }
-    if a.range.0.is_some() || a.range.1.is_some() {
+    if s.range.since.is_some() || s.range.until.is_some() {
         fact(
             "Selected range",
             format!(
                 "{} → {}",
-                a.range.0.map_or("start".into(), rfc3339_ms),
-                a.range.1.map_or("end".into(), rfc3339_ms)
+                s.range.since.map_or("start".into(), rfc3339_ms),
+                s.range.until.map_or("end".into(), rfc3339_ms)
             ),
         );
     }
-    fact("Components", esc(&s.components.join(", ")));
+    fact("Components", esc(&s.bundle.components.join(", ")));
     let procs: Vec<String> = s
-        .processes
+        .incarnations
         .iter()
         .map(|p| {
             format!(
@@ -255,10 +254,10 @@ fn header(h: &mut String, a: &Analysis, s: &Summary) {
         })
         .collect();
     fact("Processes", joined_or(&shortened(procs), "<br>", "none"));
-    let settings: Vec<String> = a
+    let settings: Vec<String> = s
         .settings
         .iter()
-        .map(|x| format!("<code>{}={}{}</code>", esc(&x.key), x.value, esc(x.unit)))
+        .map(|x| format!("<code>{}={}{}</code>", esc(x.key), x.value, esc(x.unit)))
         .collect();
     fact(
         "Timing settings",
@@ -295,7 +294,7 @@ fn shortened(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
-fn overview(h: &mut String, s: &Summary) {
+fn overview(h: &mut String, s: &Report) {
     if s.windows.is_empty() {
         return;
     }
@@ -305,7 +304,7 @@ fn overview(h: &mut String, s: &Summary) {
          <th>contributing</th></tr></thead><tbody>\n",
     );
     for w in &s.windows {
-        let win = w.window;
+        let win = w;
         let _ = writeln!(
             h,
             "<tr><td><a href=\"#w{card}\">{n}</a></td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"n\">{:.1} s</td>\
@@ -319,14 +318,14 @@ fn overview(h: &mut String, s: &Summary) {
             w.at.confidence,
             w.at.contributing.iter().map(|c| cause_chip(*c)).collect::<Vec<_>>().join(" "),
             n = w.number,
-            card = s.card_of.get(w.number - 1).copied().unwrap_or(w.number)
+            card = w.card
         );
     }
     h.push_str("</tbody></table></section>\n");
 }
 
 fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
-    let (win, at) = (w.window, w.at);
+    let (win, at) = (w, w.at);
     let _ = write!(
         h,
         "<article class=\"card\" id=\"w{n}\" style=\"border-left-color:{}\">\n<h3>Window {n} · {} → {} UTC · {:.1} s</h3>\n<div class=\"kpis\">",
@@ -339,8 +338,8 @@ fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
     let mut kpi = |v: String, k: &str| {
         let _ = write!(h, "<div><b>{v}</b><span>{k}</span></div>");
     };
-    match (win.basis, win.ok) {
-        (Basis::ClientLog, Some(ok)) => {
+    match (win.client_log(), win.ok) {
+        (true, Some(ok)) => {
             kpi(win.failed.to_string(), "failed requests");
             kpi(ok.to_string(), "ok requests inside");
         }
@@ -419,7 +418,7 @@ fn phase_table(h: &mut String, w: &WindowFacts) {
         h.push_str("<p>No phase could be placed: the logs hold no line marking one.</p>\n");
         return;
     }
-    let len = (w.window.end - w.window.start).max(1) as f64;
+    let len = (w.end - w.start).max(1) as f64;
     h.push_str(
         "<table class=\"phases\"><thead><tr><th>phase</th><th>start (UTC)</th><th>end</th><th class=\"n\">duration</th>\
          <th class=\"n\">share of window</th><th>cause it stands for</th><th class=\"n\">evidence lines</th></tr></thead><tbody>\n",
@@ -494,8 +493,8 @@ fn evidence(h: &mut String, w: &WindowFacts) {
     h.push_str("</tbody></table>\n");
 }
 
-fn accounting(h: &mut String, a: &Analysis, s: &Summary) {
-    let t = &s.totals;
+fn accounting(h: &mut String, s: &Report) {
+    let t = &s.totals();
     let _ = write!(
         h,
         "<section id=\"accounting\"><h2>What was read</h2>\n<p>{} lines: {} parsed, {} continuation lines of multi-line \
@@ -504,7 +503,7 @@ fn accounting(h: &mut String, a: &Analysis, s: &Summary) {
          <th class=\"n\">unparsed</th></tr></thead><tbody>\n",
         t.lines_total, t.lines_parsed, t.lines_continuation, t.lines_unparsed
     );
-    for src in &a.timeline.sources {
+    for src in &s.accounting.sources {
         let formats: Vec<String> = src
             .formats
             .iter()
@@ -513,34 +512,30 @@ fn accounting(h: &mut String, a: &Analysis, s: &Summary) {
         let _ = writeln!(
             h,
             "<tr><td class=\"mono\">{}{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            esc(&src.name),
+            esc(src.source),
             if src.previous { " (previous)" } else { "" },
             esc(src.component.id()),
             formats.join(", "),
-            src.accounting.lines_total,
-            src.accounting.lines_parsed,
-            src.accounting.lines_continuation,
-            src.accounting.lines_unparsed
+            src.lines_total,
+            src.lines_parsed,
+            src.lines_continuation,
+            src.lines_unparsed
         );
     }
     h.push_str("</tbody></table>\n");
-    if !a.skipped.is_empty() {
+    if !s.accounting.skipped.is_empty() {
         h.push_str("<h4>Not read as logs</h4>\n<table><thead><tr><th>file</th><th>why</th></tr></thead><tbody>\n");
-        for k in &a.skipped {
+        for k in &s.accounting.skipped {
             let _ = writeln!(
                 h,
                 "<tr><td class=\"mono\">{}</td><td>{}</td></tr>",
-                esc(&k.source),
-                esc(&k.reason)
+                esc(k.source),
+                esc(k.reason)
             );
         }
         h.push_str("</tbody></table>\n");
     }
-    let warnings: Vec<&String> = a
-        .warnings
-        .iter()
-        .chain(a.timeline.sources.iter().flat_map(|s| s.warnings.iter()))
-        .collect();
+    let warnings = &s.all_warnings;
     if !warnings.is_empty() {
         let _ = writeln!(h, "<h4>Warnings ({})</h4>\n<ul>", warnings.len());
         for w in warnings.iter().take(WARNINGS_SHOWN) {
@@ -558,7 +553,7 @@ fn accounting(h: &mut String, a: &Analysis, s: &Summary) {
     h.push_str("</section>\n");
 }
 
-fn footer(h: &mut String, s: &Summary) {
+fn footer(h: &mut String, s: &Report) {
     let _ = write!(
         h,
         "<footer>\n<p>Made by {} {} from {}. All times UTC. Bundle digest (SHA-256 over the <code>sha256sum</code> lines below): \

@@ -6,8 +6,7 @@
 //! markup or HTML; a `|` is escaped so it cannot split a table cell.
 
 use super::rfc3339_ms;
-use super::summary::{clock_ms, secs, Summary, WindowFacts};
-use crate::pipeline::Analysis;
+use super::model::{clock_ms, secs, EvidenceRow, Report, WindowFacts};
 use std::fmt::Write as _;
 
 /// Evidence lines per window in the summary (the HTML report has them all).
@@ -60,7 +59,7 @@ fn code(s: &str, max: usize) -> String {
 }
 
 /// The whole summary.
-pub fn render(a: &Analysis, s: &Summary) -> String {
+pub fn render(s: &Report) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# Milvus post-mortem: {}\n", text(&s.title));
     let _ = writeln!(m, "**{}**\n", text(&s.verdict()));
@@ -68,12 +67,13 @@ pub fn render(a: &Analysis, s: &Summary) -> String {
         m,
         "- Milvus version: {}",
         text(
-            s.milvus_version
+            s.bundle
+                .milvus_version
                 .as_deref()
                 .unwrap_or("unknown (no start banner)")
         )
     );
-    if let Some((f, t)) = s.span {
+    if let Some((f, t)) = s.span() {
         let _ = writeln!(
             m,
             "- Time span: {} → {} UTC ({:.1} s)",
@@ -82,14 +82,14 @@ pub fn render(a: &Analysis, s: &Summary) -> String {
             secs(t - f)
         );
     }
-    let _ = writeln!(m, "- Components: {}", text(&s.components.join(", ")));
+    let _ = writeln!(m, "- Components: {}", text(&s.bundle.components.join(", ")));
     for x in &s.missing {
         let _ = writeln!(m, "- Missing: {}", text(x));
     }
     if !s.windows.is_empty() {
         m.push_str("\n## Windows\n\n| # | start (UTC) | end | duration | failed | ok | cause | confidence | contributing |\n|---|---|---|---:|---:|---:|---|---:|---|\n");
         for w in &s.windows {
-            let win = w.window;
+            let win = w;
             let _ = writeln!(
                 m,
                 "| {} | {} | {} | {:.1} s | {} | {} | **{}** | {:.2} | {} |",
@@ -120,7 +120,7 @@ pub fn render(a: &Analysis, s: &Summary) -> String {
     for w in s.windows.iter().filter(|w| s.has_card(w)) {
         window(&mut m, w);
     }
-    let t = &s.totals;
+    let t = &s.totals();
     let _ = writeln!(
         m,
         "\n## What was read\n\n{} lines: {} parsed, {} continuation, {} unparsed; {} sources, {} files not read as logs, {} warnings.\n",
@@ -128,21 +128,21 @@ pub fn render(a: &Analysis, s: &Summary) -> String {
         t.lines_parsed,
         t.lines_continuation,
         t.lines_unparsed,
-        a.timeline.sources.len(),
-        a.skipped.len(),
-        a.warnings.len() + a.timeline.sources.iter().map(|s| s.warnings.len()).sum::<usize>()
+        s.accounting.sources.len(),
+        s.accounting.skipped.len(),
+        s.all_warnings.len()
     );
     m.push_str("| source | component | lines | parsed | continuation | unparsed |\n|---|---|---:|---:|---:|---:|\n");
-    for src in &a.timeline.sources {
+    for src in &s.accounting.sources {
         let _ = writeln!(
             m,
             "| {} | {} | {} | {} | {} | {} |",
-            code(&src.name, LINE_SHOWN),
+            code(src.source, LINE_SHOWN),
             src.component.id(),
-            src.accounting.lines_total,
-            src.accounting.lines_parsed,
-            src.accounting.lines_continuation,
-            src.accounting.lines_unparsed
+            src.lines_total,
+            src.lines_parsed,
+            src.lines_continuation,
+            src.lines_unparsed
         );
     }
     let _ = writeln!(
@@ -156,7 +156,7 @@ pub fn render(a: &Analysis, s: &Summary) -> String {
 }
 
 fn window(m: &mut String, w: &WindowFacts) {
-    let (win, at) = (w.window, w.at);
+    let (win, at) = (w, w.at);
     let _ = writeln!(
         m,
         "\n## Window {}: {} ({:.1} s, {} → {} UTC)\n",
@@ -233,7 +233,7 @@ fn window(m: &mut String, w: &WindowFacts) {
 
 /// The window's own evidence first (what decided the cause), then the
 /// phases', in time order.
-fn top_evidence<'b, 'a>(w: &'b WindowFacts<'a>) -> Vec<&'b super::summary::EvidenceRow<'a>> {
+fn top_evidence<'b, 'a>(w: &'b WindowFacts<'a>) -> Vec<&'b EvidenceRow<'a>> {
     let mut rows: Vec<_> = w.evidence.iter().filter(|r| r.phase.is_none()).collect();
     rows.extend(w.evidence.iter().filter(|r| r.phase.is_some()));
     rows.truncate(EVIDENCE_SHOWN);

@@ -8,7 +8,7 @@
 //! open.
 
 use crate::attribute::Cause;
-use crate::recognise::EventKind;
+use super::scene::EventKind;
 
 /// An sRGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

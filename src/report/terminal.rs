@@ -3,10 +3,9 @@
 //! recommendations), then what was read, the processes and their restarts,
 //! the timing settings, and what could not be read.
 
+use super::model::{Report, WindowFacts};
 use super::rfc3339_ms;
-use crate::attribute::{Attribution, PhaseId};
-use crate::pipeline::Analysis;
-use crate::windows::{Basis, Window};
+use crate::attribute::PhaseId;
 use std::io::Write;
 
 /// Width of the phase bar.
@@ -32,20 +31,19 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 /// The phases as a bar of letters, each phase's share of the window.
-fn phase_bar(w: &Window, at: &Attribution) -> String {
+fn phase_bar(w: &WindowFacts) -> String {
     let len = (w.end - w.start).max(1) as f64;
     let mut bar = String::new();
-    for p in &at.phases {
+    for p in &w.at.phases {
         let n = ((p.len_us() as f64 / len) * BAR as f64).round().max(1.0) as usize;
         bar.extend(std::iter::repeat_n(letter(p.id), n));
     }
     bar
 }
 
-fn write_windows(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
-    let windows: Vec<(&Window, &Attribution)> = a.windows().collect();
-    if windows.is_empty() {
-        let basis = if a.found.requests.is_empty() {
+fn write_windows(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+    if m.windows.is_empty() {
+        let basis = if m.requests == 0 {
             "no Proxy failure, no restart and no log hole followed by a failure in the server logs"
         } else {
             "every request in the client log succeeded"
@@ -53,9 +51,10 @@ fn write_windows(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(w, "\nNo client-failure window: {basis}.")?;
         return Ok(());
     }
-    for (i, (win, at)) in windows.iter().enumerate() {
-        let requests = match (win.basis, win.ok) {
-            (Basis::ClientLog, Some(ok)) => {
+    for (i, win) in m.windows.iter().enumerate() {
+        let at = win.at;
+        let requests = match (win.client_log(), win.ok) {
+            (true, Some(ok)) => {
                 format!("{} failed, {ok} ok requests (client log)", win.failed)
             }
             _ => format!(
@@ -83,7 +82,7 @@ fn write_windows(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
             writeln!(w, "  contributing  {}", c.join(", "))?;
         }
         if !at.phases.is_empty() {
-            writeln!(w, "  phases        {}", phase_bar(win, at))?;
+            writeln!(w, "  phases        {}", phase_bar(win))?;
             let legend: Vec<String> = at
                 .phases
                 .iter()
@@ -98,9 +97,7 @@ fn write_windows(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
                 .collect();
             writeln!(w, "                {}", legend.join("  "))?;
         }
-        let mut errors: Vec<(&String, &u64)> = win.errors.iter().collect();
-        errors.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-        for (k, (text, n)) in errors.iter().take(3).enumerate() {
+        for (k, (text, n)) in win.errors.iter().take(3).enumerate() {
             let head = if k == 0 { "errors" } else { "" };
             writeln!(w, "  {head:<13} {n:>4} × {}", cut(text, TEXT_MAX))?;
         }
@@ -121,50 +118,56 @@ fn write_windows(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// Writes the summary.
-pub fn write(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
-    let t = &a.timeline;
-    let tot = super::json::totals(a);
+pub fn write(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+    let tot = m.totals();
     writeln!(
         w,
         "milvus-postmortem {} — {}",
         env!("CARGO_PKG_VERSION"),
-        a.inputs.join(", ")
+        m.title
     )?;
-    if let Some(v) = t.milvus_version() {
+    if let Some(v) = &m.bundle.milvus_version {
         writeln!(w, "Milvus {v}")?;
     }
-    if let Some((f, l)) = a.span() {
+    if let Some((f, l)) = m.span() {
         writeln!(w, "time span  {} → {}", rfc3339_ms(f), rfc3339_ms(l))?;
     }
-    write_windows(a, w)?;
-    writeln!(w, "\nSources ({}):", t.sources.len())?;
-    let width = t
-        .sources
+    write_windows(m, w)?;
+    let sources = &m.accounting.sources;
+    writeln!(w, "\nSources ({}):", sources.len())?;
+    let width = sources
         .iter()
-        .map(|s| s.name.chars().count())
+        .map(|s| s.source.chars().count())
         .max()
         .unwrap_or(0)
         .max(20);
-    let row = |w: &mut dyn Write, name: &str, comp: &str, a: &crate::record::Accounting| {
+    let row = |w: &mut dyn Write, name: &str, comp: &str, a: [u64; 4]| {
         writeln!(
             w,
             "  {name:<width$} {comp:<10} {:>7} lines  {:>7} parsed  {:>6} cont.  {:>4} unparsed",
-            a.lines_total, a.lines_parsed, a.lines_continuation, a.lines_unparsed
+            a[0], a[1], a[2], a[3]
         )
     };
-    for s in &t.sources {
-        row(w, &s.name, s.component.id(), &s.accounting)?;
+    for s in sources {
+        let counts = [s.lines_total, s.lines_parsed, s.lines_continuation, s.lines_unparsed];
+        row(w, s.source, s.component.id(), counts)?;
     }
-    row(w, "total", "", &tot)?;
-    if a.incarnations().next().is_some() {
+    let totals = [tot.lines_total, tot.lines_parsed, tot.lines_continuation, tot.lines_unparsed];
+    row(w, "total", "", totals)?;
+    if !m.incarnations.is_empty() {
         writeln!(w, "\nProcesses:")?;
-        for i in a.incarnations() {
+        for i in &m.incarnations {
             let node = i
                 .node_id
                 .map(|n| format!("node {n}"))
                 .unwrap_or_else(|| "node ?".into());
             let start = match &i.start_at {
-                Some((s, l)) => format!("started {} ({s}:{l})", rfc3339_ms(i.start_us)),
+                Some(at) => format!(
+                    "started {} ({}:{})",
+                    rfc3339_ms(i.start_us),
+                    at.source,
+                    at.line
+                ),
                 None => format!("first line {}", rfc3339_ms(i.start_us)),
             };
             writeln!(
@@ -176,35 +179,28 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> anyhow::Result<()> {
             )?;
         }
     }
-    if !a.settings.is_empty() {
-        let shown: Vec<String> = a
-            .settings
-            .iter()
-            .filter(|s| {
-                s.key == "common.session.ttl"
-                    || s.key.starts_with("queryCoord.heartbeat")
-                    || s.key.starts_with("queryCoord.checkHealth")
-                    || s.key.starts_with("queryCoord.distPull")
-            })
-            .map(|s| format!("{}={}{}", s.key, s.value, s.unit))
-            .collect();
-        if !shown.is_empty() {
-            writeln!(w, "\nSettings: {}", shown.join("  "))?;
-        }
+    let shown: Vec<String> = m
+        .settings
+        .iter()
+        .filter(|s| {
+            s.key == "common.session.ttl"
+                || s.key.starts_with("queryCoord.heartbeat")
+                || s.key.starts_with("queryCoord.checkHealth")
+                || s.key.starts_with("queryCoord.distPull")
+        })
+        .map(|s| format!("{}={}{}", s.key, s.value, s.unit))
+        .collect();
+    if !shown.is_empty() {
+        writeln!(w, "\nSettings: {}", shown.join("  "))?;
     }
-    for s in &a.skipped {
+    for s in &m.accounting.skipped {
         writeln!(w, "skipped {}: {}", s.source, s.reason)?;
     }
-    let warnings: Vec<&String> = a
-        .warnings
-        .iter()
-        .chain(t.sources.iter().flat_map(|s| s.warnings.iter()))
-        .collect();
-    for wn in warnings.iter().take(20) {
+    for wn in m.all_warnings.iter().take(20) {
         writeln!(w, "warning: {wn}")?;
     }
-    if warnings.len() > 20 {
-        writeln!(w, "warning: … {} more (see --json)", warnings.len() - 20)?;
+    if m.all_warnings.len() > 20 {
+        writeln!(w, "warning: … {} more (see --json)", m.all_warnings.len() - 20)?;
     }
     Ok(())
 }
