@@ -1140,7 +1140,7 @@ mod tests {
     #[test]
     fn a_record_stays_small() {
         // One per physical line: its size is the memory of a bundle.
-        assert!(std::mem::size_of::<Record>() <= 48, "{}", std::mem::size_of::<Record>());
+        assert!(std::mem::size_of::<Record>() <= 32, "{}", std::mem::size_of::<Record>());
     }
 
     #[test]

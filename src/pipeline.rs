@@ -87,12 +87,11 @@ impl Analysis {
 
     /// Components that wrote at least one line (lower-case ids, sorted).
     pub fn components(&self) -> Vec<&'static str> {
-        let comps: std::collections::BTreeSet<&'static str> = self
-            .timeline
-            .sources
-            .iter()
-            .flat_map(|s| s.records.iter().map(|r| r.component.id()))
-            .collect();
+        // Inserted one by one: collecting a set first gathers every item.
+        let mut comps = std::collections::BTreeSet::new();
+        for r in self.timeline.sources.iter().flat_map(|s| s.records.iter()) {
+            comps.insert(r.component.id());
+        }
         comps.into_iter().collect()
     }
 

@@ -83,16 +83,13 @@ pub struct FieldSpan {
 /// stages read.
 #[derive(Clone, Debug)]
 pub struct Record {
-    /// UTC µs since the epoch; set by the timeline stage.
+    /// UTC µs since the epoch, set by the timeline stage ([`Record::set_time`]);
+    /// until then the time as written (`Timestamp::local_us`, see [`Record::stamp`]).
     pub ts: i64,
-    /// The time as written (`Timestamp::local_us`), when the record has one.
-    stamp_local: i64,
     /// 1-based physical line in the source.
     pub line: u32,
     /// Byte offset of the record in its source text (sources are capped at 4 GiB).
     pub offset: u32,
-    /// Emitter + 1, 0 for none (see [`Record::node`]).
-    node: u32,
     /// Incarnation + 1, 0 for none (see [`Record::incarnation`]).
     incarnation: u32,
     /// Index of its text spans in [`Source::texts`], [`NO_TEXT`] when none were kept.
@@ -124,6 +121,8 @@ mod flag {
     pub const YEAR_KNOWN: u8 = 8;
     /// That time carries its UTC offset.
     pub const HAS_OFFSET: u8 = 16;
+    /// `ts` is the UTC time the timeline set, no longer the time as written.
+    pub const RESOLVED: u8 = 32;
 }
 
 impl Record {
@@ -131,10 +130,8 @@ impl Record {
     pub fn new(line: u32, offset: u32, component: Component) -> Record {
         Record {
             ts: 0,
-            stamp_local: 0,
             line,
             offset,
-            node: 0,
             incarnation: 0,
             text: NO_TEXT,
             stamp_offset_s: 0,
@@ -163,10 +160,20 @@ impl Record {
         self.set_flag(flag::TS_INFERRED, inferred);
     }
 
-    /// The time as written on the record, else that of a wrapper around it.
+    /// Sets the UTC time (the timeline stage): `inferred` when it was taken
+    /// from another line. The time as written is gone from then on.
+    pub fn set_time(&mut self, ts: i64, inferred: bool) {
+        self.ts = ts;
+        self.set_flag(flag::TS_INFERRED, inferred);
+        self.set_flag(flag::RESOLVED, true);
+    }
+
+    /// The time as written on the record, else that of a wrapper around it;
+    /// read before the timeline stage sets the UTC time.
     pub fn stamp(&self) -> Option<Timestamp> {
+        debug_assert!(self.flags & flag::RESOLVED == 0, "stamp read after the timeline");
         (self.flags & flag::HAS_STAMP != 0).then(|| Timestamp {
-            local_us: self.stamp_local,
+            local_us: self.ts,
             offset_s: (self.flags & flag::HAS_OFFSET != 0).then_some(self.stamp_offset_s),
             year_known: self.flags & flag::YEAR_KNOWN != 0,
         })
@@ -182,26 +189,21 @@ impl Record {
         self.set_flag(flag::HAS_STAMP, stamp.is_some());
         self.set_flag(flag::STAMP_WRAPPER, wrapper && stamp.is_some());
         let t = stamp.unwrap_or_default();
-        self.stamp_local = t.local_us;
+        self.ts = t.local_us;
         self.set_flag(flag::YEAR_KNOWN, t.year_known);
         self.set_flag(flag::HAS_OFFSET, t.offset_s.is_some());
         self.stamp_offset_s = t.offset_s.unwrap_or(0);
     }
 
-    /// Emitter: server id of the process that wrote it, when known (timeline).
-    pub fn node(&self) -> Option<u32> {
-        self.node.checked_sub(1)
-    }
-
-    /// Process incarnation index in the timeline (timeline).
+    /// Process incarnation index in the timeline (timeline); its emitter is
+    /// that incarnation's node (`Timeline::node_of`).
     pub fn incarnation(&self) -> Option<u32> {
         self.incarnation.checked_sub(1)
     }
 
-    /// Assigns the record to an incarnation and its node (timeline).
-    pub fn set_process(&mut self, incarnation: Option<u32>, node: Option<u32>) {
+    /// Assigns the record to an incarnation (timeline).
+    pub fn set_incarnation(&mut self, incarnation: Option<u32>) {
         self.incarnation = incarnation.map_or(0, |i| i + 1);
-        self.node = node.map_or(0, |n| n + 1);
     }
 }
 

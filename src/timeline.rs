@@ -176,6 +176,13 @@ impl Timeline {
         }
     }
 
+    /// The emitter of a record: the server id of its incarnation, when known.
+    pub fn node_of(&self, r: &Record) -> Option<u32> {
+        r.incarnation()
+            .and_then(|i| self.incarnations.get(i as usize))
+            .and_then(|i| i.node_id)
+    }
+
     /// The record at a position of [`Timeline::order`].
     pub fn record(&self, (s, r): (u32, u32)) -> (&Source, &Record) {
         let src = &self.sources[s as usize];
@@ -349,14 +356,10 @@ fn resolve_times(
     for (r, u) in s.records.iter_mut().zip(utc) {
         match u {
             Some(v) => {
-                r.ts = v;
-                r.set_ts_inferred(false);
+                r.set_time(v, false);
                 carry = v;
             }
-            None => {
-                r.ts = carry;
-                r.set_ts_inferred(true);
-            }
+            None => r.set_time(carry, true),
         }
     }
     yearless_without_ref.then(|| format!("{}: times without a year and no dated line in the bundle; year {fallback_year} assumed", s.name))
@@ -503,7 +506,6 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
     for (group, segs) in group_segments(sources) {
         let procs = link_group(&group, segs, sources, &mut incarnations);
         for (idx, members) in procs {
-            let node = incarnations[idx].node_id;
             for g in members {
                 // Only the process's own lines: not the etcd or MinIO lines
                 // of a mixed stream.
@@ -511,7 +513,7 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
                     .iter_mut()
                     .filter(|r| r.component.is_milvus())
                 {
-                    r.set_process(Some(idx as u32), node);
+                    r.set_incarnation(Some(idx as u32));
                 }
             }
         }
@@ -648,7 +650,7 @@ fn renumber_by_start(sources: &mut [Source], incarnations: Vec<Incarnation>) -> 
     }
     for r in sources.iter_mut().flat_map(|s| s.records.iter_mut()) {
         if let Some(i) = r.incarnation() {
-            r.set_process(Some(renumber[i as usize]), r.node());
+            r.set_incarnation(Some(renumber[i as usize]));
         }
     }
     let mut sorted: Vec<Incarnation> = by_start

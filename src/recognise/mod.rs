@@ -387,7 +387,7 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
                     kind: def.kind,
                     rule: x.rule,
                     component: r.component,
-                    node: r.node(),
+                    node: t.node_of(r),
                     subject: x.subject,
                     stale: x.stale,
                     value: x.value,

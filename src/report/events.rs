@@ -16,7 +16,7 @@ use std::io::Write;
 fn selected<'a>(a: &'a Analysis, sel: &'a Selection) -> impl Iterator<Item = &'a Event> + 'a {
     a.events
         .iter()
-        .filter(move |e| sel.keeps(a.timeline.record(e.at).1))
+        .filter(move |e| sel.keeps(&a.timeline, a.timeline.record(e.at).1))
 }
 
 /// The JSON object of one event.

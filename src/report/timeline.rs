@@ -29,9 +29,9 @@ pub struct Selection {
 
 impl Selection {
     /// True when the record passes every filter.
-    pub fn keeps(&self, r: &Record) -> bool {
+    pub fn keeps(&self, t: &Timeline, r: &Record) -> bool {
         (self.components.is_empty() || self.components.contains(&r.component))
-            && self.node.is_none_or(|n| r.node() == Some(n))
+            && self.node.is_none_or(|n| t.node_of(r) == Some(n))
             && self.since.is_none_or(|t| r.ts >= t)
             && self.until.is_none_or(|t| r.ts <= t)
     }
@@ -57,7 +57,7 @@ fn selected<'a>(
     t.order
         .iter()
         .map(move |k| t.record(*k))
-        .filter(move |(_, r)| sel.keeps(r))
+        .filter(move |(_, r)| sel.keeps(t, r))
 }
 
 /// Long field values (stacks, verbose errors) are cut in the text view.
@@ -66,8 +66,8 @@ const TEXT_FIELD_MAX: usize = 160;
 /// Writes the readable view: time, component, node, level, message, fields, source:line.
 pub fn write_text(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()> {
     for (s, r) in selected(t, sel) {
-        let node = r
-            .node()
+        let node = t
+            .node_of(r)
             .map(|n| format!("n{n}"))
             .unwrap_or_else(|| "-".into());
         let mark = if r.ts_inferred() { "~" } else { " " };
@@ -137,7 +137,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// The JSON object of one record (the JSON Lines wire format above).
-pub fn record_json(s: &Source, r: &Record) -> serde_json::Value {
+pub fn record_json(t: &Timeline, s: &Source, r: &Record) -> serde_json::Value {
     let mut fields = serde_json::Map::new();
     for (k, v) in s.fields_of(r) {
         fields
@@ -149,7 +149,7 @@ pub fn record_json(s: &Source, r: &Record) -> serde_json::Value {
         "ts_inferred": r.ts_inferred(),
         "level": if r.level == parsers::Level::None { serde_json::Value::Null } else { r.level.name().into() },
         "component": r.component.id(),
-        "node": r.node().map(|n| n.to_string()),
+        "node": t.node_of(r).map(|n| n.to_string()),
         "source": s.name,
         "line": r.line,
         "format": r.grammar.map(|g| g.name()),
@@ -161,7 +161,7 @@ pub fn record_json(s: &Source, r: &Record) -> serde_json::Value {
 /// Writes JSON Lines.
 pub fn write_jsonl(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()> {
     for (s, r) in selected(t, sel) {
-        serde_json::to_writer(&mut *w, &record_json(s, r))?;
+        serde_json::to_writer(&mut *w, &record_json(t, s, r))?;
         w.write_all(b"\n")?;
     }
     Ok(())
@@ -171,7 +171,7 @@ pub fn write_jsonl(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<(
 /// `ts_inferred`, `level`, `component`, `node`, `source`, `line`, `format`,
 /// `message`, `fields` (a JSON object as text).
 pub fn frame(t: &Timeline, sel: &Selection) -> Result<DataFrame> {
-    frame_of(selected(t, sel))
+    frame_of(t, selected(t, sel))
 }
 
 /// Rows per batch of the CSV and Parquet writers (Parquet's own row group
@@ -191,7 +191,7 @@ fn batches<'a>(
         if !std::mem::take(&mut first) && rows.peek().is_none() {
             return None;
         }
-        Some(frame_of(rows.by_ref().take(batch.max(1))))
+        Some(frame_of(t, rows.by_ref().take(batch.max(1))))
     })
 }
 
@@ -239,7 +239,10 @@ fn write_batched<B: Batched>(
 }
 
 /// The frame of some records.
-fn frame_of<'a>(records: impl Iterator<Item = (&'a Source, &'a Record)>) -> Result<DataFrame> {
+fn frame_of<'a>(
+    t: &Timeline,
+    records: impl Iterator<Item = (&'a Source, &'a Record)>,
+) -> Result<DataFrame> {
     let (
         mut ts,
         mut inferred,
@@ -268,7 +271,7 @@ fn frame_of<'a>(records: impl Iterator<Item = (&'a Source, &'a Record)>) -> Resu
         inferred.push(r.ts_inferred());
         level.push(r.level.name());
         comp.push(r.component.id());
-        node.push(r.node().map(|n| n.to_string()));
+        node.push(t.node_of(r).map(|n| n.to_string()));
         source.push(s.name.as_str());
         line.push(r.line);
         format.push(r.grammar.map(|g| g.name()));
