@@ -16,6 +16,7 @@
 
 use crate::component::{self, Component};
 use crate::discover::{Content, Discovered, SourceSpec};
+use crate::recognise::ReadLater;
 use crate::record::{Accounting, FieldSpan, Recognised, Record, RecordText, RequestRow, Source, Span, View, NO_TEXT};
 use indicatif::ProgressBar;
 use parsers::{Grammar, LineKind, LineOut};
@@ -37,6 +38,9 @@ pub struct IngestConfig {
     /// SHA-256 of each source as read (the report's footer), computed while
     /// its text is at hand.
     pub hash: bool,
+    /// Without `keep_text`, still keep the message of every recognised
+    /// record (`timeline --events` writes them).
+    pub event_messages: bool,
 }
 
 impl Default for IngestConfig {
@@ -46,6 +50,7 @@ impl Default for IngestConfig {
             max_unparsed_warnings: 20,
             keep_text: true,
             hash: false,
+            event_messages: false,
         }
     }
 }
@@ -193,6 +198,11 @@ mod stream {
         Unreadable(crate::discover::Skipped),
     }
 
+    /// Chunks of a streamed file are at most this big: a batch of them is
+    /// parsed while the next is read, so a file in flight holds about
+    /// 2 × [`batch_len`] chunks (16 MiB on 2 cores).
+    const STREAM_CHUNK_BYTES: usize = 2 << 20;
+
     /// Chunks parsed together: enough to keep every core busy while the
     /// next batch is read.
     fn batch_len() -> usize {
@@ -207,6 +217,8 @@ mod stream {
         loop {
             let want = size.saturating_sub(buf.len()).max(1 << 16);
             let before = buf.len();
+            // Sized once: a buffer that doubles while read holds up to twice the chunk.
+            buf.reserve_exact(want);
             f.by_ref().take(want as u64).read_to_end(&mut buf)?;
             let eof = buf.len() == before;
             if eof {
@@ -311,7 +323,7 @@ mod stream {
     }
 
     /// Parses a batch's chunks in parallel, in order.
-    fn parse_batch(batch: &Batch, component: Component, quotes: usize) -> Vec<ChunkOut> {
+    fn parse_batch(batch: &Batch, component: Component, cfg: &IngestConfig) -> Vec<ChunkOut> {
         batch
             .par_iter()
             .map(|(at, text, lines)| {
@@ -320,7 +332,8 @@ mod stream {
                     component,
                     first: *at == 0,
                     keep_text: false,
-                    quotes,
+                    event_messages: cfg.event_messages,
+                    quotes: cfg.max_unparsed_warnings,
                 };
                 let mut part = parse_chunk(text, (0, text.len()), spec);
                 part.move_to(*at);
@@ -338,7 +351,7 @@ mod stream {
         let mut reader = Reader {
             f,
             name: &spec.name,
-            size: cfg.chunk_bytes.max(1),
+            size: cfg.chunk_bytes.clamp(1, STREAM_CHUNK_BYTES),
             carry: Vec::new(),
             hasher: cfg.hash.then(sha2::Sha256::new),
             base: 0,
@@ -356,9 +369,8 @@ mod stream {
         let mut first = true;
         while !batch.is_empty() {
             let component = src.component;
-            let quotes = cfg.max_unparsed_warnings;
             let (parts, next) = rayon::join(
-                || parse_batch(&batch, component, quotes),
+                || parse_batch(&batch, component, cfg),
                 || reader.next_batch(),
             );
             let read_before = batch.last().map_or(0, |(at, t, _)| at + t.len());
@@ -579,6 +591,8 @@ struct ChunkSpec {
     first: bool,
     /// Keep every record's text (else compact: see [`compact_chunk`]).
     keep_text: bool,
+    /// Compacting, keep every recognised record's message.
+    event_messages: bool,
     /// How many unparsed lines to quote.
     quotes: usize,
 }
@@ -589,6 +603,7 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
         component: source_component,
         first: first_chunk,
         keep_text,
+        event_messages,
         quotes,
     } = spec;
     // About one record a line: sizing once avoids copying while growing.
@@ -661,7 +676,7 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
     c.open = open.map(|(g, _)| g);
     recognise_chunk(full, &mut c);
     if !keep_text {
-        compact_chunk(full, &mut c);
+        compact_chunk(full, &mut c, event_messages);
     }
     c
 }
@@ -699,32 +714,41 @@ fn recognise_chunk(full: &str, c: &mut ChunkOut) {
     }
 }
 
-/// True for the records whose text later stages read: recognised lines
-/// (failed client requests among them) and the banner (the version).
-fn text_needed(c: &ChunkOut) -> Vec<bool> {
-    let mut keep: Vec<bool> = c
+/// What later stages read of each record's text: the message and the
+/// fields the recogniser's [`ReadLater`] names for its rule, the banner's
+/// message (the version), every recognised message with `event_messages`.
+fn read_later(c: &ChunkOut, event_messages: bool) -> Vec<ReadLater> {
+    let banner = ReadLater::MESSAGE;
+    let mut keep: Vec<ReadLater> = c
         .records
         .iter()
-        .map(|r| r.grammar == Some(Grammar::Banner))
+        .map(|r| {
+            if r.grammar == Some(Grammar::Banner) {
+                banner
+            } else {
+                ReadLater::default()
+            }
+        })
         .collect();
     for x in &c.recognised {
-        keep[x.record as usize] = true;
+        let k = &mut keep[x.record as usize];
+        *k = ReadLater::of_rule(x.rule);
+        k.message |= event_messages;
     }
     keep
 }
 
-
-/// Keeps the text later stages read and drops the rest: the message, caller
-/// and label of a kept record, and those of its fields a later stage reads
-/// ([`crate::record::FIELDS_READ_LATER`]), are copied into the chunk's arena;
-/// other records keep their place, time and counts but no text. A report's
-/// verbatim line is read again from the file ([`Source::line_text`]).
-fn compact_chunk(full: &str, c: &mut ChunkOut) {
-    let keep = text_needed(c);
+/// Keeps the text later stages read and drops the rest: the message and the
+/// fields of a record that [`read_later`] names are copied into the chunk's
+/// arena; other records keep their place, time and counts but no text. A
+/// report's verbatim line is read again from the file ([`Source::line_text`]).
+fn compact_chunk(full: &str, c: &mut ChunkOut, event_messages: bool) {
+    let keep = read_later(c, event_messages);
     let old_fields = std::mem::take(&mut c.fields);
     let old_texts = std::mem::take(&mut c.texts);
     for (i, r) in c.records.iter_mut().enumerate() {
-        let Some(t) = old_texts.get(r.text as usize).filter(|_| keep[i]) else {
+        let read = keep[i];
+        let Some(t) = old_texts.get(r.text as usize).filter(|_| !read.is_empty()) else {
             r.text = NO_TEXT;
             continue;
         };
@@ -737,20 +761,23 @@ fn compact_chunk(full: &str, c: &mut ChunkOut) {
                 fields: &[],
             }
             .raw_of(f.key);
-            if crate::record::FIELDS_READ_LATER.contains(&key) {
+            if read.field(key) {
                 let key = copy_span(full, &mut c.arena, f.key);
                 let value = copy_span(full, &mut c.arena, f.value);
                 c.fields.push(FieldSpan { key, value });
             }
         }
-        let kept = RecordText {
-            caller: copy_span(full, &mut c.arena, t.caller),
-            message: copy_span(full, &mut c.arena, t.message),
-            label: copy_span(full, &mut c.arena, t.label),
-            fields: fstart..c.fields.len() as u32,
+        let message = if read.message {
+            copy_span(full, &mut c.arena, t.message)
+        } else {
+            Span::EMPTY
         };
         r.text = c.texts.len() as u32;
-        c.texts.push(kept);
+        c.texts.push(RecordText {
+            message,
+            fields: fstart..c.fields.len() as u32,
+            ..Default::default()
+        });
     }
 }
 
@@ -973,6 +1000,7 @@ fn parse_source(
                 component,
                 first: i == 0,
                 keep_text,
+                event_messages: cfg.event_messages,
                 quotes: cfg.max_unparsed_warnings,
             };
             parse_chunk(&text, *r, spec)
@@ -1288,23 +1316,40 @@ mod tests {
             streamed.records.iter().map(key).collect::<Vec<_>>(),
             whole.records.iter().map(key).collect::<Vec<_>>()
         );
-        // Recognised records keep their message and the fields later stages read.
-        let read_later = |s: &Source, r: &Record| {
+        // Recognised records keep what later stages read of them: the fields
+        // and the message their rule's `ReadLater` names.
+        let read_later = |s: &Source, r: &Record, read: ReadLater| {
             s.fields_of(r)
-                .filter(|(k, _)| crate::record::FIELDS_READ_LATER.contains(&k.as_ref()))
+                .filter(|(k, _)| read.field(k))
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect::<Vec<_>>()
         };
-        let mut kept_fields = 0;
+        let (mut kept_fields, mut kept_messages) = (0, 0);
         for x in &whole.recognised {
+            let read = ReadLater::of_rule(x.rule);
             let (a, b) = (&whole.records[x.record as usize], &streamed.records[x.record as usize]);
-            assert_eq!(streamed.message(b), whole.message(a));
-            assert_eq!(streamed.caller(b), whole.caller(a));
-            assert_eq!(read_later(&streamed, b), read_later(&whole, a));
-            assert_eq!(streamed.fields_of(b).count(), read_later(&whole, a).len());
-            kept_fields += read_later(&streamed, b).len();
+            if read.message {
+                assert_eq!(streamed.message(b), whole.message(a));
+                kept_messages += 1;
+            }
+            assert_eq!(read_later(&streamed, b, read), read_later(&whole, a, read));
+            assert_eq!(streamed.fields_of(b).count(), read_later(&whole, a, read).len());
+            kept_fields += read_later(&streamed, b, read).len();
         }
-        assert!(kept_fields > 0);
+        assert!(kept_fields > 0 && kept_messages > 0, "{kept_fields} {kept_messages}");
+        // `timeline --events` keeps every recognised message.
+        let events = load(
+            file_spec(),
+            &IngestConfig {
+                event_messages: true,
+                ..cfg.clone()
+            },
+        )
+        .unwrap();
+        for x in &whole.recognised {
+            let (a, b) = (&whole.records[x.record as usize], &events.records[x.record as usize]);
+            assert_eq!(events.message(b), whole.message(a));
+        }
         // Every line, kept or not, is the file's line.
         let lines: Vec<&str> = text.lines().collect();
         for (i, r) in streamed.records.iter().enumerate().step_by(97) {

@@ -32,9 +32,11 @@ fn load(
     common: &milvus_postmortem::cli::CommonArgs,
     keep_text: bool,
     hash: bool,
+    event_messages: bool,
 ) -> Result<(Analysis, report::timeline::Selection), Failure> {
     let (mut cfg, sel) = common.resolve().map_err(bad_args)?;
     cfg.ingest.keep_text = keep_text;
+    cfg.ingest.event_messages = event_messages;
     cfg.ingest.hash = hash;
     if let Some(n) = common.threads {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -94,7 +96,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             // Checked before any input is read.
             let stdout_taken = args.stdout_taken().map_err(bad_args)?;
             let reports = args.html.is_some() || args.md.is_some() || args.svg.is_some();
-            let (a, _) = load(&args.common, false, reports)?;
+            let (a, _) = load(&args.common, false, reports, false)?;
             if let Some(p) = &a.progress {
                 p.stage("writing report");
             }
@@ -121,7 +123,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Timeline(args) => {
             // Filters are checked before any input is read.
             args.selection(Default::default()).map_err(bad_args)?;
-            let (a, sel) = load(&args.common, !args.events, false)?;
+            let (a, sel) = load(&args.common, !args.events, false, args.events)?;
             if let Some(p) = &a.progress {
                 p.stage("writing timeline");
             }

@@ -342,21 +342,6 @@ fn reread_line(path: &std::path::Path, offset: u64) -> Option<String> {
     Some(String::from_utf8_lossy(&line).into_owned())
 }
 
-/// The fields a stage after ingest reads from a record (identity: `name`,
-/// `ServerName`, `address`; windows: `error`, `traceID`, `collectionID`,
-/// `channel`; attribute: `tsLag`). A compacted source keeps these and drops
-/// the others (the recogniser read them all at ingest).
-pub const FIELDS_READ_LATER: &[&str] = &[
-    "name",
-    "ServerName",
-    "address",
-    "error",
-    "traceID",
-    "collectionID",
-    "channel",
-    "tsLag",
-];
-
 /// Lower-case hex SHA-256, as `sha256sum` prints it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

@@ -142,6 +142,68 @@ impl Event {
     }
 }
 
+/// What the stages after ingest read of a recognised record's own text. A
+/// compacted source keeps only this (a report's verbatim line is read again
+/// from the file), so memory grows with what is read, not with the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadLater {
+    /// The message: the text a window counts for a Proxy failure logged
+    /// without an `error` field.
+    pub message: bool,
+    /// The groups of fields read (see [`READ_LATER_FIELDS`]).
+    fields: [bool; READ_LATER_FIELDS.len()],
+}
+
+/// The fields a later stage reads, and which records it reads them of:
+/// identity reads a registration's role and address; windows read a Proxy
+/// failure's error and trace id (one failure per request) and what a client
+/// error or channel move touched; attribute reads how far back a replay seek
+/// started.
+pub const READ_LATER_FIELDS: [&[&str]; 4] = [
+    &["name", "ServerName", "address"],
+    &["error", "traceID"],
+    &["collectionID", "channel"],
+    &["tsLag"],
+];
+
+impl ReadLater {
+    /// The message only (the banner's, for the version).
+    pub const MESSAGE: ReadLater = ReadLater {
+        message: true,
+        fields: [false; READ_LATER_FIELDS.len()],
+    };
+
+    /// What later stages read of the records a rule recognises.
+    pub fn of_rule(id: u16) -> ReadLater {
+        let Some(rule) = rules::by_id(id) else {
+            return ReadLater::default();
+        };
+        let proxy_failure = rule.signal == Signal::ProxyFailure;
+        ReadLater {
+            message: proxy_failure,
+            fields: [
+                rule.signal == Signal::Registered,
+                proxy_failure,
+                matches!(rule.kind, EventKind::ClientError | EventKind::ChannelReassign),
+                rule.kind == EventKind::MqReplay,
+            ],
+        }
+    }
+
+    /// True when a field of that name is read.
+    pub fn field(&self, key: &str) -> bool {
+        READ_LATER_FIELDS
+            .iter()
+            .zip(self.fields)
+            .any(|(keys, read)| read && keys.contains(&key))
+    }
+
+    /// True when nothing of the record's text is read.
+    pub fn is_empty(&self) -> bool {
+        !self.message && !self.fields.contains(&true)
+    }
+}
+
 /// Fields holding the number a signal measures, by version (2.3
 /// `collectionLoadPercentage`, 2.2/2.4+ `loadPercentage`; catalogue §2b #191, #192).
 pub const VALUE_FIELDS: &[(Signal, &[&str])] = &[(
