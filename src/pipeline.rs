@@ -97,17 +97,19 @@ impl Analysis {
 
     /// First and last record time inside the range.
     pub fn span(&self) -> Option<(i64, i64)> {
-        let t = &self.timeline;
         // Lines that only borrowed a time (banner, timeless sources) do not stretch the span.
-        let mut times = t
-            .order
+        let times = self
+            .timeline
+            .sources
             .iter()
-            .map(|k| t.record(*k).1)
+            .flat_map(|s| s.records.iter())
             .filter(|r| !r.ts_inferred())
             .map(|r| r.ts)
             .filter(|ts| self.in_range(*ts));
-        let first = times.next()?;
-        Some((first, times.next_back().unwrap_or(first)))
+        times.fold(None, |span, ts| match span {
+            None => Some((ts, ts)),
+            Some((f, l)) => Some((ts.min(f), ts.max(l))),
+        })
     }
 
     /// True when no line at all could be read.

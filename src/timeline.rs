@@ -79,8 +79,8 @@ pub struct Incarnation {
 pub struct Timeline {
     /// Sources with their records (records carry UTC times, node, incarnation).
     pub sources: Vec<Source>,
-    /// Every record as (source index, record index), in timeline order.
-    pub order: Vec<(u32, u32)>,
+    /// The timeline order of the records ([`Timeline::ordered`]).
+    order: Order,
     /// Process incarnations, by start time.
     pub incarnations: Vec<Incarnation>,
     /// Problems found while building it.
@@ -165,9 +165,9 @@ impl Timeline {
         warnings.extend(notes.into_iter().flatten());
         place_timeless_sources(&mut sources, &mut warnings);
         let incarnations = link_incarnations(&mut sources);
-        let order = merged_order(&sources);
+        let order = Order::of(&sources);
         let mut incarnations = incarnations;
-        find_edges(&sources, &order, &mut incarnations);
+        find_edges(&sources, ordered(&sources, &order), &mut incarnations);
         Timeline {
             sources,
             order,
@@ -183,7 +183,12 @@ impl Timeline {
             .and_then(|i| i.node_id)
     }
 
-    /// The record at a position of [`Timeline::order`].
+    /// Every record as (source index, record index), in timeline order.
+    pub fn ordered(&self) -> Ordered<'_> {
+        ordered(&self.sources, &self.order)
+    }
+
+    /// The record at a (source, record) position.
     pub fn record(&self, (s, r): (u32, u32)) -> (&Source, &Record) {
         let src = &self.sources[s as usize];
         (src, &src.records[r as usize])
@@ -203,43 +208,91 @@ impl Timeline {
     }
 }
 
-/// Every record as (source, record) by (time, source, line, offset, record).
-/// Each source's records are nearly in time order already: sorted per source
-/// in parallel (a stable sort runs through sorted stretches), then merged.
-fn merged_order(sources: &[Source]) -> Vec<(u32, u32)> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let key = |si: usize, ri: u32| {
-        let r = &sources[si].records[ri as usize];
-        (r.ts, si as u32, r.line, r.offset, ri)
-    };
-    let per_source: Vec<Vec<u32>> = sources
-        .par_iter()
-        .enumerate()
-        .map(|(si, s)| {
-            let mut idx: Vec<u32> = (0..s.records.len() as u32).collect();
-            idx.sort_by_key(|ri| key(si, *ri));
-            idx
-        })
-        .collect();
-    let mut order = Vec::with_capacity(per_source.iter().map(Vec::len).sum());
-    let mut heads: BinaryHeap<Reverse<((i64, u32, u32, u32, u32), usize)>> = per_source
-        .iter()
-        .enumerate()
-        .filter_map(|(si, idx)| idx.first().map(|ri| Reverse((key(si, *ri), 0))))
-        .collect();
-    while let Some(Reverse((k, pos))) = heads.pop() {
-        let si = k.1 as usize;
-        order.push((k.1, k.4));
-        if let Some(ri) = per_source[si].get(pos + 1) {
-            heads.push(Reverse((key(si, *ri), pos + 1)));
+/// The timeline order of every record, kept as each source's own order: a
+/// source whose records are in time order already (most are) needs nothing,
+/// others keep their sorted record indexes; [`Timeline::ordered`] merges
+/// them while it is read, so the merged order is never held whole.
+#[derive(Clone, Debug, Default)]
+pub struct Order {
+    /// Per source: `None` when its records are in order, else their indexes sorted.
+    per_source: Vec<Option<Vec<u32>>>,
+}
+
+/// The key records are ordered by: (time, source, line, offset, record).
+type Key = (i64, u32, u32, u32, u32);
+
+fn key(sources: &[Source], si: usize, ri: u32) -> Key {
+    let r = &sources[si].records[ri as usize];
+    (r.ts, si as u32, r.line, r.offset, ri)
+}
+
+impl Order {
+    /// Each source sorted on its own, in parallel (a stable sort runs
+    /// through the sorted stretches of a nearly sorted source).
+    fn of(sources: &[Source]) -> Order {
+        let per_source = sources
+            .par_iter()
+            .enumerate()
+            .map(|(si, s)| {
+                let n = s.records.len() as u32;
+                if (1..n).all(|ri| key(sources, si, ri - 1) <= key(sources, si, ri)) {
+                    return None;
+                }
+                let mut idx: Vec<u32> = (0..n).collect();
+                idx.sort_by_key(|ri| key(sources, si, *ri));
+                Some(idx)
+            })
+            .collect();
+        Order { per_source }
+    }
+
+    /// The record at a position of a source's order.
+    fn at(&self, si: usize, pos: usize) -> u32 {
+        match &self.per_source[si] {
+            Some(idx) => idx[pos],
+            None => pos as u32,
         }
     }
-    order
+}
+
+/// Every record in timeline order: the sources' orders merged as read.
+pub struct Ordered<'t> {
+    sources: &'t [Source],
+    order: &'t Order,
+    heads: std::collections::BinaryHeap<std::cmp::Reverse<(Key, usize)>>,
+}
+
+impl Iterator for Ordered<'_> {
+    type Item = (u32, u32);
+
+    fn next(&mut self) -> Option<(u32, u32)> {
+        let std::cmp::Reverse((k, pos)) = self.heads.pop()?;
+        let si = k.1 as usize;
+        if pos + 1 < self.sources[si].records.len() {
+            let ri = self.order.at(si, pos + 1);
+            self.heads
+                .push(std::cmp::Reverse((key(self.sources, si, ri), pos + 1)));
+        }
+        Some((k.1, k.4))
+    }
+}
+
+fn ordered<'t>(sources: &'t [Source], order: &'t Order) -> Ordered<'t> {
+    let heads = sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.records.is_empty())
+        .map(|(si, _)| std::cmp::Reverse((key(sources, si, order.at(si, 0)), 0)))
+        .collect();
+    Ordered {
+        sources,
+        order,
+        heads,
+    }
 }
 
 /// Each incarnation's first and last own timed line, in one pass over the order.
-fn find_edges(sources: &[Source], order: &[(u32, u32)], incarnations: &mut [Incarnation]) {
+fn find_edges(sources: &[Source], order: Ordered<'_>, incarnations: &mut [Incarnation]) {
     for k in order {
         let r = &sources[k.0 as usize].records[k.1 as usize];
         let Some(i) = r.incarnation() else { continue };
@@ -248,8 +301,8 @@ fn find_edges(sources: &[Source], order: &[(u32, u32)], incarnations: &mut [Inca
         }
         let e = &mut incarnations[i as usize].edges;
         match e {
-            Some((_, last)) => *last = *k,
-            None => *e = Some((*k, *k)),
+            Some((_, last)) => *last = k,
+            None => *e = Some((k, k)),
         }
     }
 }

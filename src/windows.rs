@@ -372,8 +372,8 @@ fn serving_after(events: &[Event], start_us: i64) -> i64 {
 fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
     let mut last: BTreeMap<u32, (i64, (u32, u32))> = BTreeMap::new();
     let mut out = Vec::new();
-    for k in &t.order {
-        let (_, r) = t.record(*k);
+    for k in t.ordered() {
+        let (_, r) = t.record(k);
         let Some(inc) = r.incarnation() else { continue };
         if r.ts_inferred() || !own_line(r.grammar) {
             continue;
@@ -385,12 +385,12 @@ fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
                     start_us: *prev,
                     end_us: r.ts,
                     before: *at,
-                    after: *k,
+                    after: k,
                     consequential: false,
                 });
             }
         }
-        last.insert(inc, (r.ts, *k));
+        last.insert(inc, (r.ts, k));
     }
     // In the order of their ends (the line that closed each), so later
     // stages can look up the holes ending in a stretch of time.

@@ -54,9 +54,8 @@ fn selected<'a>(
     t: &'a Timeline,
     sel: &'a Selection,
 ) -> impl Iterator<Item = (&'a Source, &'a Record)> + 'a {
-    t.order
-        .iter()
-        .map(move |k| t.record(*k))
+    t.ordered()
+        .map(move |k| t.record(k))
         .filter(move |(_, r)| sel.keeps(t, r))
 }
 
