@@ -182,6 +182,152 @@ fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover:
     Ok(src)
 }
 
+/// Reads every record's text again, in the order a writer asks for it: a
+/// compacted source's lines come back from its file, a block at a time (one
+/// block per source in memory), and are parsed again; other sources give
+/// the text they kept. For the `timeline` export, which writes every line.
+pub mod reread {
+    use super::*;
+    use crate::record::LineText;
+    use std::os::unix::fs::FileExt;
+
+    /// How much of a file is read at once.
+    const BLOCK_BYTES: u64 = 256 << 10;
+    /// How far before a record a block starts (its line may begin earlier).
+    const BACK_BYTES: u64 = 64 << 10;
+
+    /// The block of one file in memory.
+    struct Block {
+        file: std::fs::File,
+        start: u64,
+        bytes: Vec<u8>,
+        eof: bool,
+    }
+
+    impl Block {
+        /// The line holding byte `off`, when this block holds all of it:
+        /// (offset of its first byte, its bytes without the newline).
+        fn line_at(&self, off: u64) -> Option<(u64, &[u8])> {
+            let at = off.checked_sub(self.start)? as usize;
+            if at >= self.bytes.len() {
+                return None;
+            }
+            let begin = match memchr::memrchr(b'\n', &self.bytes[..at]) {
+                Some(i) => i + 1,
+                None if self.start == 0 => 0,
+                None => return None,
+            };
+            let end = match memchr::memchr(b'\n', &self.bytes[at..]) {
+                Some(i) => at + i,
+                None if self.eof => self.bytes.len(),
+                None => return None,
+            };
+            Some((self.start + begin as u64, &self.bytes[begin..end]))
+        }
+
+        fn load(&mut self, from: u64) {
+            self.bytes.resize(BLOCK_BYTES as usize, 0);
+            let n = self.file.read_at(&mut self.bytes, from).unwrap_or(0);
+            self.bytes.truncate(n);
+            self.start = from;
+            self.eof = (n as u64) < BLOCK_BYTES;
+        }
+    }
+
+    /// The text of records, read again where it was not kept.
+    pub struct Reread<'s> {
+        sources: &'s [Source],
+        blocks: Vec<Option<Block>>,
+    }
+
+    impl<'s> Reread<'s> {
+        /// For the records of these sources.
+        pub fn new(sources: &'s [Source]) -> Self {
+            Reread {
+                sources,
+                blocks: sources.iter().map(|_| None).collect(),
+            }
+        }
+
+        /// The message and fields of record `ri` of source `si`.
+        pub fn text(&mut self, si: usize, ri: usize) -> LineText {
+            let s = &self.sources[si];
+            let r = &s.records[ri];
+            if !s.compacted {
+                return LineText {
+                    message: s.message(r).into_owned(),
+                    fields: s
+                        .fields_of(r)
+                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                        .collect(),
+                };
+            }
+            let mut text = match self.line(si, u64::from(r.offset)) {
+                Some((start, line)) => parse_again(&line, start, r),
+                None => LineText::default(),
+            };
+            // A message the record kept is the one read (a C++ span's comes
+            // from a member line after it).
+            if r.text != NO_TEXT && s.view().spans(r).message.len > 0 {
+                text.message = s.message(r).into_owned();
+            }
+            text
+        }
+
+        /// The line holding byte `off` of source `si`'s file.
+        fn line(&mut self, si: usize, off: u64) -> Option<(u64, String)> {
+            let path = self.sources[si].reread.as_deref()?;
+            if self.blocks[si].is_none() {
+                let file = std::fs::File::open(path).ok()?;
+                self.blocks[si] = Some(Block {
+                    file,
+                    start: 0,
+                    bytes: Vec::new(),
+                    eof: false,
+                });
+            }
+            let block = self.blocks[si].as_mut()?;
+            if block.line_at(off).is_none() {
+                block.load(off.saturating_sub(BACK_BYTES));
+            }
+            if let Some((start, line)) = block.line_at(off) {
+                return Some((start, String::from_utf8_lossy(line).into_owned()));
+            }
+            // A line longer than a block.
+            let line = crate::record::reread_line(path, off)?;
+            Some((off, line))
+        }
+    }
+
+    /// The record at byte `r.offset` of a line starting at `start`, parsed again.
+    fn parse_again(line: &str, start: u64, r: &Record) -> LineText {
+        let line = line.trim_end_matches(['\n', '\r']);
+        let mut out = LineOut::default();
+        let found = match parsers::parse_line(line, &mut out) {
+            LineKind::Records if r.grammar.is_some() => out
+                .records
+                .iter()
+                .find(|x| start + x.offset as u64 == u64::from(r.offset)),
+            _ => None,
+        };
+        match found {
+            Some(x) => LineText {
+                message: x.message.to_cow().into_owned(),
+                fields: out
+                    .fields_of(x)
+                    .iter()
+                    .map(|f| (f.key.to_cow().into_owned(), f.value.to_cow().into_owned()))
+                    .collect(),
+            },
+            // An unparsed line is its own message.
+            None => LineText {
+                message: line.to_string(),
+                fields: Vec::new(),
+            },
+        }
+    }
+}
+
 /// Streams a plain file through the chunk parser: bounded memory whatever its size.
 mod stream {
     use super::*;
@@ -716,18 +862,18 @@ fn recognise_chunk(full: &str, c: &mut ChunkOut) {
 
 /// What later stages read of each record's text: the message and the
 /// fields the recogniser's [`ReadLater`] names for its rule, the banner's
-/// message (the version), every recognised message with `event_messages`.
+/// message (the version), a C++ span's message (taken from a later line,
+/// so reading the record's own line again would not give it), every
+/// recognised message with `event_messages`.
 fn read_later(c: &ChunkOut, event_messages: bool) -> Vec<ReadLater> {
     let banner = ReadLater::MESSAGE;
     let mut keep: Vec<ReadLater> = c
         .records
         .iter()
-        .map(|r| {
-            if r.grammar == Some(Grammar::Banner) {
-                banner
-            } else {
-                ReadLater::default()
-            }
+        .map(|r| match r.grammar {
+            // The version; a C++ span's name, from a member line after it.
+            Some(Grammar::Banner | Grammar::OtelCppSpan) => banner,
+            _ => ReadLater::default(),
         })
         .collect();
     for x in &c.recognised {
@@ -1281,6 +1427,47 @@ mod tests {
             "{:?}",
             s.warnings
         );
+    }
+
+    /// The `timeline` export reads a compacted source's text again: every
+    /// record's message and fields equal those of the whole text kept, on
+    /// real files of every kind (Milvus text and JSON logs, the client
+    /// request log, pymilvus with tracebacks, glog/banner stderr, etcd, and
+    /// a stdout log with Go and C++ trace spans).
+    #[test]
+    fn text_read_again_equals_text_kept() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        for file in [
+            "samples/kill-restart-1/milvus/standalone-2.log",
+            "samples/kill-restart-1/milvus/milvus-stderr.log",
+            "samples/kill-restart-1/client/client.jsonl",
+            "samples/kill-restart-1/client/pymilvus.log",
+            "samples/kill-restart-1/etcd/etcd.log",
+            "samples/kill-restart-json-1/milvus/milvus-stdout.log",
+            "parsers/tests/data/otel-stdout-2.3.5.log",
+        ] {
+            let path = std::path::Path::new(root).join(file);
+            let file_spec = || SourceSpec {
+                content: Content::File(path.clone()),
+                ..spec("milvus/milvus-stdout.log", "")
+            };
+            let whole = load(file_spec(), &IngestConfig::default()).unwrap();
+            let cfg = IngestConfig {
+                chunk_bytes: 64 << 10,
+                keep_text: false,
+                ..Default::default()
+            };
+            let compact = load(file_spec(), &cfg).unwrap();
+            assert!(compact.compacted, "{file}");
+            assert!(whole.records.len() > 10, "{file}");
+            let sources = [whole, compact];
+            let mut again = reread::Reread::new(&sources);
+            for ri in 0..sources[0].records.len() {
+                let kept = again.text(0, ri);
+                let read = again.text(1, ri);
+                assert_eq!(read, kept, "{file}: record {ri} (line {})", sources[0].records[ri].line);
+            }
+        }
     }
 
     /// A real capture's file log, streamed in small chunks without keeping

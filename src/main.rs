@@ -28,15 +28,28 @@ fn output(path: Option<&str>) -> anyhow::Result<Box<dyn Write>> {
 /// What the command writes decides what ingest keeps: every line's text for
 /// the records export, else only the text later stages read; hashes for the
 /// reports' footer.
+/// What a command needs of the pipeline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Load {
+    /// Windows and their causes (`analyze`).
+    Windows,
+    /// Events with their messages (`timeline --events`).
+    Events,
+    /// The timeline's records only (`timeline`).
+    Records,
+}
+
 fn load(
     common: &milvus_postmortem::cli::CommonArgs,
-    keep_text: bool,
     hash: bool,
-    event_messages: bool,
+    what: Load,
 ) -> Result<(Analysis, report::timeline::Selection), Failure> {
     let (mut cfg, sel) = common.resolve().map_err(bad_args)?;
-    cfg.ingest.keep_text = keep_text;
-    cfg.ingest.event_messages = event_messages;
+    // Plain files are streamed and only what later stages read is kept;
+    // a report's verbatim lines and the export's text are read again.
+    cfg.ingest.keep_text = false;
+    cfg.ingest.event_messages = what == Load::Events;
+    cfg.timeline_only = what == Load::Records;
     cfg.ingest.hash = hash;
     if let Some(n) = common.threads {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -96,7 +109,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             // Checked before any input is read.
             let stdout_taken = args.stdout_taken().map_err(bad_args)?;
             let reports = args.html.is_some() || args.md.is_some() || args.svg.is_some();
-            let (a, _) = load(&args.common, false, reports, false)?;
+            let (a, _) = load(&args.common, reports, Load::Windows)?;
             if let Some(p) = &a.progress {
                 p.stage("writing report");
             }
@@ -123,7 +136,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Timeline(args) => {
             // Filters are checked before any input is read.
             args.selection(Default::default()).map_err(bad_args)?;
-            let (a, sel) = load(&args.common, !args.events, false, args.events)?;
+            // Every line's text is read again from its file as it is written.
+            let what = if args.events { Load::Events } else { Load::Records };
+            let (a, sel) = load(&args.common, false, what)?;
             if let Some(p) = &a.progress {
                 p.stage("writing timeline");
             }

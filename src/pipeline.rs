@@ -30,6 +30,9 @@ pub struct Config {
     pub progress: bool,
     /// The incident's time range (`--since`, `--until`), UTC µs.
     pub range: (Option<i64>, Option<i64>),
+    /// Stop after the timeline: no events, windows or causes (the
+    /// `timeline` export of records needs none of them).
+    pub timeline_only: bool,
 }
 
 /// The result of a run.
@@ -155,7 +158,8 @@ impl Progress {
     }
 }
 
-/// Runs discover, ingest and timeline.
+/// Runs the pipeline: discover, ingest, timeline, then (unless
+/// `timeline_only`) recognition, identity, windows and attribution.
 pub fn run(cfg: &Config) -> Result<Analysis> {
     let found = discover::discover(&cfg.inputs, &cfg.discover)?;
     let bytes: u64 = found.sources.iter().map(ingest::spec_bytes).sum();
@@ -175,18 +179,10 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     let mut warnings = ing.warnings.clone();
     let timeline = Timeline::build(ing, &cfg.timeline);
     warnings.extend(timeline.warnings.iter().cloned());
-    let events = recognise::recognise(&timeline);
-    let identity = Identity::build(&timeline, &events);
-    let found = windows::find(&timeline, &events, &identity);
-    let attributions = {
-        let ctx = attribute::Context::new(&timeline, &events, &identity, &found, &settings);
-        // Windows are independent: attributed in parallel, collected in order.
-        use rayon::prelude::*;
-        found
-            .windows
-            .par_iter()
-            .map(|w| attribute::attribute(&ctx, w))
-            .collect()
+    let (events, identity, found, attributions) = if cfg.timeline_only {
+        Default::default()
+    } else {
+        find_windows(&timeline, &settings)
     };
     Ok(Analysis {
         progress: bar,
@@ -201,4 +197,25 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
         found,
         attributions,
     })
+}
+
+/// The stages after the timeline: events, identity, windows, their causes.
+fn find_windows(
+    timeline: &Timeline,
+    settings: &[crate::settings::Setting],
+) -> (Vec<recognise::Event>, Identity, windows::Found, Vec<Attribution>) {
+    let events = recognise::recognise(timeline);
+    let identity = Identity::build(timeline, &events);
+    let found = windows::find(timeline, &events, &identity);
+    let attributions = {
+        let ctx = attribute::Context::new(timeline, &events, &identity, &found, settings);
+        // Windows are independent: attributed in parallel, collected in order.
+        use rayon::prelude::*;
+        found
+            .windows
+            .par_iter()
+            .map(|w| attribute::attribute(&ctx, w))
+            .collect()
+    };
+    (events, identity, found, attributions)
 }

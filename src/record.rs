@@ -289,12 +289,22 @@ pub struct Source {
     pub reread: Option<std::path::PathBuf>,
 }
 
+/// A record's message and fields, owned: what the `timeline` export writes
+/// of every line (read again from the file when the source kept no text).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineText {
+    /// The message, unescaped.
+    pub message: String,
+    /// The fields, unescaped, in line order.
+    pub fields: Vec<(String, String)>,
+}
+
 /// How much is read around an offset to find its line again: most log lines
 /// are shorter; a longer one is read in steps.
 const REREAD_STEP: u64 = 4096;
 
 /// The physical line holding byte `offset` of a file, read again.
-fn reread_line(path: &std::path::Path, offset: u64) -> Option<String> {
+pub(crate) fn reread_line(path: &std::path::Path, offset: u64) -> Option<String> {
     use std::os::unix::fs::FileExt;
     let f = std::fs::File::open(path).ok()?;
     // A file cut shorter since it was read no longer holds the line.
