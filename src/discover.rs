@@ -152,6 +152,10 @@ pub struct Discovered {
     pub configs: Vec<ConfigFile>,
     /// Problems met while listing (unreadable archive members…).
     pub warnings: Vec<String>,
+    /// The folder archive members were written to as they were read (see
+    /// [`take_member`]); removed when dropped, so it is kept until the
+    /// last line has been read again.
+    pub spool: Option<tempfile::TempDir>,
 }
 
 /// What to do with a file, by its name.
@@ -443,8 +447,13 @@ fn safe_member_name(n: &str) -> bool {
     !n.starts_with('/') && !n.split('/').any(|p| p == "..")
 }
 
-/// Reads one archive member into memory, within the member and archive
-/// size bounds; a member whose path could escape the bundle is refused.
+/// Takes one archive member, within the member and archive size bounds: it
+/// is written to the spool folder as it is decompressed and then read like a
+/// file of a folder (streamed, its lines read again for a report), so an
+/// archive is never held in memory. A member cut short by a bound or a
+/// broken stream, or any member when no spool folder can be made, is held
+/// in memory with its warning. A member whose path could escape the bundle
+/// is refused.
 fn take_member(
     name: String,
     r: &mut dyn Read,
@@ -463,9 +472,65 @@ fn take_member(
     let limit = cfg
         .max_member_bytes
         .min(cfg.max_archive_bytes.saturating_sub(*total));
-    let (bytes, warn) = read_limited(r, limit);
-    *total += bytes.len() as u64;
-    members.push((name, Content::Bytes(bytes, warn)));
+    let content = match spool_dir(out) {
+        Some(dir) => spool_member(r, limit, dir, members.len()),
+        None => {
+            let (bytes, warn) = read_limited(r, limit);
+            Content::Bytes(bytes, warn)
+        }
+    };
+    *total += match &content {
+        Content::Bytes(b, _) => b.len() as u64,
+        Content::File(p) | Content::GzFile(p) => fs::metadata(p).map_or(0, |m| m.len()),
+    };
+    members.push((name, content));
+}
+
+/// The spool folder, made on first use (in `$TMPDIR`).
+fn spool_dir(out: &mut Discovered) -> Option<&Path> {
+    if out.spool.is_none() {
+        match tempfile::Builder::new().prefix("milvus-postmortem-").tempdir() {
+            Ok(d) => out.spool = Some(d),
+            Err(e) => {
+                out.warnings.push(format!(
+                    "cannot make a folder for archive members ({e}): they are held in memory"
+                ));
+                return None;
+            }
+        }
+    }
+    out.spool.as_ref().map(|d| d.path())
+}
+
+/// Writes a member to `dir/<n>`, up to `limit` bytes; the file, or the
+/// bytes with a warning when the member was cut short.
+fn spool_member(r: &mut dyn Read, limit: u64, dir: &Path, n: usize) -> Content {
+    let path = dir.join(n.to_string());
+    let copied = fs::File::create(&path).and_then(|f| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        let n = std::io::copy(&mut r.take(limit + 1), &mut w)?;
+        std::io::Write::flush(&mut w)?;
+        Ok(n)
+    });
+    match copied {
+        Ok(n) if n <= limit => Content::File(path),
+        // Cut short: what was written, in memory, with the reason.
+        _ => {
+            let (bytes, warn) = match fs::File::open(&path) {
+                Ok(f) => read_limited(f, limit),
+                Err(e) => (Vec::new(), Some(format!("cannot be read back: {e}"))),
+            };
+            let _ = fs::remove_file(&path);
+            let warn = match copied {
+                Err(e) => Some(format!(
+                    "stream broken at decompressed offset {}: {e}; the part before it is read",
+                    bytes.len()
+                )),
+                Ok(_) => warn,
+            };
+            Content::Bytes(bytes, warn)
+        }
+    }
 }
 
 fn read_tar(path: &Path, prefix: &str, cfg: &DiscoverConfig, out: &mut Discovered) -> Result<()> {
@@ -556,6 +621,7 @@ fn finish_members(
             None => name,
         };
         let (rel, content) = match (rel.strip_suffix(".gz"), content) {
+            (Some(stem), Content::File(p)) => (stem.to_string(), Content::GzFile(p)),
             (Some(stem), Content::Bytes(b, _)) => {
                 let (bytes, warn) = read_limited(MultiGzDecoder::new(&b[..]), cfg.max_member_bytes);
                 (stem.to_string(), Content::Bytes(bytes, warn))
@@ -666,6 +732,57 @@ mod tests {
         assert!(!safe_member_name("../../etc/passwd"));
         assert!(!safe_member_name("/etc/passwd"));
         assert!(safe_member_name("milvus/standalone-1.log"));
+    }
+
+    /// Archive members are written to the spool folder as they are read and
+    /// listed as files of it (a `.gz` member as a gzip file); a member cut
+    /// short by the size bound stays in memory with its warning; the folder
+    /// goes when the listing is dropped.
+    #[test]
+    fn archive_members_are_spooled_not_held() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let tar_path = dir.path().join("bundle.tar.gz");
+        let gz = |b: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(b).unwrap();
+            e.finish().unwrap()
+        };
+        let mut t = tar::Builder::new(Vec::new());
+        let members: [(&str, Vec<u8>); 3] = [
+            ("b/milvus/standalone-1.log", b"line one\nline two\n".to_vec()),
+            ("b/milvus/old.log.gz", gz(b"rotated\n")),
+            ("b/client/client.jsonl", vec![b'x'; 5000]),
+        ];
+        for (name, body) in &members {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            t.append_data(&mut h, name, &body[..]).unwrap();
+        }
+        std::fs::write(&tar_path, gz(&t.into_inner().unwrap())).unwrap();
+        let cfg = DiscoverConfig {
+            max_member_bytes: 4096,
+            ..Default::default()
+        };
+        let found = discover(&[tar_path], &cfg).unwrap();
+        let spool = found.spool.as_ref().unwrap().path().to_path_buf();
+        let by_name = |n: &str| found.sources.iter().find(|s| s.name.ends_with(n)).unwrap();
+        match &by_name("standalone-1.log").content {
+            Content::File(p) => {
+                assert!(p.starts_with(&spool));
+                assert_eq!(std::fs::read(p).unwrap(), b"line one\nline two\n");
+            }
+            c => panic!("not spooled: {c:?}"),
+        }
+        assert!(matches!(&by_name("old.log").content, Content::GzFile(p) if p.starts_with(&spool)));
+        match &by_name("client.jsonl").content {
+            Content::Bytes(b, Some(w)) => assert!(b.len() == 4096 && w.contains("larger than"), "{w}"),
+            c => panic!("a cut member is held with its warning: {c:?}"),
+        }
+        drop(found);
+        assert!(!spool.exists());
     }
 
     #[test]

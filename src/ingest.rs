@@ -66,6 +66,9 @@ pub struct Ingested {
     pub configs: Vec<crate::discover::ConfigFile>,
     /// Bundle-level warnings.
     pub warnings: Vec<String>,
+    /// The folder archive members were written to: their lines are read
+    /// again from there.
+    pub spool: Option<tempfile::TempDir>,
 }
 
 /// Reads and parses every discovered source.
@@ -75,6 +78,7 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
         mut skipped,
         configs,
         warnings,
+        spool,
     } = found;
     let loaded: Vec<_> = sources
         .into_par_iter()
@@ -90,6 +94,7 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
     let mut out = Ingested {
         configs,
         warnings,
+        spool,
         ..Default::default()
     };
     for r in loaded {

@@ -38,6 +38,9 @@ pub struct Config {
 /// The result of a run.
 #[derive(Debug)]
 pub struct Analysis {
+    /// Where archive members were written out: kept while the analysis
+    /// lives, for the lines reports read again.
+    pub spool: Option<tempfile::TempDir>,
     /// The terminal's progress bar, still shown while reports are written.
     pub progress: Option<Progress>,
     /// The inputs as given.
@@ -166,7 +169,7 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     // Only where someone can see a bar, and only when the wait is long enough.
     let bar = (cfg.progress && std::io::stderr().is_terminal() && bytes > PROGRESS_BYTES)
         .then(|| Progress::new(bytes));
-    let ing = ingest::ingest(found, &cfg.ingest, bar.as_ref().map(|b| &b.0));
+    let mut ing = ingest::ingest(found, &cfg.ingest, bar.as_ref().map(|b| &b.0));
     if let Some(b) = &bar {
         b.stage("finding windows");
     }
@@ -177,6 +180,7 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
         .collect();
     let skipped = ing.skipped.clone();
     let mut warnings = ing.warnings.clone();
+    let spool = ing.spool.take();
     let timeline = Timeline::build(ing, &cfg.timeline);
     warnings.extend(timeline.warnings.iter().cloned());
     let (events, identity, found, attributions) = if cfg.timeline_only {
@@ -196,6 +200,7 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
         identity,
         found,
         attributions,
+        spool,
     })
 }
 

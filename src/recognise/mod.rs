@@ -477,9 +477,7 @@ mod tests {
         let spec = SourceSpec::from_bytes(name, text.as_bytes().to_vec());
         let found = Discovered {
             sources: vec![spec],
-            skipped: Vec::new(),
-            configs: Vec::new(),
-            warnings: Vec::new(),
+            ..Default::default()
         };
         let ing = crate::ingest::ingest(found, &Default::default(), None);
         let t = Timeline::build(ing, &Default::default());
