@@ -230,19 +230,28 @@ impl Event {
     }
 }
 
-/// The rule table, indexed for matching.
+/// The rule table, indexed for matching: exact messages by text, the other
+/// rules by origin (a record is tried only against rules of its origin), in
+/// table order.
 struct Matcher {
     exact: HashMap<&'static str, Vec<u16>>,
-    others: Vec<u16>,
+    /// Indexed by `Origin as usize`.
+    others: Vec<Vec<u16>>,
 }
 
 static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
     let mut exact: HashMap<&'static str, Vec<u16>> = HashMap::new();
-    let mut others = Vec::new();
+    let mut others: Vec<Vec<u16>> = Vec::new();
     for (i, r) in RULES.iter().enumerate() {
         match r.text {
             TextMatch::Exact(t) => exact.entry(t).or_default().push(i as u16),
-            _ => others.push(i as u16),
+            _ => {
+                let o = r.origin as usize;
+                if others.len() <= o {
+                    others.resize(o + 1, Vec::new());
+                }
+                others[o].push(i as u16);
+            }
         }
     }
     Matcher { exact, others }
@@ -316,7 +325,7 @@ fn match_record(src: &View<'_>, r: &Record) -> Option<u16> {
             return Some(*i);
         }
     }
-    MATCHER.others.iter().find(|i| ok(i)).copied()
+    MATCHER.others.get(origin as usize)?.iter().find(|i| ok(i)).copied()
 }
 
 /// The first number in a field value (`1`, `[1]`, `"[1,2]"`, `querynode-1`).
