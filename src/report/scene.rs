@@ -147,14 +147,29 @@ impl Lanes {
     /// One pass over every record.
     fn of(a: &Analysis) -> Lanes {
         let mut spans: BTreeMap<(Option<u32>, Component), (i64, i64)> = BTreeMap::new();
-        for s in &a.timeline.sources {
-            for r in s.records.iter().filter(|r| !r.ts_inferred()) {
-                let e = spans
-                    .entry((r.incarnation(), r.component))
-                    .or_insert((r.ts, r.ts));
-                e.0 = e.0.min(r.ts);
-                e.1 = e.1.max(r.ts);
-            }
+        // In parallel per source; a source's lines come in runs of one lane,
+        // so each run is gathered before the map is touched.
+        use rayon::prelude::*;
+        let per_source: Vec<Vec<((Option<u32>, Component), (i64, i64))>> = a
+            .timeline
+            .sources
+            .par_iter()
+            .map(|s| {
+                let mut runs: Vec<((Option<u32>, Component), (i64, i64))> = Vec::new();
+                for r in s.records.iter().filter(|r| !r.ts_inferred()) {
+                    let key = (r.incarnation(), r.component);
+                    match runs.last_mut() {
+                        Some((k, e)) if *k == key => *e = (e.0.min(r.ts), e.1.max(r.ts)),
+                        _ => runs.push((key, (r.ts, r.ts))),
+                    }
+                }
+                runs
+            })
+            .collect();
+        for (key, (first, last)) in per_source.into_iter().flatten() {
+            let e = spans.entry(key).or_insert((first, last));
+            e.0 = e.0.min(first);
+            e.1 = e.1.max(last);
         }
         let incs = &a.timeline.incarnations;
         let start_of = |i: Option<u32>| {
