@@ -46,7 +46,7 @@ fn whole_ingest(c: &mut Criterion) {
                 ingest(discovered(&files), &IngestConfig::default(), None),
                 &TimelineConfig::default(),
             )
-            .order
+            .incarnations
             .len()
         })
     });
