@@ -156,15 +156,145 @@ impl Phase {
     }
 }
 
-/// A recommendation with the numbers behind it.
-#[derive(Clone, Debug)]
+/// A recommendation: which advice, the setting it is about, and the
+/// numbers it rests on (`report` puts it in words).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Recommendation {
     /// Stable id of the kind of advice (`session-ttl`, `client-retry`, …).
     pub id: &'static str,
-    /// The advice, numbers included.
-    pub text: String,
     /// The setting it is about, when one.
     pub setting: Option<String>,
+    /// What the advice rests on.
+    pub facts: Advice,
+}
+
+/// Where a setting's value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SettingFrom {
+    /// Read from a config file of the bundle, at this line.
+    File(String, u32),
+    /// Not in the bundle: the value assumed, said how.
+    Assumed(&'static str),
+}
+
+/// What etcd's own log says about a stall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EtcdSide {
+    /// It logged slow requests (disk, CPU).
+    Slow,
+    /// It logged none: stalled or unreachable rather than slow.
+    NotSlow,
+    /// The bundle has no etcd log.
+    NoLog,
+}
+
+/// The numbers behind each kind of advice (times in s unless `_us`: UTC µs).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Advice {
+    /// `session-ttl`: detection held against the session TTL.
+    SessionTtl {
+        /// The dead node (described) and how long after it stopped it was removed.
+        removal: Option<(String, f64)>,
+        /// The detection phase.
+        detect_s: f64,
+        /// `common.session.ttl`.
+        ttl_s: f64,
+        /// Where the TTL came from.
+        ttl_from: SettingFrom,
+        /// The longest silence of a process in the bundle.
+        longest_pause_s: Option<f64>,
+    },
+    /// `process-pause`: a silent process.
+    ProcessPause {
+        /// How long it was silent.
+        silent_s: f64,
+        /// Its last line before the silence.
+        from_us: i64,
+        /// Its first line after.
+        to_us: i64,
+        /// It lost its sessions on resume (and exited).
+        lost: bool,
+        /// The silence was at least the TTL.
+        longer_than_ttl: bool,
+        /// `common.session.ttl`.
+        ttl_s: f64,
+        /// Where the TTL came from.
+        ttl_from: SettingFrom,
+        /// Shorter silences of the bundle that caused no failure.
+        quiet: usize,
+    },
+    /// `process-restart`: a process down, then restarted.
+    ProcessRestart {
+        /// How long it was down.
+        down_s: f64,
+        /// Its last line.
+        stop_us: i64,
+        /// Its restart.
+        restart_us: i64,
+        /// The outage phase's share of the window, %.
+        share_pct: f64,
+    },
+    /// `client-reconnect`: failures after the server served again.
+    ClientReconnect {
+        /// The routing phase.
+        after_s: f64,
+    },
+    /// `mq-replay`: what held the replay.
+    MqReplay {
+        /// The replay phase.
+        replay_s: f64,
+        /// How far back the seek started, as logged.
+        lag: Option<String>,
+        /// Requests that failed waiting for tsafe.
+        tsafe_waits: usize,
+        /// A dead node (described) whose stale session RootCoord still
+        /// awaited time ticks from, and how many such lines.
+        idle: Option<(String, usize)>,
+    },
+    /// `heartbeat-interval`: a live node declared offline by heartbeat lag.
+    HeartbeatInterval {
+        /// The setting.
+        key: &'static str,
+        /// Its value, ms.
+        value_ms: f64,
+        /// Where it came from.
+        from: SettingFrom,
+        /// The node's silence just before.
+        silent_s: Option<f64>,
+    },
+    /// `etcd-health`: etcd slow or failing.
+    EtcdHealth {
+        /// How long before the session was lost (else: in the window).
+        before_loss_s: Option<f64>,
+        /// What etcd's own log says.
+        side: EtcdSide,
+        /// `common.session.ttl`.
+        ttl_s: f64,
+        /// Where the TTL came from.
+        ttl_from: SettingFrom,
+    },
+    /// `second-replica`: failures in the phases a second replica would serve.
+    SecondReplica {
+        /// Detection + reassignment + replay.
+        after_restart_s: f64,
+        /// Failed requests that ended in those phases.
+        hit: usize,
+        /// Failed requests in all.
+        of: usize,
+        /// A standalone deployment (one QueryNode).
+        standalone: bool,
+    },
+    /// `client-retry`: what retry policies would have saved.
+    ClientRetry {
+        /// Failed requests.
+        failed: usize,
+        /// (tries, back-off s, failures saved).
+        policies: Vec<(u32, f64, usize)>,
+        /// The first success after the window.
+        recovered_us: i64,
+        /// The retry budget that saves all.
+        budget_s: f64,
+    },
 }
 
 /// What attribution says about one window.

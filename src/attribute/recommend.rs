@@ -2,7 +2,10 @@
 //! of this window supports it, with the numbers it rests on (phase lengths,
 //! settings read from `milvus.yaml`, failed requests of the client log).
 
-use super::{Attribution, Cause, Chain, Context, EtcdTrouble, PhaseId, Recommendation};
+use super::{
+    Advice, Attribution, Cause, Chain, Context, EtcdSide, EtcdTrouble, PhaseId, Recommendation,
+    SettingFrom,
+};
 use crate::recognise::rules::Signal;
 use crate::windows::{Request, Window};
 
@@ -16,11 +19,11 @@ fn secs(us: i64) -> f64 {
     us as f64 / 1e6
 }
 
-/// Where a setting's value comes from, for the text.
-fn setting_origin(ctx: &Context, key: &str, default: &str) -> String {
+/// Where a setting's value comes from.
+fn setting_origin(ctx: &Context, key: &str, default: &'static str) -> SettingFrom {
     match ctx.setting(key) {
-        Some(s) => format!("{}:{}", s.source, s.line),
-        None => format!("not in the bundle; {default}"),
+        Some(s) => SettingFrom::File(s.source.clone(), s.line),
+        None => SettingFrom::Assumed(default),
     }
 }
 
@@ -40,7 +43,6 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
             out.push(heartbeat_interval(ctx, chain));
         } else {
             let detect = secs(d.len_us());
-            let half = secs(ttl) / 2.0;
             // Fault → the dead node's removal, the number to hold against the TTL.
             // Only a removal by the process that took over counts: a paused
             // process logs its own removal on resume.
@@ -51,24 +53,18 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                         e.signal() == Signal::NodeRemoved
                             && e.subject.is_some_and(|s| chain.dead_ids.contains(&s))
                     })
-                    .map(|e| (e.subject.unwrap_or(0), secs(e.ts - f)))
+                    .map(|e| (ctx.identity.describe(e.subject.unwrap_or(0)), secs(e.ts - f)))
             });
-            let since_fault = match removal {
-                Some((id, s)) => format!(
-                    "{} was removed {s:.1} s after it stopped, and the detection phase after the restart took {detect:.1} s,",
-                    capitalised(&ctx.identity.describe(id))
-                ),
-                None => format!("Detection took {detect:.1} s"),
-            };
             out.push(Recommendation {
                 id: "session-ttl",
-                text: format!(
-                    "{since_fault} against common.session.ttl = {:.0} s ({ttl_from}): a dead node's session stays alive until its lease expires, up to one TTL after its last keep-alive. Lowering the TTL to {half:.0} s would shorten this phase by up to {:.1} s; the trade-off is that any pause of a process or stall of etcd longer than the TTL then drops a healthy node{}.",
-                    secs(ttl),
-                    (detect).min(half),
-                    longest_pause_note(ctx),
-                ),
                 setting: Some("common.session.ttl".into()),
+                facts: Advice::SessionTtl {
+                    removal,
+                    detect_s: detect,
+                    ttl_s: secs(ttl),
+                    ttl_from: ttl_from.clone(),
+                    longest_pause_s: ctx.bundle.longest_hole_us.map(secs),
+                },
             });
         }
     }
@@ -77,7 +73,7 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
         .as_ref()
         .filter(|_| a.cause == Cause::EtcdUnavailable)
     {
-        out.push(etcd(ctx, trouble, ttl, &ttl_from));
+        out.push(etcd(ctx, trouble, ttl, ttl_from.clone()));
     }
     if let Some(p) = phase(PhaseId::Outage) {
         if p.cause == Cause::NodeUnresponsive {
@@ -88,39 +84,31 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                 let lost = ctx
                     .events_in(h.end_us, h.end_us + crate::windows::HOLE_FOLLOW_US)
                     .any(|e| matches!(e.signal(), Signal::SessionLoss | Signal::Exit));
-                let verdict = match (lost, h.end_us - h.start_us >= ttl) {
-                    (true, true) => "longer than the TTL: on resume its sessions were gone and it exited".to_string(),
-                    (true, false) => "shorter than the TTL, yet on resume its session keys were already deleted and it exited (etcd expired the leases while keep-alives were not sent)".to_string(),
-                    (false, _) => "and its sessions survived".to_string(),
-                };
-                let quiet = ctx.bundle.quiet_holes;
-                let others = if quiet > 0 {
-                    format!(" {quiet} shorter silences in this bundle caused no failure.")
-                } else {
-                    String::new()
-                };
                 out.push(Recommendation {
                     id: "process-pause",
-                    text: format!(
-                        "The process was silent for {silent:.1} s (no line from {} to {}), {verdict} (common.session.ttl = {:.0} s, {ttl_from}). Find what paused it (SIGSTOP, swap, a long GC, CPU throttling): a pause that loses the sessions turns into an exit and a restart.{others}",
-                        parsers::timestamp::rfc3339_ms(h.start_us),
-                        parsers::timestamp::rfc3339_ms(h.end_us),
-                        secs(ttl),
-                    ),
                     setting: None,
+                    facts: Advice::ProcessPause {
+                        silent_s: silent,
+                        from_us: h.start_us,
+                        to_us: h.end_us,
+                        lost,
+                        longer_than_ttl: h.end_us - h.start_us >= ttl,
+                        ttl_s: secs(ttl),
+                        ttl_from: ttl_from.clone(),
+                        quiet: ctx.bundle.quiet_holes,
+                    },
                 });
             }
         } else if let Some(o) = chain.outage {
             out.push(Recommendation {
                 id: "process-restart",
-                text: format!(
-                    "The process was down {:.1} s (last line {} → restart {}), {:.0} % of the window. Failures in this phase end only when it runs again: check the supervisor's restart delay and why it stopped.",
-                    secs(o.restart_us - o.stop_us),
-                    parsers::timestamp::rfc3339_ms(o.stop_us),
-                    parsers::timestamp::rfc3339_ms(o.restart_us),
-                    100.0 * p.len_us() as f64 / (w.end - w.start).max(1) as f64,
-                ),
                 setting: None,
+                facts: Advice::ProcessRestart {
+                    down_s: secs(o.restart_us - o.stop_us),
+                    stop_us: o.stop_us,
+                    restart_us: o.restart_us,
+                    share_pct: 100.0 * p.len_us() as f64 / (w.end - w.start).max(1) as f64,
+                },
             });
         }
     }
@@ -141,11 +129,10 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
     if let Some(r) = phase(PhaseId::Routing) {
         out.push(Recommendation {
             id: "client-reconnect",
-            text: format!(
-                "Clients kept failing {:.1} s after the server was serving again: that is connection rebuilding (Proxy→QueryNode clients, or the SDK's gRPC channel reconnect back-off). A client that retries UNAVAILABLE with a short back-off, or a fresh channel after a failure, would have recovered with the server.",
-                secs(r.len_us())
-            ),
             setting: None,
+            facts: Advice::ClientReconnect {
+                after_s: secs(r.len_us()),
+            },
         });
     }
     if !w.failures.is_empty() {
@@ -154,31 +141,12 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
     out
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
-fn longest_pause_note(ctx: &Context) -> String {
-    match ctx.bundle.longest_hole_us {
-        Some(us) => format!(
-            " (the longest silence of a process in this bundle: {:.1} s)",
-            secs(us)
-        ),
-        None => String::new(),
-    }
-}
-
 /// What held the replay: how far back the seek started, requests that timed
 /// out waiting for tsafe, and time ticks awaited from a dead node's session.
 fn replay(ctx: &Context, r: &super::Phase, chain: &Chain) -> Recommendation {
     let lag = super::phases::seeks(ctx, r.start, r.end)
         .iter()
-        .find_map(|e| super::phases::ts_lag(ctx, e))
-        .map(|l| format!(" the seek started {l} behind"))
-        .unwrap_or_default();
+        .find_map(|e| super::phases::ts_lag(ctx, e));
     let in_phase = || ctx.events_in(r.start, r.end);
     let waits = in_phase()
         .filter(|e| e.signal() == Signal::TsafeWait)
@@ -188,71 +156,51 @@ fn replay(ctx: &Context, r: &super::Phase, chain: &Chain) -> Recommendation {
         .filter_map(|e| e.subject)
         .filter(|s| chain.dead_ids.contains(s))
         .collect();
-    let mut text = format!("Replay took {:.1} s:{lag}", secs(r.len_us()));
-    if waits > 0 {
-        text.push_str(&format!(
-            "; {waits} requests failed waiting for tsafe (the delegator's serviceable time)"
-        ));
-    }
-    if let Some(id) = idle.first() {
-        text.push_str(&format!(
-            "; RootCoord was still waiting for time ticks from {}'s stale session (`session idle for long time` ×{}), so tsafe could not advance until that session expired: common.session.ttl governs this phase too",
-            ctx.identity.describe(*id),
-            idle.len()
-        ));
-    }
-    text.push('.');
     Recommendation {
         id: "mq-replay",
-        text,
         setting: (!idle.is_empty()).then(|| "common.session.ttl".to_string()),
+        facts: Advice::MqReplay {
+            replay_s: secs(r.len_us()),
+            lag,
+            tsafe_waits: waits,
+            idle: idle
+                .first()
+                .map(|id| (ctx.identity.describe(*id), idle.len())),
+        },
     }
 }
 
 fn heartbeat_interval(ctx: &Context, chain: &Chain) -> Recommendation {
     let key = "queryCoord.heartbeatAvailableInterval";
-    let value = ctx.setting(key).map_or(10_000.0, |s| s.value);
-    let from = setting_origin(ctx, key, "default 10000 ms");
-    let pause = chain
-        .hole
-        .map(|h| {
-            format!(
-                " The node had just been silent {:.1} s.",
-                secs(h.end_us - h.start_us)
-            )
-        })
-        .unwrap_or_default();
     Recommendation {
         id: "heartbeat-interval",
-        text: format!(
-            "QueryCoord answered shard-leader requests from a heartbeat older than {key} = {value:.0} ms ({from}) and declared a live node offline.{pause} Raise the interval above the longest pause the nodes can take, or upgrade: 2.3.6+ no longer checks heartbeat lag when returning shard leaders (#29999)."
-        ),
         setting: Some(key.into()),
+        facts: Advice::HeartbeatInterval {
+            key,
+            value_ms: ctx.setting(key).map_or(10_000.0, |s| s.value),
+            from: setting_origin(ctx, key, "default 10000 ms"),
+            silent_s: chain.hole.map(|h| secs(h.end_us - h.start_us)),
+        },
     }
 }
 
-fn etcd(ctx: &Context, trouble: &EtcdTrouble, ttl: i64, ttl_from: &str) -> Recommendation {
-    let span = match trouble.loss {
-        Some(l) => format!(
-            "etcd calls were slow or failing for {:.1} s before the session was lost",
-            secs(l.ts - trouble.calls[0].ts)
-        ),
-        None => "etcd calls were slow or failing in the window".to_string(),
-    };
+fn etcd(ctx: &Context, trouble: &EtcdTrouble, ttl: i64, ttl_from: SettingFrom) -> Recommendation {
     let side = if trouble.etcd_side().is_some() {
-        "etcd's own log shows slowness: check its disk (fdatasync) and CPU"
+        EtcdSide::Slow
     } else if ctx.has_etcd_log() {
-        "etcd's own log shows no slow request: it was stalled or unreachable rather than slow (a stopped process, network partition)"
+        EtcdSide::NotSlow
     } else {
-        "the bundle has no etcd log to tell a slow etcd from an unreachable one"
+        EtcdSide::NoLog
     };
     Recommendation {
         id: "etcd-health",
-        text: format!(
-            "{span}; with common.session.ttl = {:.0} s ({ttl_from}) any etcd stall longer than the TTL expires every lease at once and the components exit. {side}. A longer TTL rides out longer stalls, at the cost of slower detection of dead nodes.",
-            secs(ttl)
-        ),
         setting: Some("common.session.ttl".into()),
+        facts: Advice::EtcdHealth {
+            before_loss_s: trouble.loss.map(|l| secs(l.ts - trouble.calls[0].ts)),
+            side,
+            ttl_s: secs(ttl),
+            ttl_from,
+        },
     }
 }
 
@@ -283,18 +231,15 @@ fn replica(
     if hit == 0 {
         return None;
     }
-    let deploy = if ctx.bundle.standalone {
-        " This bundle is a standalone deployment (one QueryNode): replicas need a cluster with at least two QueryNodes on separate hosts."
-    } else {
-        ""
-    };
     Some(Recommendation {
         id: "second-replica",
-        text: format!(
-            "{:.1} s of the window went to detection, reassignment and replay, and {hit} of the {of} failed requests ended in those phases. With a second replica on another QueryNode (load with replica_number=2), reads are served by the other replica while this one is rebuilt; the trade-off is twice the query memory.{deploy}",
-            secs(after_restart)
-        ),
         setting: None,
+        facts: Advice::SecondReplica {
+            after_restart_s: secs(after_restart),
+            hit,
+            of,
+            standalone: ctx.bundle.standalone,
+        },
     })
 }
 
@@ -309,9 +254,9 @@ fn client_retry(w: &Window, failures: &[Request]) -> Recommendation {
             .filter(|q| q.end + (f64::from(tries) * backoff * 1e6) as i64 >= recovered)
             .count()
     };
-    let policies: Vec<String> = RETRY_POLICIES
+    let policies = RETRY_POLICIES
         .iter()
-        .map(|(n, b)| format!("{n} × {b:.0} s saves {}", saved(*n, *b)))
+        .map(|(n, b)| (*n, *b, saved(*n, *b)))
         .collect();
     let worst = failures
         .iter()
@@ -320,13 +265,12 @@ fn client_retry(w: &Window, failures: &[Request]) -> Recommendation {
         .unwrap_or(0);
     Recommendation {
         id: "client-retry",
-        text: format!(
-            "Of {} failed requests, a client retry of {} (service back at {}); saving all needs about {:.0} s of retry budget after a failure.",
-            failures.len(),
-            policies.join(", "),
-            parsers::timestamp::rfc3339_ms(recovered),
-            secs(worst).ceil()
-        ),
         setting: None,
+        facts: Advice::ClientRetry {
+            failed: failures.len(),
+            policies,
+            recovered_us: recovered,
+            budget_s: secs(worst).ceil(),
+        },
     }
 }

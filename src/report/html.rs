@@ -381,9 +381,9 @@ fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
     let _ = writeln!(h, "<figure>{phases_svg}</figure>");
     phase_table(h, w);
     errors(h, w);
-    if !at.recommendations.is_empty() {
+    if !w.recommendations.is_empty() {
         h.push_str("<h4>Recommendations</h4>\n<ol class=\"recs\">\n");
-        for r in &at.recommendations {
+        for r in &w.recommendations {
             let setting = r
                 .setting
                 .as_deref()

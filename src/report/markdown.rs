@@ -198,9 +198,9 @@ fn window(m: &mut String, w: &WindowFacts) {
         }
         m.push('\n');
     }
-    if !at.recommendations.is_empty() {
+    if !w.recommendations.is_empty() {
         m.push_str("**Recommendations**\n\n");
-        for (i, r) in at.recommendations.iter().enumerate() {
+        for (i, r) in w.recommendations.iter().enumerate() {
             let setting = r
                 .setting
                 .as_deref()

@@ -13,13 +13,15 @@
 //! * [`html`]: the self-contained HTML report (`analyze --html`), with the
 //!   [`charts`] drawn by plotters (also written alone by `--svg`) in the
 //!   colours of [`palette`];
-//! * [`markdown`]: the ticket-body summary (`analyze --md`).
+//! * [`markdown`]: the ticket-body summary (`analyze --md`);
+//! * [`advice`]: the recommendations attribution computed, in words.
 //!
 //! The terminal, JSON, Markdown and HTML writers read the same
 //! [`model::Report`]; none of them parses or decides anything.
 //!
 //! Must not know: grammars, recognition rules, how causes are decided.
 
+pub mod advice;
 pub mod charts;
 pub mod events;
 pub mod html;

@@ -323,15 +323,15 @@ pub struct Phase<'a> {
     pub start: i64,
 }
 
-/// One recommendation.
+/// One recommendation, in words ([`super::advice`]).
 #[derive(Serialize)]
-pub struct Advice<'a> {
+pub struct Recommended<'a> {
     /// Stable id of the kind of advice.
     pub id: &'static str,
     /// The setting it is about.
     pub setting: Option<&'a str>,
     /// The advice, numbers included.
-    pub text: &'a str,
+    pub text: String,
 }
 
 /// One evidence line of a window with the component that wrote it (the
@@ -391,7 +391,7 @@ pub struct WindowFacts<'a> {
     /// The rule that decided, in words.
     pub reason: &'a str,
     /// Advice.
-    pub recommendations: Vec<Advice<'a>>,
+    pub recommendations: Vec<Recommended<'a>>,
     /// Start.
     #[serde(serialize_with = "ts")]
     pub start: i64,
@@ -650,10 +650,10 @@ fn windows(a: &Analysis) -> Vec<WindowFacts<'_>> {
                 recommendations: at
                     .recommendations
                     .iter()
-                    .map(|r| Advice {
+                    .map(|r| Recommended {
                         id: r.id,
                         setting: r.setting.as_deref(),
-                        text: &r.text,
+                        text: super::advice::sentence(&r.facts),
                     })
                     .collect(),
                 start: w.start,

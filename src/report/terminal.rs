@@ -106,7 +106,7 @@ fn write_windows(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
             writeln!(w, "  {head:<13} {}:{}  {}", e.source, e.line, e.note)?;
             writeln!(w, "  {:<13}   {}", "", cut(&e.text, TEXT_MAX))?;
         }
-        for (k, r) in at.recommendations.iter().enumerate() {
+        for (k, r) in win.recommendations.iter().enumerate() {
             let head = if k == 0 { "recommend" } else { "" };
             writeln!(w, "  {head:<13} - {}", r.text)?;
         }
