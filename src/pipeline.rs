@@ -178,6 +178,17 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
         .iter()
         .flat_map(|c| settings::read(&c.name, &c.text))
         .collect();
+    // Streamed files are hashed from their files beside the later stages.
+    let hashing = cfg.ingest.hash.then(|| {
+        let files: Vec<(usize, std::path::PathBuf)> = ing
+            .sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.compacted && s.sha256.is_none())
+            .filter_map(|(i, s)| s.reread.clone().map(|p| (i, p)))
+            .collect();
+        std::thread::spawn(move || ingest::hash_files(files))
+    });
     let skipped = ing.skipped.clone();
     let mut warnings = ing.warnings.clone();
     let spool = ing.spool.take();
@@ -188,6 +199,10 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     } else {
         find_windows(&timeline, &settings)
     };
+    let mut timeline = timeline;
+    for (i, sum) in hashing.map_or_else(Vec::new, |h| h.join().unwrap_or_default()) {
+        timeline.sources[i].sha256 = sum;
+    }
     Ok(Analysis {
         progress: bar,
         inputs: cfg.inputs.iter().map(|p| p.display().to_string()).collect(),
