@@ -167,7 +167,7 @@ impl Timeline {
         let incarnations = link_incarnations(&mut sources);
         let order = Order::of(&sources);
         let mut incarnations = incarnations;
-        find_edges(&sources, ordered(&sources, &order), &mut incarnations);
+        find_edges(&sources, &mut incarnations);
         Timeline {
             sources,
             order,
@@ -291,19 +291,37 @@ fn ordered<'t>(sources: &'t [Source], order: &'t Order) -> Ordered<'t> {
     }
 }
 
-/// Each incarnation's first and last own timed line, in one pass over the order.
-fn find_edges(sources: &[Source], order: Ordered<'_>, incarnations: &mut [Incarnation]) {
-    for k in order {
-        let r = &sources[k.0 as usize].records[k.1 as usize];
-        let Some(i) = r.incarnation() else { continue };
-        if r.ts_inferred() || r.grammar.is_none() {
-            continue;
-        }
-        let e = &mut incarnations[i as usize].edges;
-        match e {
-            Some((_, last)) => *last = k,
-            None => *e = Some((k, k)),
-        }
+/// Each incarnation's first and last own timed line in timeline order: the
+/// least and greatest timeline key among its lines, found per source in
+/// parallel and then across sources (no merge of the order needed).
+fn find_edges(sources: &[Source], incarnations: &mut [Incarnation]) {
+    // Per source, one entry per run of lines of the same incarnation.
+    let runs: Vec<Vec<(u32, Key, Key)>> = sources
+        .par_iter()
+        .enumerate()
+        .map(|(si, s)| {
+            let mut runs: Vec<(u32, Key, Key)> = Vec::new();
+            for (ri, r) in s.records.iter().enumerate() {
+                let Some(i) = r.incarnation() else { continue };
+                if r.ts_inferred() || r.grammar.is_none() {
+                    continue;
+                }
+                let k = key(sources, si, ri as u32);
+                match runs.last_mut() {
+                    Some((j, a, b)) if *j == i => (*a, *b) = ((*a).min(k), (*b).max(k)),
+                    _ => runs.push((i, k, k)),
+                }
+            }
+            runs
+        })
+        .collect();
+    let mut edges: Vec<Option<(Key, Key)>> = vec![None; incarnations.len()];
+    for (i, a, b) in runs.into_iter().flatten() {
+        let e = &mut edges[i as usize];
+        *e = Some(e.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+    }
+    for (inc, e) in incarnations.iter_mut().zip(edges) {
+        inc.edges = e.map(|(first, last)| ((first.1, first.4), (last.1, last.4)));
     }
 }
 
