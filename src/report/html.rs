@@ -386,7 +386,6 @@ fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
         for r in &w.recommendations {
             let setting = r
                 .setting
-                .as_deref()
                 .map(|s| format!(" <span class=\"setting\">(<code>{}</code>)</span>", esc(s)))
                 .unwrap_or_default();
             let _ = writeln!(h, "<li>{}{setting}</li>", esc(&r.text));

@@ -203,7 +203,6 @@ fn window(m: &mut String, w: &WindowFacts) {
         for (i, r) in w.recommendations.iter().enumerate() {
             let setting = r
                 .setting
-                .as_deref()
                 .map(|s| format!(" ({})", code(s, 100)))
                 .unwrap_or_default();
             let _ = writeln!(m, "{}. {}{setting}", i + 1, text(&r.text));

@@ -675,7 +675,9 @@ pub const CARDS_MAX: usize = 20;
 
 /// What makes two windows alike for the report: the same cause, the same
 /// contributing causes and the same phases in the same order.
-fn shape(at: &Attribution) -> (Cause, Vec<Cause>, Vec<PhaseId>) {
+type Shape = (Cause, Vec<Cause>, Vec<PhaseId>);
+
+fn shape(at: &Attribution) -> Shape {
     (
         at.cause,
         at.contributing.clone(),
@@ -688,7 +690,7 @@ fn cards(windows: &[(&crate::windows::Window, &Attribution)]) -> Vec<usize> {
     if windows.len() <= CARDS_MAX {
         return (1..=windows.len()).collect();
     }
-    let mut first: Vec<((Cause, Vec<Cause>, Vec<PhaseId>), usize)> = Vec::new();
+    let mut first: Vec<(Shape, usize)> = Vec::new();
     windows
         .iter()
         .enumerate()

@@ -135,6 +135,9 @@ pub struct Lane {
 /// share one lane (a cluster with many restarts would draw thousands).
 pub const MAX_OVERVIEW_LANES: usize = 60;
 
+/// What a lane is of: a process incarnation (or none) and a component.
+type LaneKey = (Option<u32>, Component);
+
 /// Every lane of a bundle, in display order (component, then incarnation).
 #[derive(Clone, Debug, Default)]
 pub struct Lanes {
@@ -150,12 +153,12 @@ impl Lanes {
         // In parallel per source; a source's lines come in runs of one lane,
         // so each run is gathered before the map is touched.
         use rayon::prelude::*;
-        let per_source: Vec<Vec<((Option<u32>, Component), (i64, i64))>> = a
+        let per_source: Vec<Vec<(LaneKey, (i64, i64))>> = a
             .timeline
             .sources
             .par_iter()
             .map(|s| {
-                let mut runs: Vec<((Option<u32>, Component), (i64, i64))> = Vec::new();
+                let mut runs: Vec<(LaneKey, (i64, i64))> = Vec::new();
                 for r in s.records.iter().filter(|r| !r.ts_inferred()) {
                     let key = (r.incarnation(), r.component);
                     match runs.last_mut() {
