@@ -113,24 +113,9 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
 /// hashed off the read path (the pipeline runs this beside the stages after
 /// ingest, which leave a core idle part of the time).
 pub fn hash_files(files: Vec<(usize, std::path::PathBuf)>) -> Vec<(usize, Option<String>)> {
-    use sha2::Digest;
-    use std::io::Read;
     files
         .into_iter()
-        .map(|(i, path)| {
-            let sum = std::fs::File::open(&path).ok().and_then(|mut f| {
-                let mut h = sha2::Sha256::new();
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    match f.read(&mut buf) {
-                        Ok(0) => break Some(crate::record::hex(&h.finalize())),
-                        Ok(n) => h.update(&buf[..n]),
-                        Err(_) => break None,
-                    }
-                }
-            });
-            (i, sum)
-        })
+        .map(|(i, path)| (i, crate::record::sha256_of_file(&path)))
         .collect()
 }
 
@@ -1053,7 +1038,6 @@ fn convert(
     let text = RecordText {
         caller: span_of(full, parsers::Text::plain(r.caller), &mut c.arena),
         message: span_of(full, r.message, &mut c.arena),
-        label: span_of(full, parsers::Text::plain(r.label), &mut c.arena),
         fields: fstart..c.fields.len() as u32,
     };
     (rec, text)
@@ -1284,7 +1268,6 @@ fn append_chunk(
         t.fields = t.fields.start + fbase..t.fields.end + fbase;
         shift(&mut t.caller);
         shift(&mut t.message);
-        shift(&mut t.label);
         src.texts.push(t);
     }
     src.recognised
@@ -1465,6 +1448,22 @@ mod tests {
         );
     }
 
+    /// A file read whole (its text kept), and streamed in 64 KiB chunks
+    /// without its text (`base` gives the other settings of the second).
+    fn whole_and_streamed(path: &std::path::Path, name: &str, base: &IngestConfig) -> (Source, Source) {
+        let file_spec = || SourceSpec {
+            content: Content::File(path.to_path_buf()),
+            ..spec(name, "")
+        };
+        let whole = load(file_spec(), &IngestConfig::default()).unwrap();
+        let cfg = IngestConfig {
+            chunk_bytes: 64 << 10,
+            keep_text: false,
+            ..base.clone()
+        };
+        (whole, load(file_spec(), &cfg).unwrap())
+    }
+
     /// The `timeline` export reads a compacted source's text again: every
     /// record's message and fields equal those of the whole text kept, on
     /// real files of every kind (Milvus text and JSON logs, the client
@@ -1483,17 +1482,7 @@ mod tests {
             "parsers/tests/data/otel-stdout-2.3.5.log",
         ] {
             let path = std::path::Path::new(root).join(file);
-            let file_spec = || SourceSpec {
-                content: Content::File(path.clone()),
-                ..spec("milvus/milvus-stdout.log", "")
-            };
-            let whole = load(file_spec(), &IngestConfig::default()).unwrap();
-            let cfg = IngestConfig {
-                chunk_bytes: 64 << 10,
-                keep_text: false,
-                ..Default::default()
-            };
-            let compact = load(file_spec(), &cfg).unwrap();
+            let (whole, compact) = whole_and_streamed(&path, "milvus/milvus-stdout.log", &IngestConfig::default());
             assert!(compact.compacted, "{file}");
             assert!(whole.records.len() > 10, "{file}");
             let sources = [whole, compact];
@@ -1517,18 +1506,8 @@ mod tests {
             "/samples/kill-restart-1/milvus/standalone-2.log"
         );
         let text = std::fs::read_to_string(path).unwrap();
-        let file_spec = || SourceSpec {
-            content: Content::File(path.into()),
-            ..spec("milvus/standalone-2.log", "")
-        };
-        let whole = load(file_spec(), &IngestConfig::default()).unwrap();
-        let cfg = IngestConfig {
-            chunk_bytes: 64 << 10,
-            keep_text: false,
-            hash: true,
-            ..Default::default()
-        };
-        let streamed = load(file_spec(), &cfg).unwrap();
+        let (whole, streamed) =
+            whole_and_streamed(path.as_ref(), "milvus/standalone-2.log", &IngestConfig::default());
         assert!(streamed.compacted && streamed.text.is_empty());
         assert_eq!(streamed.accounting, whole.accounting);
         assert_eq!(streamed.formats, whole.formats);
@@ -1561,14 +1540,15 @@ mod tests {
         }
         assert!(kept_fields > 0 && kept_messages > 0, "{kept_fields} {kept_messages}");
         // `timeline --events` keeps every recognised message.
-        let events = load(
-            file_spec(),
+        let events = whole_and_streamed(
+            path.as_ref(),
+            "milvus/standalone-2.log",
             &IngestConfig {
                 event_messages: true,
-                ..cfg.clone()
+                ..Default::default()
             },
         )
-        .unwrap();
+        .1;
         for x in &whole.recognised {
             let (a, b) = (&whole.records[x.record as usize], &events.records[x.record as usize]);
             assert_eq!(events.message(b), whole.message(a));

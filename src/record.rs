@@ -207,15 +207,14 @@ impl Record {
     }
 }
 
-/// The text spans of a record: caller, message, label and fields.
+/// The text spans of a record: caller, message and fields (a wrapper's
+/// label is read at ingest, for the line's component, and not kept).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecordText {
     /// Caller (`dir/file.go:line`, logger name).
     pub caller: Span,
     /// Message.
     pub message: Span,
-    /// Wrapper label (compose service, pod name).
-    pub label: Span,
     /// The record's fields in [`Source::fields`].
     pub fields: Range<u32>,
 }
@@ -352,6 +351,23 @@ pub(crate) fn reread_line(path: &std::path::Path, offset: u64) -> Option<String>
     Some(String::from_utf8_lossy(&line).into_owned())
 }
 
+/// Lower-case hex SHA-256 of a file, as `sha256sum` prints it, read in
+/// blocks; `None` when it cannot be read.
+pub fn sha256_of_file(path: &std::path::Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => return Some(hex(&h.finalize())),
+            Ok(n) => h.update(&buf[..n]),
+            Err(_) => return None,
+        }
+    }
+}
+
 /// Lower-case hex SHA-256, as `sha256sum` prints it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
@@ -442,7 +458,6 @@ impl<'a> View<'a> {
         static NONE: RecordText = RecordText {
             caller: Span::EMPTY,
             message: Span::EMPTY,
-            label: Span::EMPTY,
             fields: 0..0,
         };
         self.texts.get(r.text as usize).unwrap_or(&NONE)
@@ -456,11 +471,6 @@ impl<'a> View<'a> {
     /// A record's caller, as written.
     pub fn caller(&self, r: &Record) -> &'a str {
         self.raw_of(self.spans(r).caller)
-    }
-
-    /// A record's wrapper label, as written.
-    pub fn label(&self, r: &Record) -> &'a str {
-        self.raw_of(self.spans(r).label)
     }
 
     fn field_spans(&self, r: &Record) -> &'a [FieldSpan] {
@@ -527,10 +537,6 @@ impl Source {
         self.view().message(r)
     }
 
-    /// A record's caller, as written.
-    pub fn caller(&self, r: &Record) -> &str {
-        self.view().caller(r)
-    }
 
     /// The physical line of a record, as written (without its newline):
     /// from the text kept, else read again from the file.

@@ -101,26 +101,17 @@ fn causes<S: Serializer>(v: &[Cause], s: S) -> Result<S::Ok, S::Error> {
 trait Id {
     fn id(&self) -> &'static str;
 }
-impl Id for Component {
-    fn id(&self) -> &'static str {
-        Component::id(*self)
-    }
+/// The ids of the vocabulary types, each its own `id()`.
+macro_rules! ids_of {
+    ($($t:ty),*) => {$(
+        impl Id for $t {
+            fn id(&self) -> &'static str {
+                <$t>::id(*self)
+            }
+        }
+    )*};
 }
-impl Id for Cause {
-    fn id(&self) -> &'static str {
-        Cause::id(*self)
-    }
-}
-impl Id for PhaseId {
-    fn id(&self) -> &'static str {
-        PhaseId::id(*self)
-    }
-}
-impl Id for Basis {
-    fn id(&self) -> &'static str {
-        Basis::id(*self)
-    }
-}
+ids_of!(Component, Cause, PhaseId, Basis);
 
 /// The whole report.
 #[derive(Serialize)]
@@ -724,8 +715,8 @@ fn hashes(a: &Analysis) -> (Vec<(&str, String)>, String) {
                 (None, true) => s
                     .reread
                     .as_deref()
-                    .and_then(|p| std::fs::read(p).ok())
-                    .map_or_else(|| "unreadable".to_string(), |b| sha256_hex(&b)),
+                    .and_then(crate::record::sha256_of_file)
+                    .unwrap_or_else(|| "unreadable".to_string()),
             };
             (s.name.as_str(), sum)
         })
