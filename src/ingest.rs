@@ -718,6 +718,8 @@ struct ChunkOut {
     recognised: Vec<Recognised>,
     /// Client requests (record indexes of this chunk).
     requests: Vec<RequestRow>,
+    /// Their error texts (indexes of this chunk).
+    request_errors: Vec<Box<str>>,
 }
 
 /// Converts a borrowed text of `full` into a span (or interns it when it is
@@ -876,8 +878,13 @@ fn recognise_chunk(full: &str, c: &mut ChunkOut) {
         let i = i as u32;
         c.recognised
             .extend(crate::recognise::recognise_record(&view, r, i));
-        c.requests
-            .extend(crate::recognise::client_request(&view, r, i));
+        if let Some(q) = crate::recognise::client_request(&view, r) {
+            let error = q.error.map(|e| {
+                c.request_errors.push(e);
+                (c.request_errors.len() - 1) as u32
+            });
+            c.requests.push(RequestRow::new(i, error, q.end_delta_us));
+        }
     }
 }
 
@@ -1096,6 +1103,7 @@ fn new_source(spec: SourceSpec) -> Source {
         warnings: Vec::new(),
         recognised: Vec::new(),
         requests: Vec::new(),
+        request_errors: Vec::new(),
         compacted: false,
         sha256: None,
         reread: None,
@@ -1275,11 +1283,10 @@ fn append_chunk(
             record: x.record + rbase,
             ..x
         }));
+    let ebase = src.request_errors.len() as u32;
     src.requests
-        .extend(part.requests.into_iter().map(|q| RequestRow {
-            record: q.record + rbase,
-            ..q
-        }));
+        .extend(part.requests.into_iter().map(|q| q.shifted(rbase, ebase)));
+    src.request_errors.extend(part.request_errors);
     for mut r in part.records {
         if r.text != NO_TEXT {
             r.text += tbase;
@@ -1334,6 +1341,9 @@ mod tests {
     fn a_record_stays_small() {
         // One per physical line: its size is the memory of a bundle.
         assert!(std::mem::size_of::<Record>() <= 32, "{}", std::mem::size_of::<Record>());
+        // One per request of a client log.
+        assert!(std::mem::size_of::<RequestRow>() <= 16, "{}", std::mem::size_of::<RequestRow>());
+        assert!(std::mem::size_of::<crate::windows::Request>() <= 24);
     }
 
     #[test]

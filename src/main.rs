@@ -132,6 +132,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 report::terminal::write(&model, &mut w).map_err(io)?;
                 w.flush().map_err(|e| io(e.into()))?;
             }
+            release(a);
         }
         Command::Timeline(args) => {
             // Filters are checked before any input is read.
@@ -161,9 +162,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(p) = &a.progress {
                 p.finish();
             }
+            release(a);
         }
     }
     Ok(())
+}
+
+/// Ends a run whose outputs are written: the spool's files are removed;
+/// the rest is left to the exit, which gives the memory back at once
+/// (freeing millions of records one by one took a tenth of a second).
+fn release(mut a: Analysis) {
+    drop(a.spool.take());
+    std::mem::forget(a);
 }
 
 fn main() -> ExitCode {

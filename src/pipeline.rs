@@ -93,12 +93,16 @@ impl Analysis {
 
     /// Components that wrote at least one line (lower-case ids, sorted).
     pub fn components(&self) -> Vec<&'static str> {
-        // Inserted one by one: collecting a set first gathers every item.
+        // Inserted one by one (collecting a set first gathers every item),
+        // as the small enum: its ids are compared once per component.
         let mut comps = std::collections::BTreeSet::new();
         for r in self.timeline.sources.iter().flat_map(|s| s.records.iter()) {
-            comps.insert(r.component.id());
+            comps.insert(r.component);
         }
-        comps.into_iter().collect()
+        let mut ids: Vec<&'static str> = comps.into_iter().map(|c| c.id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// First and last record time inside the range.

@@ -278,6 +278,8 @@ pub struct Source {
     pub recognised: Vec<Recognised>,
     /// Client requests (records of a client request log), in record order.
     pub requests: Vec<RequestRow>,
+    /// The error texts (with their code) of the failed requests.
+    pub request_errors: Vec<Box<str>>,
     /// True when only the text of the records later stages read was kept
     /// (then `text` is empty and every kept span points into `arena`).
     pub compacted: bool,
@@ -398,19 +400,62 @@ pub struct Recognised {
 }
 
 /// One request of a client request log, read from its record at ingest (so
-/// a successful request's text need not be kept).
-#[derive(Clone, Debug, PartialEq)]
+/// a successful request's text need not be kept). A client log holds one
+/// per request, so it is 16 bytes: a failure's error text sits in
+/// [`Source::request_errors`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestRow {
     /// Index of the record in [`Source::records`].
     pub record: u32,
-    /// Succeeded.
-    pub ok: bool,
+    /// Index of its error text in [`Source::request_errors`]; [`NONE`] for
+    /// a success (a failure always has one).
+    error: u32,
     /// Its `end` field minus the record's own time, µs (`--skew`/`--tz`
-    /// then apply to both alike).
-    pub end_delta_us: Option<i64>,
-    /// Error text with its code (failures).
-    pub error: Option<Box<str>>,
+    /// then apply to both alike); [`NO_END`] when the line has none.
+    end_delta_us: i64,
 }
+
+/// [`RequestRow::end_delta_us`] of a request whose line has no `end`.
+const NO_END: i64 = i64::MIN;
+
+impl RequestRow {
+    /// A request of `record`: `error` is the index of a failure's text.
+    pub fn new(record: u32, error: Option<u32>, end_delta_us: Option<i64>) -> RequestRow {
+        RequestRow {
+            record,
+            error: error.unwrap_or(NONE),
+            end_delta_us: end_delta_us.unwrap_or(NO_END),
+        }
+    }
+
+    /// Succeeded.
+    pub fn ok(&self) -> bool {
+        self.error == NONE
+    }
+
+    /// Its `end` minus the record's own time, µs.
+    pub fn end_delta_us(&self) -> Option<i64> {
+        (self.end_delta_us != NO_END).then_some(self.end_delta_us)
+    }
+
+    /// Index of its error text in [`Source::request_errors`] (failures).
+    pub fn error(&self) -> Option<u32> {
+        (self.error != NONE).then_some(self.error)
+    }
+
+    /// The same request moved by `records` records and `errors` error texts
+    /// (a chunk's rows appended to its source).
+    pub fn shifted(self, records: u32, errors: u32) -> RequestRow {
+        RequestRow {
+            record: self.record + records,
+            error: if self.ok() { NONE } else { self.error + errors },
+            ..self
+        }
+    }
+}
+
+/// The index a [`RequestRow`] holds for "none".
+const NONE: u32 = u32::MAX;
 
 /// Stale liveness shown by a line's error text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -499,6 +544,11 @@ impl<'a> View<'a> {
 }
 
 impl Source {
+    /// The error text (with its code) of a failed request.
+    pub fn request_error(&self, q: &RequestRow) -> Option<&str> {
+        q.error().map(|i| &*self.request_errors[i as usize])
+    }
+
     /// Read access to its records' text.
     pub fn view(&self) -> View<'_> {
         View {

@@ -390,29 +390,17 @@ fn resolve_times(
         .map(|(_, d)| *d)
         .sum();
     let tz_us = i64::from(cfg.tz_offset_s) * 1_000_000;
-    // Nearest dated record before (forward pass) or after (backward pass).
-    let n = s.records.len();
-    let mut prev_dated: Vec<Option<i64>> = vec![None; n];
-    let mut last = None;
-    for (i, r) in s.records.iter().enumerate() {
-        if let Some(t) = r.stamp().filter(|t| t.year_known) {
-            last = Some(t.local_us);
-        }
-        prev_dated[i] = last;
-    }
-    let mut next = None;
+    // A yearless time takes its year from the nearest dated record before
+    // it or, with none before, from the first one after (which is then the
+    // source's first dated record): one forward pass, no per-record table.
+    let first_dated = s
+        .records
+        .iter()
+        .find_map(|r| r.stamp().filter(|t| t.year_known).map(|t| t.local_us));
     let mut yearless_without_ref = false;
-    let mut utc: Vec<Option<i64>> = vec![None; n];
-    for i in (0..n).rev() {
-        let r = &s.records[i];
-        if let Some(t) = r.stamp().filter(|t| t.year_known) {
-            next = Some(t.local_us);
-        }
-        let Some(mut t) = r.stamp() else {
-            continue;
-        };
+    let mut utc_of = |mut t: Timestamp, dated_before: Option<i64>| -> i64 {
         if !t.year_known {
-            match prev_dated[i].or(next).or(bundle_ref) {
+            match dated_before.or(first_dated).or(bundle_ref) {
                 Some(reference) => t = fill_year(t, reference),
                 None => {
                     t = t.with_year(fallback_year);
@@ -420,13 +408,23 @@ fn resolve_times(
                 }
             }
         }
-        utc[i] = Some(t.utc_us().unwrap_or(t.local_us - tz_us) + skew);
-    }
-    let first_known = utc.iter().flatten().next().copied().unwrap_or(0);
+        t.utc_us().unwrap_or(t.local_us - tz_us) + skew
+    };
+    // Lines before the first time of the source borrow that time.
+    let first_known = s
+        .records
+        .iter()
+        .find_map(|r| r.stamp())
+        .map_or(0, |t| utc_of(t, None));
     let mut carry = first_known;
-    for (r, u) in s.records.iter_mut().zip(utc) {
-        match u {
-            Some(v) => {
+    let mut dated_before = None;
+    for r in &mut s.records {
+        match r.stamp() {
+            Some(t) => {
+                if t.year_known {
+                    dated_before = Some(t.local_us);
+                }
+                let v = utc_of(t, dated_before);
                 r.set_time(v, false);
                 carry = v;
             }
@@ -757,6 +755,39 @@ mod tests {
             parse_time_arg("2026-11-26T04:15:28Z", 0).unwrap(),
             parse_time_arg("2026-11-26 09:45:28", 19_800).unwrap()
         );
+    }
+
+    /// A glog line without a year takes it from the nearest dated line:
+    /// the one before it, or with none before, the source's first dated line.
+    #[test]
+    fn yearless_lines_take_the_year_of_the_nearest_dated_line() {
+        let text = "I1231 23:59:00.000000  7 x.cc:1] before any dated line\n\
+            [2025/01/01 00:01:00.000 +00:00] [INFO] [a/b.go:1] [\"dated\"]\n\
+            I0101 00:02:00.000000  7 x.cc:2] after it\n";
+        // The bundle's first dated line (another source, read first) is a
+        // year earlier: the source's own dated line must win over it.
+        let other = "[2020/06/01 00:00:00.000 +00:00] [INFO] [a/b.go:1] [\"elsewhere\"]\n";
+        let spec = crate::discover::SourceSpec::from_bytes;
+        let found = crate::discover::Discovered {
+            sources: vec![
+                spec("milvus/a-first.log", other.as_bytes().to_vec()),
+                spec("milvus/querynode.log", text.as_bytes().to_vec()),
+            ],
+            ..Default::default()
+        };
+        let ing = crate::ingest::ingest(found, &Default::default(), None);
+        let cfg = TimelineConfig {
+            fallback_year: 1999,
+            ..Default::default()
+        };
+        let t = Timeline::build(ing, &cfg);
+        let times: Vec<i64> = t.sources[1].records.iter().map(|r| r.ts).collect();
+        let at = |s: &str| parsers::timestamp::datetime(s).unwrap().1.local_us;
+        assert_eq!(
+            times,
+            [at("2024-12-31 23:59:00"), at("2025-01-01 00:01:00"), at("2025-01-01 00:02:00")]
+        );
+        assert!(t.warnings.is_empty(), "{:?}", t.warnings);
     }
 
     #[test]

@@ -259,7 +259,7 @@ impl<'a> Builder<'a, '_> {
             w.failures
                 .iter()
                 .filter(|q| q.end >= self.cursor)
-                .map(|q| q.at)
+                .map(|q| q.at(ctx.t))
                 .collect()
         };
         if let Some(at) = failures.last() {

@@ -17,7 +17,7 @@
 pub mod rules;
 
 use crate::component::Component;
-use crate::record::{Recognised, Record, RequestRow, View};
+use crate::record::{Recognised, Record, View};
 use crate::timeline::Timeline;
 use parsers::{Grammar, Level};
 use regex::Regex;
@@ -234,13 +234,15 @@ impl Event {
 /// rules by origin (a record is tried only against rules of its origin), in
 /// table order.
 struct Matcher {
-    exact: HashMap<&'static str, Vec<u16>>,
+    /// Looked up once per record: a fast hash (the keys are the table's own
+    /// texts, not attacker-chosen in a way that matters for a one-shot run).
+    exact: HashMap<&'static str, Vec<u16>, foldhash::fast::FixedState>,
     /// Indexed by `Origin as usize`.
     others: Vec<Vec<u16>>,
 }
 
 static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
-    let mut exact: HashMap<&'static str, Vec<u16>> = HashMap::new();
+    let mut exact: HashMap<&'static str, Vec<u16>, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
     let mut others: Vec<Vec<u16>> = Vec::new();
     for (i, r) in RULES.iter().enumerate() {
         match r.text {
@@ -289,8 +291,13 @@ fn caller_dir(caller: &str) -> &str {
 fn text_matches(m: TextMatch, message: &str) -> bool {
     match m {
         TextMatch::Exact(t) => message == t,
-        TextMatch::Prefix(t) => message.starts_with(t),
-        TextMatch::Suffix(t) => message.ends_with(t),
+        // The first (last) byte rejects most messages before a comparison.
+        TextMatch::Prefix(t) => {
+            message.as_bytes().first() == t.as_bytes().first() && message.starts_with(t)
+        }
+        TextMatch::Suffix(t) => {
+            message.as_bytes().last() == t.as_bytes().last() && message.ends_with(t)
+        }
         TextMatch::Contains(t) => message.contains(t),
         TextMatch::PrefixSuffix(p, s) => {
             message.len() >= p.len() + s.len() && message.starts_with(p) && message.ends_with(s)
@@ -313,11 +320,12 @@ fn match_record(src: &View<'_>, r: &Record) -> Option<u16> {
     let origin = origin_of(r.grammar?)?;
     let message = src.message(r);
     let caller = src.caller(r);
+    let dir = std::cell::OnceCell::new();
     let ok = |i: &u16| {
         let rule = &RULES[*i as usize];
         rule.origin == origin
             && text_matches(rule.text, &message)
-            && rule.caller.is_none_or(|d| caller_dir(caller) == d)
+            && rule.caller.is_none_or(|d| *dir.get_or_init(|| caller_dir(caller)) == d)
             && cond_holds(rule.cond, src, r)
     };
     if let Some(ids) = MATCHER.exact.get(message.as_ref()) {
@@ -410,8 +418,17 @@ pub fn recognise_record(src: &View<'_>, r: &Record, index: u32) -> Option<Recogn
     })
 }
 
+/// What a client request log's record says of its request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientRequest {
+    /// Its `end` field minus the record's own time, µs.
+    pub end_delta_us: Option<i64>,
+    /// Error text with its code; `None` when it succeeded.
+    pub error: Option<Box<str>>,
+}
+
 /// A client request log's record as a request: outcome, end, error text.
-pub fn client_request(src: &View<'_>, r: &Record, index: u32) -> Option<RequestRow> {
+pub fn client_request(src: &View<'_>, r: &Record) -> Option<ClientRequest> {
     if r.grammar != Some(Grammar::ClientJsonl) {
         return None;
     }
@@ -429,9 +446,7 @@ pub fn client_request(src: &View<'_>, r: &Record, index: u32) -> Option<RequestR
         }
         .into_boxed_str()
     });
-    Some(RequestRow {
-        record: index,
-        ok,
+    Some(ClientRequest {
         end_delta_us,
         error,
     })

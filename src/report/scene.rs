@@ -337,7 +337,7 @@ fn outcomes(a: &Analysis, from: i64, to: i64) -> Outcomes {
     let client_log = !a.found.requests.is_empty();
     if client_log {
         for r in &a.found.requests {
-            add(r.start, r.ok);
+            add(r.start, r.ok());
         }
     } else {
         for e in crate::windows::proxy_failures(&a.timeline, &a.events, from, to) {
