@@ -565,17 +565,17 @@ fn reserve_like_first_batch(src: &mut Source, read: usize, len: usize) {
     src.requests.reserve(more(src.requests.len()));
 }
 
-/// Gives back what the estimate over-reserved (more than a tenth).
+/// Gives back what the estimate over-reserved. Shrinking a large block
+/// moves nothing (the allocator returns its tail), and the source is kept
+/// to the end of the run.
 fn fit(src: &mut Source) {
-    // `Vec` and `String` alike: shrink each that holds over a tenth unused.
+    // `Vec` and `String` alike.
     macro_rules! fit_each {
         ($($v:expr),*) => {$(
-            if $v.capacity() > $v.len() + $v.len() / 10 {
-                $v.shrink_to_fit();
-            }
+            $v.shrink_to_fit();
         )*};
     }
-    fit_each!(src.records, src.texts, src.arena, src.fields, src.recognised, src.requests);
+    fit_each!(src.records, src.texts, src.arena, src.fields, src.recognised, src.requests, src.request_errors);
 }
 
 /// True when the first non-empty line is a Docker json-file record.

@@ -198,12 +198,12 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     let spool = ing.spool.take();
     let timeline = Timeline::build(ing, &cfg.timeline);
     warnings.extend(timeline.warnings.iter().cloned());
+    let mut timeline = timeline;
     let (events, identity, found, attributions) = if cfg.timeline_only {
         Default::default()
     } else {
-        find_windows(&timeline, &settings)
+        find_windows(&mut timeline, &settings)
     };
-    let mut timeline = timeline;
     for (i, sum) in hashing.map_or_else(Vec::new, |h| h.join().unwrap_or_default()) {
         timeline.sources[i].sha256 = sum;
     }
@@ -225,10 +225,13 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
 
 /// The stages after the timeline: events, identity, windows, their causes.
 fn find_windows(
-    timeline: &Timeline,
+    timeline: &mut Timeline,
     settings: &[crate::settings::Setting],
 ) -> (Vec<recognise::Event>, Identity, windows::Found, Vec<Attribution>) {
     let events = recognise::recognise(timeline);
+    // What the recogniser found is in the events now.
+    timeline.release_recognised();
+    let timeline = &*timeline;
     let identity = Identity::build(timeline, &events);
     let found = windows::find(timeline, &events, &identity);
     let attributions = {

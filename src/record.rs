@@ -274,7 +274,8 @@ pub struct Source {
     pub formats: BTreeMap<&'static str, u64>,
     /// Problems, each naming the line or offset.
     pub warnings: Vec<String>,
-    /// What the recogniser found, in record order (only recognised records).
+    /// What the recogniser found, in record order (only recognised records);
+    /// emptied once the events are built from it ([`crate::timeline::Timeline::release_recognised`]).
     pub recognised: Vec<Recognised>,
     /// Client requests (records of a client request log), in record order.
     pub requests: Vec<RequestRow>,

@@ -145,6 +145,14 @@ pub fn parse_time_arg(s: &str, tz_offset_s: i32) -> Result<i64> {
 }
 
 impl Timeline {
+    /// Frees every source's recognised rows ([`Source::recognised`]) once
+    /// the events hold them: the stages after that read events.
+    pub fn release_recognised(&mut self) {
+        for s in &mut self.sources {
+            s.recognised = Vec::new();
+        }
+    }
+
     /// Builds the timeline of everything ingest read.
     pub fn build(ing: Ingested, cfg: &TimelineConfig) -> Timeline {
         let mut sources = ing.sources;

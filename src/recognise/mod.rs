@@ -457,31 +457,30 @@ pub fn client_request(src: &View<'_>, r: &Record) -> Option<ClientRequest> {
 /// emitter the timeline gave their records.
 pub fn recognise(t: &Timeline) -> Vec<Event> {
     use rayon::prelude::*;
-    let mut all: Vec<Event> = t
-        .sources
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(si, src)| {
-            src.recognised.iter().filter_map(move |x| {
-                let def = rules::by_id(x.rule)?;
-                if def.signal.is_marker() {
-                    return None;
-                }
-                let r = &src.records[x.record as usize];
-                Some(Event {
-                    ts: r.ts,
-                    kind: def.kind,
-                    rule: x.rule,
-                    component: r.component,
-                    node: t.node_of(r),
-                    subject: x.subject,
-                    stale: x.stale,
-                    value: x.value,
-                    at: (si as u32, x.record),
-                })
-            })
+    let event_of = |si: usize, x: &Recognised| -> Option<Event> {
+        let def = rules::by_id(x.rule)?;
+        if def.signal.is_marker() {
+            return None;
+        }
+        let r = &t.sources[si].records[x.record as usize];
+        Some(Event {
+            ts: r.ts,
+            kind: def.kind,
+            rule: x.rule,
+            component: r.component,
+            node: t.node_of(r),
+            subject: x.subject,
+            stale: x.stale,
+            value: x.value,
+            at: (si as u32, x.record),
         })
-        .collect();
+    };
+    // Filled in place, sized once: collecting in parallel would hold every
+    // event twice (the workers' pieces and the joined list) at the peak.
+    let mut all: Vec<Event> = Vec::with_capacity(t.sources.iter().map(|s| s.recognised.len()).sum());
+    for (si, src) in t.sources.iter().enumerate() {
+        all.extend(src.recognised.iter().filter_map(|x| event_of(si, x)));
+    }
     // The timeline's own order key: (time, source, line, offset, record).
     all.par_sort_unstable_by_key(|e| {
         let r = &t.sources[e.at.0 as usize].records[e.at.1 as usize];
