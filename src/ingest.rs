@@ -17,7 +17,7 @@
 use crate::component::{self, Component};
 use crate::discover::{Content, Discovered, SourceSpec};
 use crate::recognise::ReadLater;
-use crate::record::{Accounting, FieldSpan, Recognised, Record, RecordText, RequestRow, Source, Span, View, NO_TEXT};
+use crate::record::{Accounting, FieldSpan, Recognised, Record, RecordText, RequestRow, Source, Span, View};
 use indicatif::ProgressBar;
 use parsers::{Grammar, LineKind, LineOut};
 use rayon::prelude::*;
@@ -284,7 +284,7 @@ pub mod reread {
             };
             // A message the record kept is the one read (a C++ span's comes
             // from a member line after it).
-            if r.text != NO_TEXT && s.view().spans(r).message.len > 0 {
+            if s.view().spans(r).message.len > 0 {
                 text.message = s.message(r).into_owned();
             }
             text
@@ -920,10 +920,11 @@ fn compact_chunk(full: &str, c: &mut ChunkOut, event_messages: bool) {
     let keep = read_later(c, event_messages);
     let old_fields = std::mem::take(&mut c.fields);
     let old_texts = std::mem::take(&mut c.texts);
-    for (i, r) in c.records.iter_mut().enumerate() {
+    // Before compaction a chunk's texts are its records', one each, in order.
+    debug_assert_eq!(old_texts.len(), c.records.len());
+    for (i, r) in c.records.iter().enumerate() {
         let read = keep[i];
-        let Some(t) = old_texts.get(r.text as usize).filter(|_| !read.is_empty()) else {
-            r.text = NO_TEXT;
+        let Some(t) = old_texts.get(i).filter(|_| !read.is_empty()) else {
             continue;
         };
         let fstart = c.fields.len() as u32;
@@ -946,8 +947,8 @@ fn compact_chunk(full: &str, c: &mut ChunkOut, event_messages: bool) {
         } else {
             Span::EMPTY
         };
-        r.text = c.texts.len() as u32;
         c.texts.push(RecordText {
+            line: r.line,
             message,
             fields: fstart..c.fields.len() as u32,
             ..Default::default()
@@ -956,9 +957,11 @@ fn compact_chunk(full: &str, c: &mut ChunkOut, event_messages: bool) {
 }
 
 /// Appends a record and its text spans to a chunk.
-fn push_record(c: &mut ChunkOut, mut rec: Record, text: RecordText) {
-    rec.text = c.texts.len() as u32;
-    c.texts.push(text);
+fn push_record(c: &mut ChunkOut, rec: Record, text: RecordText) {
+    c.texts.push(RecordText {
+        line: rec.line,
+        ..text
+    });
     c.records.push(rec);
 }
 
@@ -990,7 +993,8 @@ fn extend_cpp_span(full: &str, line: &str, c: &mut ChunkOut, idx: usize) {
             }
         }
         "name" => {
-            let Some(t) = c.texts.get_mut(rec.text as usize) else {
+            // Before compaction, texts and records go one to one.
+            let Some(t) = c.texts.get_mut(idx) else {
                 return;
             };
             if t.message.len == 0 {
@@ -1043,6 +1047,7 @@ fn convert(
     rec.level = r.level;
     rec.grammar = Some(r.grammar);
     let text = RecordText {
+        line: line_no,
         caller: span_of(full, parsers::Text::plain(r.caller), &mut c.arena),
         message: span_of(full, r.message, &mut c.arena),
         fields: fstart..c.fields.len() as u32,
@@ -1262,16 +1267,14 @@ fn append_chunk(
         src.fields.push(f);
     }
     src.arena.push_str(&part.arena);
-    for (mut r, t) in head {
+    for (r, t) in head {
         // The line's text is kept only with the source's text.
         if !src.compacted {
-            r.text = src.texts.len() as u32;
-            src.texts.push(t);
+            src.texts.push(RecordText { line: r.line, ..t });
         }
         src.records.push(r);
     }
     let rbase = src.records.len() as u32;
-    let tbase = src.texts.len() as u32;
     for mut t in part.texts {
         t.fields = t.fields.start + fbase..t.fields.end + fbase;
         shift(&mut t.caller);
@@ -1287,12 +1290,7 @@ fn append_chunk(
     src.requests
         .extend(part.requests.into_iter().map(|q| q.shifted(rbase, ebase)));
     src.request_errors.extend(part.request_errors);
-    for mut r in part.records {
-        if r.text != NO_TEXT {
-            r.text += tbase;
-        }
-        src.records.push(r);
-    }
+    src.records.extend(part.records);
     src.accounting.add(&part.acct);
     for g in Grammar::ALL {
         let n = part.formats[g as usize];
@@ -1340,7 +1338,7 @@ mod tests {
     #[test]
     fn a_record_stays_small() {
         // One per physical line: its size is the memory of a bundle.
-        assert!(std::mem::size_of::<Record>() <= 32, "{}", std::mem::size_of::<Record>());
+        assert!(std::mem::size_of::<Record>() <= 24, "{}", std::mem::size_of::<Record>());
         // One per request of a client log.
         assert!(std::mem::size_of::<RequestRow>() <= 16, "{}", std::mem::size_of::<RequestRow>());
         assert!(std::mem::size_of::<crate::windows::Request>() <= 24);

@@ -78,24 +78,22 @@ pub struct FieldSpan {
 /// One log record (or one unparsed line, kept as a record without grammar).
 ///
 /// One exists per record of every source, so it holds only position, time
-/// and what the timeline assigns; its text spans sit in [`Source::texts`]
-/// (`text`), and a compacted source keeps those only for the records later
-/// stages read.
+/// and what the timeline assigns, in 24 bytes; its text spans sit in
+/// [`Source::texts`] (found by its line), and a compacted source keeps those
+/// only for the records later stages read.
 #[derive(Clone, Debug)]
 pub struct Record {
     /// UTC µs since the epoch, set by the timeline stage ([`Record::set_time`]);
     /// until then the time as written (`Timestamp::local_us`, see [`Record::stamp`]).
     pub ts: i64,
-    /// 1-based physical line in the source.
+    /// 1-based physical line in the source (a line starts at most one record).
     pub line: u32,
     /// Byte offset of the record in its source text (sources are capped at 4 GiB).
     pub offset: u32,
-    /// Incarnation + 1, 0 for none (see [`Record::incarnation`]).
-    incarnation: u32,
-    /// Index of its text spans in [`Source::texts`], [`NO_TEXT`] when none were kept.
-    pub text: u32,
-    /// `Timestamp::offset_s`, valid with [`flag::HAS_OFFSET`].
-    stamp_offset_s: i32,
+    /// Until the timeline sets the time: `Timestamp::offset_s` of the stamp
+    /// (valid with [`flag::HAS_OFFSET`]); after: incarnation + 1, 0 for none
+    /// ([`Record::incarnation`]). The timeline reads the one before it sets the other.
+    aux: u32,
     /// Component of the line (from the source, or its caller in a standalone stream).
     pub component: Component,
     /// Severity.
@@ -105,9 +103,6 @@ pub struct Record {
     /// [`flag`] bits.
     flags: u8,
 }
-
-/// [`Record::text`] of a record whose text was not kept.
-pub const NO_TEXT: u32 = u32::MAX;
 
 /// Bits of [`Record`]'s flags.
 mod flag {
@@ -132,9 +127,7 @@ impl Record {
             ts: 0,
             line,
             offset,
-            incarnation: 0,
-            text: NO_TEXT,
-            stamp_offset_s: 0,
+            aux: 0,
             component,
             level: Level::None,
             grammar: None,
@@ -164,6 +157,7 @@ impl Record {
     /// from another line. The time as written is gone from then on.
     pub fn set_time(&mut self, ts: i64, inferred: bool) {
         self.ts = ts;
+        self.aux = 0;
         self.set_flag(flag::TS_INFERRED, inferred);
         self.set_flag(flag::RESOLVED, true);
     }
@@ -174,7 +168,7 @@ impl Record {
         debug_assert!(self.flags & flag::RESOLVED == 0, "stamp read after the timeline");
         (self.flags & flag::HAS_STAMP != 0).then(|| Timestamp {
             local_us: self.ts,
-            offset_s: (self.flags & flag::HAS_OFFSET != 0).then_some(self.stamp_offset_s),
+            offset_s: (self.flags & flag::HAS_OFFSET != 0).then_some(self.aux as i32),
             year_known: self.flags & flag::YEAR_KNOWN != 0,
         })
     }
@@ -192,18 +186,23 @@ impl Record {
         self.ts = t.local_us;
         self.set_flag(flag::YEAR_KNOWN, t.year_known);
         self.set_flag(flag::HAS_OFFSET, t.offset_s.is_some());
-        self.stamp_offset_s = t.offset_s.unwrap_or(0);
+        debug_assert!(self.flags & flag::RESOLVED == 0, "stamp set after the timeline");
+        self.aux = t.offset_s.unwrap_or(0) as u32;
     }
 
     /// Process incarnation index in the timeline (timeline); its emitter is
     /// that incarnation's node (`Timeline::node_of`).
     pub fn incarnation(&self) -> Option<u32> {
-        self.incarnation.checked_sub(1)
+        if self.flags & flag::RESOLVED == 0 {
+            return None;
+        }
+        self.aux.checked_sub(1)
     }
 
-    /// Assigns the record to an incarnation (timeline).
+    /// Assigns the record to an incarnation (timeline, once the time is set).
     pub fn set_incarnation(&mut self, incarnation: Option<u32>) {
-        self.incarnation = incarnation.map_or(0, |i| i + 1);
+        debug_assert!(self.flags & flag::RESOLVED != 0, "incarnation set before the time");
+        self.aux = incarnation.map_or(0, |i| i + 1);
     }
 }
 
@@ -211,6 +210,9 @@ impl Record {
 /// label is read at ingest, for the line's component, and not kept).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecordText {
+    /// The record's line ([`Record::line`]): texts are in line order, and a
+    /// record finds its own by it.
+    pub line: u32,
     /// Caller (`dir/file.go:line`, logger name).
     pub caller: Span,
     /// Message.
@@ -502,11 +504,13 @@ impl<'a> View<'a> {
     /// The text spans of a record (empty when they were not kept).
     pub fn spans(&self, r: &Record) -> &'a RecordText {
         static NONE: RecordText = RecordText {
+            line: 0,
             caller: Span::EMPTY,
             message: Span::EMPTY,
             fields: 0..0,
         };
-        self.texts.get(r.text as usize).unwrap_or(&NONE)
+        let i = self.texts.partition_point(|t| t.line < r.line);
+        self.texts.get(i).filter(|t| t.line == r.line).unwrap_or(&NONE)
     }
 
     /// A record's message, unescaped.
