@@ -1342,6 +1342,8 @@ mod tests {
         // One per request of a client log.
         assert!(std::mem::size_of::<RequestRow>() <= 16, "{}", std::mem::size_of::<RequestRow>());
         assert!(std::mem::size_of::<crate::windows::Request>() <= 24);
+        // One per recognised line.
+        assert!(std::mem::size_of::<crate::recognise::Event>() <= 56, "{}", std::mem::size_of::<crate::recognise::Event>());
     }
 
     #[test]

@@ -231,9 +231,11 @@ fn find_windows(
     let events = recognise::recognise(timeline);
     // What the recogniser found is in the events now.
     timeline.release_recognised();
-    let timeline = &*timeline;
     let identity = Identity::build(timeline, &events);
     let found = windows::find(timeline, &events, &identity);
+    // Every request is in `found` now; only failures' error texts are read later.
+    timeline.release_successful_requests();
+    let timeline = &*timeline;
     let attributions = {
         let ctx = attribute::Context::new(timeline, &events, &identity, &found, settings);
         // Windows are independent: attributed in parallel, collected in order.

@@ -279,7 +279,9 @@ pub struct Source {
     /// What the recogniser found, in record order (only recognised records);
     /// emptied once the events are built from it ([`crate::timeline::Timeline::release_recognised`]).
     pub recognised: Vec<Recognised>,
-    /// Client requests (records of a client request log), in record order.
+    /// Client requests (records of a client request log), in record order;
+    /// only the failed ones once the windows stage has listed them all
+    /// ([`crate::timeline::Timeline::release_successful_requests`]).
     pub requests: Vec<RequestRow>,
     /// The error texts (with their code) of the failed requests.
     pub request_errors: Vec<Box<str>>,

@@ -145,6 +145,16 @@ pub fn parse_time_arg(s: &str, tz_offset_s: i32) -> Result<i64> {
 }
 
 impl Timeline {
+    /// Keeps only the failed requests' rows ([`Source::requests`]) once the
+    /// windows stage has listed every request: later stages read a
+    /// failure's error text, nothing of a success.
+    pub fn release_successful_requests(&mut self) {
+        for s in &mut self.sources {
+            s.requests.retain(|q| !q.ok());
+            s.requests.shrink_to_fit();
+        }
+    }
+
     /// Frees every source's recognised rows ([`Source::recognised`]) once
     /// the events hold them: the stages after that read events.
     pub fn release_recognised(&mut self) {

@@ -51,8 +51,8 @@ pub struct Request {
     /// The source's index, with [`Request::OK`] set when it succeeded
     /// (one per request of a client log: kept to 24 bytes).
     source_ok: u32,
-    /// Its row in the source's [`crate::record::Source::requests`].
-    row: u32,
+    /// Its record in the source.
+    record: u32,
 }
 
 impl Request {
@@ -65,15 +65,16 @@ impl Request {
     }
 
     /// (source, record) of its line.
-    pub fn at(&self, t: &Timeline) -> (u32, u32) {
-        let si = self.source_ok & !Self::OK;
-        (si, t.sources[si as usize].requests[self.row as usize].record)
+    pub fn at(&self) -> (u32, u32) {
+        (self.source_ok & !Self::OK, self.record)
     }
 
     /// Error text with its code (failures).
     pub fn error<'a>(&self, t: &'a Timeline) -> Option<&'a str> {
         let src = &t.sources[(self.source_ok & !Self::OK) as usize];
-        src.request_error(&src.requests[self.row as usize])
+        // Rows are in record order (and only failures are kept past this stage).
+        let i = src.requests.partition_point(|q| q.record < self.record);
+        src.request_error(src.requests.get(i).filter(|q| q.record == self.record)?)
     }
 }
 
@@ -205,23 +206,55 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
 fn requests(t: &Timeline) -> Vec<Request> {
     let mut out = Vec::with_capacity(t.sources.iter().map(|s| s.requests.len()).sum());
     for (si, src) in t.sources.iter().enumerate() {
-        for (row, q) in src.requests.iter().enumerate() {
+        for q in &src.requests {
             let r = &src.records[q.record as usize];
             let end = q.end_delta_us().map_or(r.ts, |d| r.ts + d);
             out.push(Request {
                 start: r.ts,
                 end: end.max(r.ts),
                 source_ok: si as u32 | if q.ok() { Request::OK } else { 0 },
-                row: row as u32,
+                record: q.record,
             });
         }
     }
     // A source's rows are in record order: (source, row) orders as the line.
-    // The key is unique (a row is one line), so an unstable sort gives the
-    // same order without a buffer of the list's size; in parallel, as a
+    // The key is unique (a record is one line), so an unstable sort gives
+    // the same order without a buffer of the list's size; in parallel, as a
     // client log holds millions of requests.
-    out.par_sort_unstable_by_key(|q| (q.start, q.end, q.source_ok & !Request::OK, q.row));
+    out.par_sort_unstable_by_key(|q| (q.start, q.end, q.at()));
     out
+}
+
+/// The earliest end of a success starting at or after a position of the
+/// request list (in start order), asked for positions in increasing order.
+/// A scan stops once a request starts after the best end so far (no later
+/// one can end before it), and an answer is reused while the success that
+/// gave it (or the lack of any) is still ahead: the list is read about once.
+#[derive(Default)]
+struct FirstOkEnd {
+    /// From which position the answer holds: (position, (end, its index)).
+    known: Option<(usize, Option<(i64, usize)>)>,
+}
+
+impl FirstOkEnd {
+    fn at(&mut self, requests: &[Request], from: usize) -> Option<i64> {
+        if let Some((k, found)) = self.known {
+            if k <= from && found.is_none_or(|(_, i)| i >= from) {
+                return found.map(|(end, _)| end);
+            }
+        }
+        let mut best: Option<(i64, usize)> = None;
+        for (i, q) in requests.iter().enumerate().skip(from) {
+            if best.is_some_and(|(b, _)| q.start >= b) {
+                break;
+            }
+            if q.ok() && best.is_none_or(|(b, _)| q.end < b) {
+                best = Some((q.end, i));
+            }
+        }
+        self.known = Some((from, best));
+        best.map(|(end, _)| end)
+    }
 }
 
 fn from_client(t: &Timeline, requests: &[Request]) -> Vec<Window> {
@@ -249,14 +282,8 @@ fn from_client(t: &Timeline, requests: &[Request]) -> Vec<Window> {
         }
     }
     // Requests are in start order: each window looks at its own stretch,
-    // and the earliest end of a success starting at or after a request is
-    // known for every request from one backward pass.
-    // `i64::MAX`: no success starts at or after it.
-    let mut first_ok_end = vec![i64::MAX; requests.len() + 1];
-    for (i, q) in requests.iter().enumerate().rev() {
-        let later = first_ok_end[i + 1];
-        first_ok_end[i] = if q.ok() { later.min(q.end) } else { later };
-    }
+    // and windows are in time order, as `FirstOkEnd` asks.
+    let mut first_ok_end = FirstOkEnd::default();
     for w in &mut windows {
         let lo = requests.partition_point(|q| q.start < w.start);
         let hi = requests.partition_point(|q| q.start <= w.end);
@@ -266,8 +293,7 @@ fn from_client(t: &Timeline, requests: &[Request]) -> Vec<Window> {
                 .filter(|q| q.ok() && q.end <= w.end)
                 .count() as u64,
         );
-        w.first_ok_after = Some(first_ok_end[requests.partition_point(|q| q.start < w.end)])
-            .filter(|e| *e != i64::MAX);
+        w.first_ok_after = first_ok_end.at(requests, requests.partition_point(|q| q.start < w.end));
         for q in &w.failures {
             if let Some(e) = q.error(t) {
                 *w.errors.entry(e.to_string()).or_default() += 1;
@@ -375,7 +401,7 @@ fn serving_after(events: &[Event], start_us: i64) -> i64 {
     let after = between(events, start_us, start_us + SERVING_WITHIN_US);
     let loaded = after
         .iter()
-        .find(|e| e.signal() == Signal::LoadProgress && e.value.is_some_and(|p| p >= 100.0));
+        .find(|e| e.signal() == Signal::LoadProgress && e.value().is_some_and(|p| p >= 100.0));
     let ready = || {
         between(after, start_us, start_us + READY_WITHIN_US)
             .iter()

@@ -180,7 +180,7 @@ impl<'a> Builder<'a, '_> {
     fn serviceable(&self) -> Option<&'a Event> {
         self.ctx
             .events_in(self.cursor, self.w.end + AFTER_WINDOW_US)
-            .find(|e| e.signal() == Signal::LoadProgress && e.value.is_some_and(|p| p >= 100.0))
+            .find(|e| e.signal() == Signal::LoadProgress && e.value().is_some_and(|p| p >= 100.0))
     }
 
     /// Reassignment until the first channel watch; replay from the watch
@@ -259,7 +259,7 @@ impl<'a> Builder<'a, '_> {
             w.failures
                 .iter()
                 .filter(|q| q.end >= self.cursor)
-                .map(|q| q.at(ctx.t))
+                .map(|q| q.at())
                 .collect()
         };
         if let Some(at) = failures.last() {

@@ -127,8 +127,9 @@ pub struct Event {
     /// Work was routed to, or answered for, a node from stale liveness.
     pub stale: Option<Stale>,
     /// The number the line measures, for signals that carry one
-    /// ([`VALUE_FIELDS`]): load percentage.
-    pub value: Option<f64>,
+    /// ([`VALUE_FIELDS`]): load percentage; NaN for none ([`Event::value`]:
+    /// an event is kept per recognised line, so it is kept small).
+    value: f64,
     /// Where the line is: (source index, record index) in the timeline.
     pub at: (u32, u32),
 }
@@ -219,6 +220,11 @@ fn value_of(signal: Signal, src: &View<'_>, r: &Record) -> Option<f64> {
 }
 
 impl Event {
+    /// The number the line measures, when its signal carries one.
+    pub fn value(&self) -> Option<f64> {
+        (!self.value.is_nan()).then_some(self.value)
+    }
+
     /// The rule that matched.
     pub fn rule(&self) -> &'static Rule {
         rules::by_id(self.rule).expect("events hold ids of the table")
@@ -471,7 +477,8 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
             node: t.node_of(r),
             subject: x.subject,
             stale: x.stale,
-            value: x.value,
+            // A field that reads `NaN` measures nothing.
+            value: x.value.unwrap_or(f64::NAN),
             at: (si as u32, x.record),
         })
     };
@@ -577,7 +584,7 @@ mod tests {
             .iter()
             .find(|e| e.signal() == Signal::LoadProgress)
             .unwrap();
-        assert_eq!(load.value, Some(100.0));
+        assert_eq!(load.value(), Some(100.0));
     }
 
     #[test]
