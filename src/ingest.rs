@@ -913,13 +913,21 @@ fn read_later(c: &ChunkOut, event_messages: bool) -> Vec<ReadLater> {
 }
 
 /// Keeps the text later stages read and drops the rest: the message and the
-/// fields of a record that [`read_later`] names are copied into the chunk's
-/// arena; other records keep their place, time and counts but no text. A
-/// report's verbatim line is read again from the file ([`Source::line_text`]).
+/// fields of a record that [`read_later`] names are copied into a new arena
+/// (the strings the grammars supplied for the other records go with the
+/// old one); other records keep their place, time and counts but no text.
+/// A report's verbatim line is read again from the file ([`Source::line_text`]).
 fn compact_chunk(full: &str, c: &mut ChunkOut, event_messages: bool) {
     let keep = read_later(c, event_messages);
     let old_fields = std::mem::take(&mut c.fields);
     let old_texts = std::mem::take(&mut c.texts);
+    let old_arena = std::mem::take(&mut c.arena);
+    let old = View {
+        text: full,
+        arena: &old_arena,
+        texts: &[],
+        fields: &[],
+    };
     // Before compaction a chunk's texts are its records', one each, in order.
     debug_assert_eq!(old_texts.len(), c.records.len());
     for (i, r) in c.records.iter().enumerate() {
@@ -929,21 +937,14 @@ fn compact_chunk(full: &str, c: &mut ChunkOut, event_messages: bool) {
         };
         let fstart = c.fields.len() as u32;
         for f in &old_fields[t.fields.start as usize..t.fields.end as usize] {
-            let key = View {
-                text: full,
-                arena: &c.arena,
-                texts: &[],
-                fields: &[],
-            }
-            .raw_of(f.key);
-            if read.field(key) {
-                let key = copy_span(full, &mut c.arena, f.key);
-                let value = copy_span(full, &mut c.arena, f.value);
+            if read.field(old.raw_of(f.key)) {
+                let key = copy_span(&old, &mut c.arena, f.key);
+                let value = copy_span(&old, &mut c.arena, f.value);
                 c.fields.push(FieldSpan { key, value });
             }
         }
         let message = if read.message {
-            copy_span(full, &mut c.arena, t.message)
+            copy_span(&old, &mut c.arena, t.message)
         } else {
             Span::EMPTY
         };
@@ -965,13 +966,13 @@ fn push_record(c: &mut ChunkOut, rec: Record, text: RecordText) {
     c.records.push(rec);
 }
 
-/// A span of `full` copied into `arena` (a span already there stays).
-fn copy_span(full: &str, arena: &mut String, s: Span) -> Span {
-    if s.in_arena || s.len == 0 {
-        return s;
+/// A span of a chunk's text or old arena copied into `arena`.
+fn copy_span(from: &View<'_>, arena: &mut String, s: Span) -> Span {
+    if s.len == 0 {
+        return Span { escape: s.escape, ..Span::EMPTY };
     }
     let start = arena.len() as u32;
-    arena.push_str(&full[s.start as usize..(s.start + s.len) as usize]);
+    arena.push_str(from.raw_of(s));
     Span {
         start,
         in_arena: true,

@@ -79,8 +79,6 @@ pub struct Incarnation {
 pub struct Timeline {
     /// Sources with their records (records carry UTC times, node, incarnation).
     pub sources: Vec<Source>,
-    /// The timeline order of the records ([`Timeline::ordered`]).
-    order: Order,
     /// Process incarnations, by start time.
     pub incarnations: Vec<Incarnation>,
     /// Problems found while building it.
@@ -183,12 +181,10 @@ impl Timeline {
         warnings.extend(notes.into_iter().flatten());
         place_timeless_sources(&mut sources, &mut warnings);
         let incarnations = link_incarnations(&mut sources);
-        let order = Order::of(&sources);
         let mut incarnations = incarnations;
         find_edges(&sources, &mut incarnations);
         Timeline {
             sources,
-            order,
             incarnations,
             warnings,
         }
@@ -202,8 +198,17 @@ impl Timeline {
     }
 
     /// Every record as (source index, record index), in timeline order.
+    /// The order is found for each walk and freed with it (an
+    /// out-of-order source needs an index per record; two stages walk it).
     pub fn ordered(&self) -> Ordered<'_> {
-        ordered(&self.sources, &self.order)
+        self.ordered_among(|_| true)
+    }
+
+    /// The records of the sources `keep` selects, in timeline order: the
+    /// others are left out of the walk and need no order.
+    pub fn ordered_among(&self, keep: impl Fn(&Source) -> bool + Sync + Send) -> Ordered<'_> {
+        let kept: Vec<bool> = self.sources.par_iter().map(keep).collect();
+        ordered(&self.sources, Order::of(&self.sources, &kept), &kept)
     }
 
     /// The record at a (source, record) position.
@@ -247,11 +252,14 @@ fn key(sources: &[Source], si: usize, ri: u32) -> Key {
 impl Order {
     /// Each source sorted on its own, in parallel (a stable sort runs
     /// through the sorted stretches of a nearly sorted source).
-    fn of(sources: &[Source]) -> Order {
+    fn of(sources: &[Source], kept: &[bool]) -> Order {
         let per_source = sources
             .par_iter()
             .enumerate()
             .map(|(si, s)| {
+                if !kept[si] {
+                    return None;
+                }
                 let n = s.records.len() as u32;
                 if (1..n).all(|ri| key(sources, si, ri - 1) <= key(sources, si, ri)) {
                     return None;
@@ -276,7 +284,7 @@ impl Order {
 /// Every record in timeline order: the sources' orders merged as read.
 pub struct Ordered<'t> {
     sources: &'t [Source],
-    order: &'t Order,
+    order: Order,
     heads: std::collections::BinaryHeap<std::cmp::Reverse<(Key, usize)>>,
 }
 
@@ -295,11 +303,11 @@ impl Iterator for Ordered<'_> {
     }
 }
 
-fn ordered<'t>(sources: &'t [Source], order: &'t Order) -> Ordered<'t> {
+fn ordered<'t>(sources: &'t [Source], order: Order, kept: &[bool]) -> Ordered<'t> {
     let heads = sources
         .iter()
         .enumerate()
-        .filter(|(_, s)| !s.records.is_empty())
+        .filter(|(si, s)| kept[*si] && !s.records.is_empty())
         .map(|(si, _)| std::cmp::Reverse((key(sources, si, order.at(si, 0)), 0)))
         .collect();
     Ordered {

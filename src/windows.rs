@@ -413,7 +413,9 @@ fn serving_after(events: &[Event], start_us: i64) -> i64 {
 fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
     let mut last: BTreeMap<u32, (i64, (u32, u32))> = BTreeMap::new();
     let mut out = Vec::new();
-    for k in t.ordered() {
+    // Only lines of a process run count: sources without any are not walked.
+    let runs = |s: &crate::record::Source| s.records.iter().any(|r| r.incarnation().is_some());
+    for k in t.ordered_among(runs) {
         let (_, r) = t.record(k);
         let Some(inc) = r.incarnation() else { continue };
         if r.ts_inferred() || !own_line(r.grammar) {
