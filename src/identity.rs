@@ -100,7 +100,7 @@ impl Identity {
     pub fn build(t: &Timeline, events: &[Event]) -> Identity {
         let mut nodes: Vec<NodeIdentity> = Vec::new();
         for e in events.iter().filter(|e| e.signal() == Signal::Registered) {
-            let Some(id) = e.subject else { continue };
+            let Some(id) = e.subject() else { continue };
             let (src, r) = t.record(e.at);
             let role = src
                 .field(r, "name")

@@ -1344,7 +1344,7 @@ mod tests {
         assert!(std::mem::size_of::<RequestRow>() <= 16, "{}", std::mem::size_of::<RequestRow>());
         assert!(std::mem::size_of::<crate::windows::Request>() <= 24);
         // One per recognised line.
-        assert!(std::mem::size_of::<crate::recognise::Event>() <= 56, "{}", std::mem::size_of::<crate::recognise::Event>());
+        assert!(std::mem::size_of::<crate::recognise::Event>() <= 48, "{}", std::mem::size_of::<crate::recognise::Event>());
     }
 
     #[test]

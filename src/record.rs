@@ -511,8 +511,21 @@ impl<'a> View<'a> {
             message: Span::EMPTY,
             fields: 0..0,
         };
-        let i = self.texts.partition_point(|t| t.line < r.line);
-        self.texts.get(i).filter(|t| t.line == r.line).unwrap_or(&NONE)
+        // A record's text is never further in than its line from the first
+        // one (lines are 1 apart at least): while a chunk is read (a text per
+        // record, few continuation lines) that is where it is.
+        let Some(first) = self.texts.first().map(|t| t.line) else {
+            return &NONE;
+        };
+        let Some(guess) = r.line.checked_sub(first).map(|d| d as usize) else {
+            return &NONE;
+        };
+        if let Some(t) = self.texts.get(guess).filter(|t| t.line == r.line) {
+            return t;
+        }
+        let within = &self.texts[..guess.min(self.texts.len())];
+        let i = within.partition_point(|t| t.line < r.line);
+        within.get(i).filter(|t| t.line == r.line).unwrap_or(&NONE)
     }
 
     /// A record's message, unescaped.

@@ -386,7 +386,7 @@ fn stale_until(
         }
         let about_dead = e.stale.is_some_and(|s| dead.contains(&s.node));
         let by_restarted = e
-            .node
+            .node()
             .is_some_and(|n| identity.incarnation_of(n) == Some(after));
         if about_dead && by_restarted {
             last = Some(e.ts);
@@ -543,7 +543,7 @@ fn describe(w: &mut Window, t: &Timeline, events: &[Event]) {
         if !involved {
             continue;
         }
-        w.nodes.extend(e.subject);
+        w.nodes.extend(e.subject());
         w.nodes.extend(e.stale.map(|s| s.node));
         if matches!(e.kind, EventKind::ClientError | EventKind::ChannelReassign) {
             let (src, r) = t.record(e.at);

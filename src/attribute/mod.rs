@@ -584,7 +584,7 @@ impl<'a> Chain<'a> {
             return true;
         }
         e.signal() == Signal::NodeAdded
-            && e.subject.is_some_and(|s| self.dead_ids.contains(&s))
+            && e.subject().is_some_and(|s| self.dead_ids.contains(&s))
             && self.outage.is_some_and(|o| e.ts >= o.restart_us)
     }
 

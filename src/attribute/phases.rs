@@ -141,7 +141,7 @@ impl<'a> Builder<'a, '_> {
             .events_in(self.cursor, self.w.end + AFTER_WINDOW_US)
             .find(|e| {
                 matches!(e.signal(), Signal::NodeRemoved | Signal::HeartbeatRefreshed)
-                    && e.subject.is_some_and(|s| stale_ids.contains(&s))
+                    && e.subject().is_some_and(|s| stale_ids.contains(&s))
             });
         let settles_in_window = settled.is_some_and(|e| e.ts <= self.w.end);
         if self.chain.stale.is_empty() && !settles_in_window {
@@ -165,7 +165,7 @@ impl<'a> Builder<'a, '_> {
             ));
         }
         if let Some(e) = settled {
-            let id = e.subject.unwrap_or(0);
+            let id = e.subject().unwrap_or(0);
             let note = if e.signal() == Signal::NodeRemoved {
                 format!("QueryCoord removes node {id}: its session expired")
             } else {

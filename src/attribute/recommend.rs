@@ -51,9 +51,9 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                 ctx.events_in(from, f + 3 * ttl)
                     .find(|e| {
                         e.signal() == Signal::NodeRemoved
-                            && e.subject.is_some_and(|s| chain.dead_ids.contains(&s))
+                            && e.subject().is_some_and(|s| chain.dead_ids.contains(&s))
                     })
-                    .map(|e| (ctx.identity.describe(e.subject.unwrap_or(0)), secs(e.ts - f)))
+                    .map(|e| (ctx.identity.describe(e.subject().unwrap_or(0)), secs(e.ts - f)))
             });
             out.push(Recommendation {
                 id: "session-ttl",
@@ -153,7 +153,7 @@ fn replay(ctx: &Context, r: &super::Phase, chain: &Chain) -> Recommendation {
         .count();
     let idle: Vec<u32> = in_phase()
         .filter(|e| e.signal() == Signal::TickIdle)
-        .filter_map(|e| e.subject)
+        .filter_map(|e| e.subject())
         .filter(|s| chain.dead_ids.contains(s))
         .collect();
     Recommendation {

@@ -120,10 +120,11 @@ pub struct Event {
     pub rule: u16,
     /// Component that wrote the line.
     pub component: Component,
-    /// Emitter: server id of the process that wrote it, when known.
-    pub node: Option<u32>,
-    /// The node the line is about, when it names one.
-    pub subject: Option<u32>,
+    /// Emitter: server id of the process that wrote it, [`NO_NODE`] when
+    /// unknown ([`Event::node`]; an event is kept per recognised line).
+    node: u32,
+    /// The node the line is about, [`NO_NODE`] when it names none ([`Event::subject`]).
+    subject: u32,
     /// Work was routed to, or answered for, a node from stale liveness.
     pub stale: Option<Stale>,
     /// The number the line measures, for signals that carry one
@@ -139,7 +140,7 @@ pub use crate::record::Stale;
 impl Event {
     /// The node a stale-liveness line is about, else the line's subject.
     pub fn stale_or_subject(&self) -> Option<u32> {
-        self.stale.map(|s| s.node).or(self.subject)
+        self.stale.map(|s| s.node).or(self.subject())
     }
 }
 
@@ -219,7 +220,21 @@ fn value_of(signal: Signal, src: &View<'_>, r: &Record) -> Option<f64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// An event's node or subject when there is none (a node id of
+/// `u32::MAX` reads as none).
+const NO_NODE: u32 = u32::MAX;
+
 impl Event {
+    /// Emitter: server id of the process that wrote it, when known.
+    pub fn node(&self) -> Option<u32> {
+        (self.node != NO_NODE).then_some(self.node)
+    }
+
+    /// The node the line is about, when it names one.
+    pub fn subject(&self) -> Option<u32> {
+        (self.subject != NO_NODE).then_some(self.subject)
+    }
+
     /// The number the line measures, when its signal carries one.
     pub fn value(&self) -> Option<f64> {
         (!self.value.is_nan()).then_some(self.value)
@@ -474,8 +489,8 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
             kind: def.kind,
             rule: x.rule,
             component: r.component,
-            node: t.node_of(r),
-            subject: x.subject,
+            node: t.node_of(r).unwrap_or(NO_NODE),
+            subject: x.subject.unwrap_or(NO_NODE),
             stale: x.stale,
             // A field that reads `NaN` measures nothing.
             value: x.value.unwrap_or(f64::NAN),
@@ -532,7 +547,7 @@ mod tests {
         let (_, ev) = events_of("milvus/standalone-2.log", MILVUS_235);
         let got: Vec<(EventKind, Option<u32>, Option<u32>, &str)> = ev
             .iter()
-            .map(|e| (e.kind, e.subject, e.stale.map(|s| s.node), e.rule().name))
+            .map(|e| (e.kind, e.subject(), e.stale.map(|s| s.node), e.rule().name))
             .collect();
         let want = [
             (EventKind::NodeDown, Some(1), None, "QueryCoordNodeRemoved"),

@@ -26,8 +26,8 @@ pub fn event_json(a: &Analysis, e: &Event) -> serde_json::Value {
         "ts": rfc3339_ms(e.ts),
         "kind": e.kind.id(),
         "component": e.component.id(),
-        "node": e.node.map(|n| n.to_string()),
-        "subject": e.subject.map(|n| n.to_string()),
+        "node": e.node().map(|n| n.to_string()),
+        "subject": e.subject().map(|n| n.to_string()),
         "source": src.name,
         "line": r.line,
         "message": src.message(r),
@@ -48,8 +48,8 @@ pub fn write_jsonl(a: &Analysis, sel: &Selection, w: &mut dyn Write) -> Result<(
 pub fn write_text(a: &Analysis, sel: &Selection, w: &mut dyn Write) -> Result<()> {
     for e in selected(a, sel) {
         let (src, r) = a.timeline.record(e.at);
-        let node = e.node.map_or("-".to_string(), |n| format!("n{n}"));
-        let subject = e.subject.map_or(String::new(), |n| format!("→{n}"));
+        let node = e.node().map_or("-".to_string(), |n| format!("n{n}"));
+        let subject = e.subject().map_or(String::new(), |n| format!("→{n}"));
         writeln!(
             w,
             "{}  {:<18} {:<10} {:>4}{:<5} {}  ({}:{})",
@@ -86,13 +86,13 @@ pub fn frame(a: &Analysis, sel: &Selection) -> Result<DataFrame> {
         Column::new(
             "node".into(),
             evs.iter()
-                .map(|e| e.node.map(|n| n.to_string()))
+                .map(|e| e.node().map(|n| n.to_string()))
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             "subject".into(),
             evs.iter()
-                .map(|e| e.subject.map(|n| n.to_string()))
+                .map(|e| e.subject().map(|n| n.to_string()))
                 .collect::<Vec<_>>(),
         ),
         Column::new(
