@@ -259,21 +259,69 @@ struct Matcher {
     /// texts, not attacker-chosen in a way that matters for a one-shot run).
     exact: HashMap<&'static str, Vec<u16>, foldhash::fast::FixedState>,
     /// Indexed by `Origin as usize`.
-    others: Vec<Vec<u16>>,
+    others: Vec<Others>,
+}
+
+/// The rules of one origin that are not exact texts, each list in table
+/// order: a record is tried only against those its message's first and last
+/// byte allow, and those that can match any text.
+#[derive(Clone)]
+struct Others {
+    /// Prefix (and prefix-suffix) rules by the first byte of their text.
+    by_first: Vec<Vec<u16>>,
+    /// Suffix rules by the last byte of their text.
+    by_last: Vec<Vec<u16>>,
+    /// Contains and any-text rules.
+    any: Vec<u16>,
+}
+
+impl Default for Others {
+    fn default() -> Self {
+        Others {
+            by_first: vec![Vec::new(); 256],
+            by_last: vec![Vec::new(); 256],
+            any: Vec::new(),
+        }
+    }
+}
+
+impl Others {
+    fn add(&mut self, i: u16, text: TextMatch) {
+        let first = |t: &str| t.as_bytes().first().map(|b| *b as usize);
+        let last = |t: &str| t.as_bytes().last().map(|b| *b as usize);
+        match text {
+            TextMatch::Prefix(t) | TextMatch::PrefixSuffix(t, _) if !t.is_empty() => {
+                self.by_first[first(t).unwrap_or(0)].push(i)
+            }
+            TextMatch::Suffix(t) if !t.is_empty() => self.by_last[last(t).unwrap_or(0)].push(i),
+            _ => self.any.push(i),
+        }
+    }
+
+    /// The rules a message could match, as lists in table order.
+    fn for_message(&self, message: &str) -> [&[u16]; 3] {
+        let b = message.as_bytes();
+        let none: &[u16] = &[];
+        [
+            b.first().map_or(none, |x| &self.by_first[*x as usize]),
+            b.last().map_or(none, |x| &self.by_last[*x as usize]),
+            &self.any,
+        ]
+    }
 }
 
 static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
     let mut exact: HashMap<&'static str, Vec<u16>, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
-    let mut others: Vec<Vec<u16>> = Vec::new();
+    let mut others: Vec<Others> = Vec::new();
     for (i, r) in RULES.iter().enumerate() {
         match r.text {
             TextMatch::Exact(t) => exact.entry(t).or_default().push(i as u16),
-            _ => {
+            text => {
                 let o = r.origin as usize;
                 if others.len() <= o {
-                    others.resize(o + 1, Vec::new());
+                    others.resize(o + 1, Others::default());
                 }
-                others[o].push(i as u16);
+                others[o].add(i as u16, text);
             }
         }
     }
@@ -354,7 +402,13 @@ fn match_record(src: &View<'_>, r: &Record) -> Option<u16> {
             return Some(*i);
         }
     }
-    MATCHER.others.get(origin as usize)?.iter().find(|i| ok(i)).copied()
+    // The first in table order among the candidates of each list.
+    let others = MATCHER.others.get(origin as usize)?;
+    others
+        .for_message(&message)
+        .into_iter()
+        .filter_map(|ids| ids.iter().find(|i| ok(i)).copied())
+        .min()
 }
 
 /// The first number in a field value (`1`, `[1]`, `"[1,2]"`, `querynode-1`).
@@ -515,6 +569,43 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
 mod tests {
     use super::*;
     use crate::discover::{Discovered, SourceSpec};
+
+    /// The bucketed matcher tries, for any message, the rule a scan of the
+    /// whole table (in order) would take first: messages from every rule's text.
+    #[test]
+    fn bucketed_rules_find_what_a_scan_finds() {
+        let mut messages = vec![String::new(), "x".to_string()];
+        for r in RULES.iter() {
+            messages.push(match r.text {
+                TextMatch::Exact(t) => t.to_string(),
+                TextMatch::Prefix(t) => format!("{t} and more"),
+                TextMatch::Suffix(t) => format!("something{t}"),
+                TextMatch::Contains(t) => format!("a{t}b"),
+                TextMatch::PrefixSuffix(p, q) => format!("{p}middle{q}"),
+                TextMatch::Any => continue,
+            });
+        }
+        for (o, others) in MATCHER.others.iter().enumerate() {
+            for m in &messages {
+                let scan = RULES
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.origin as usize == o && !matches!(r.text, TextMatch::Exact(_)))
+                    .find(|(_, r)| text_matches(r.text, m))
+                    .map(|(i, _)| i as u16);
+                let bucketed = others
+                    .for_message(m)
+                    .into_iter()
+                    .filter_map(|ids| {
+                        ids.iter()
+                            .find(|i| text_matches(RULES[**i as usize].text, m))
+                            .copied()
+                    })
+                    .min();
+                assert_eq!(bucketed, scan, "origin {o}: {m:?}");
+            }
+        }
+    }
 
     /// Real lines (harness README, catalogue §4 examples) through ingest and
     /// the timeline, then recognised.
