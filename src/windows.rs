@@ -183,8 +183,8 @@ pub struct Found {
 
 /// Finds the faults and the windows.
 pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
-    let faults = faults(t, events, identity);
-    let requests = requests(t);
+    // Independent: side by side.
+    let (faults, requests) = rayon::join(|| faults(t, events, identity), || requests(t));
     let mut windows = if requests.is_empty() {
         from_server(t, events, &faults)
     } else {
@@ -318,10 +318,9 @@ fn client_visible(e: &Event) -> bool {
 
 /// Outages (stop → restart → serving) and holes of the whole bundle.
 pub fn faults(t: &Timeline, events: &[Event], identity: &Identity) -> Faults {
-    Faults {
-        outages: outages(t, events, identity),
-        holes: holes(t, events),
-    }
+    // Independent: side by side.
+    let (outages, holes) = rayon::join(|| outages(t, events, identity), || holes(t, events));
+    Faults { outages, holes }
 }
 
 fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
