@@ -231,10 +231,10 @@ impl Timeline {
     }
 }
 
-/// The timeline order of every record, kept as each source's own order: a
-/// source whose records are in time order already (most are) needs nothing,
-/// others keep their sorted record indexes; [`Timeline::ordered`] merges
-/// them while it is read, so the merged order is never held whole.
+/// The timeline order of the records, as each source's own order, found for
+/// one walk ([`Timeline::ordered`]): a source whose records are in time order
+/// already (most are) needs nothing, others their sorted record indexes; the
+/// walk merges them as it goes, so the merged order is never held whole.
 #[derive(Clone, Debug, Default)]
 pub struct Order {
     /// Per source: `None` when its records are in order, else their indexes sorted.
