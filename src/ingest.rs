@@ -857,6 +857,9 @@ impl ChunkOut {
         for r in &mut self.records {
             r.offset += at as u32;
         }
+        for t in &mut self.texts {
+            t.offset += at as u32;
+        }
         for l in &mut self.leading {
             l.offset += at;
         }
@@ -950,6 +953,7 @@ fn compact_chunk(full: &str, c: &mut ChunkOut, event_messages: bool) {
         };
         c.texts.push(RecordText {
             line: r.line,
+            offset: r.offset,
             message,
             fields: fstart..c.fields.len() as u32,
             ..Default::default()
@@ -961,6 +965,7 @@ fn compact_chunk(full: &str, c: &mut ChunkOut, event_messages: bool) {
 fn push_record(c: &mut ChunkOut, rec: Record, text: RecordText) {
     c.texts.push(RecordText {
         line: rec.line,
+        offset: rec.offset,
         ..text
     });
     c.records.push(rec);
@@ -1049,6 +1054,7 @@ fn convert(
     rec.grammar = Some(r.grammar);
     let text = RecordText {
         line: line_no,
+        offset: rec.offset,
         caller: span_of(full, parsers::Text::plain(r.caller), &mut c.arena),
         message: span_of(full, r.message, &mut c.arena),
         fields: fstart..c.fields.len() as u32,
@@ -1271,7 +1277,11 @@ fn append_chunk(
     for (r, t) in head {
         // The line's text is kept only with the source's text.
         if !src.compacted {
-            src.texts.push(RecordText { line: r.line, ..t });
+            src.texts.push(RecordText {
+                line: r.line,
+                offset: r.offset,
+                ..t
+            });
         }
         src.records.push(r);
     }

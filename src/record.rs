@@ -79,14 +79,14 @@ pub struct FieldSpan {
 ///
 /// One exists per record of every source, so it holds only position, time
 /// and what the timeline assigns, in 24 bytes; its text spans sit in
-/// [`Source::texts`] (found by its line), and a compacted source keeps those
+/// [`Source::texts`] (found by its line and offset), and a compacted source keeps those
 /// only for the records later stages read.
 #[derive(Clone, Debug)]
 pub struct Record {
     /// UTC µs since the epoch, set by the timeline stage ([`Record::set_time`]);
     /// until then the time as written (`Timestamp::local_us`, see [`Record::stamp`]).
     pub ts: i64,
-    /// 1-based physical line in the source (a line starts at most one record).
+    /// 1-based physical line in the source.
     pub line: u32,
     /// Byte offset of the record in its source text (sources are capped at 4 GiB).
     pub offset: u32,
@@ -210,9 +210,12 @@ impl Record {
 /// label is read at ingest, for the line's component, and not kept).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecordText {
-    /// The record's line ([`Record::line`]): texts are in line order, and a
-    /// record finds its own by it.
+    /// The record's line and offset ([`Record::line`], [`Record::offset`]):
+    /// texts are in that order, and a record finds its own by them (records
+    /// glued on one line share the line, never the offset).
     pub line: u32,
+    /// See `line`.
+    pub offset: u32,
     /// Caller (`dir/file.go:line`, logger name).
     pub caller: Span,
     /// Message.
@@ -507,25 +510,27 @@ impl<'a> View<'a> {
     pub fn spans(&self, r: &Record) -> &'a RecordText {
         static NONE: RecordText = RecordText {
             line: 0,
+            offset: 0,
             caller: Span::EMPTY,
             message: Span::EMPTY,
             fields: 0..0,
         };
-        // A record's text is never further in than its line from the first
-        // one (lines are 1 apart at least): while a chunk is read (a text per
-        // record, few continuation lines) that is where it is.
+        // While a chunk is read, a text per record and few continuation
+        // lines or glued records: a record's text is usually as far in as
+        // its line is from the first; else it is searched for.
+        let key = (r.line, r.offset);
         let Some(first) = self.texts.first().map(|t| t.line) else {
             return &NONE;
         };
-        let Some(guess) = r.line.checked_sub(first).map(|d| d as usize) else {
-            return &NONE;
-        };
-        if let Some(t) = self.texts.get(guess).filter(|t| t.line == r.line) {
+        let guess = r.line.saturating_sub(first) as usize;
+        if let Some(t) = self.texts.get(guess).filter(|t| (t.line, t.offset) == key) {
             return t;
         }
-        let within = &self.texts[..guess.min(self.texts.len())];
-        let i = within.partition_point(|t| t.line < r.line);
-        within.get(i).filter(|t| t.line == r.line).unwrap_or(&NONE)
+        let i = self.texts.partition_point(|t| (t.line, t.offset) < key);
+        self.texts
+            .get(i)
+            .filter(|t| (t.line, t.offset) == key)
+            .unwrap_or(&NONE)
     }
 
     /// A record's message, unescaped.

@@ -570,6 +570,22 @@ mod tests {
     use super::*;
     use crate::discover::{Discovered, SourceSpec};
 
+    /// Records glued on one line (a Loki export, public issue #30926) each
+    /// find their own text: they share the line, not the offset.
+    #[test]
+    fn records_glued_on_one_line_keep_their_own_text() {
+        let line = r#"2024-03-04 14:32:44.664 | (no unique labels) | [2024/03/04 14:32:44.664 +00:00] [WARN] [sessionutil/session_util.go:550] ["fail to retry keepAliveOnce"] [serverName=querynode] [LeaseID=218862229534671595] [error="etcdserver: requested lease not found"] |   |   |   | 2024-03-04 14:32:44.664 | (no unique labels) | [2024/03/04 14:32:44.664 +00:00] [WARN] [sessionutil/session_util.go:878] ["connection lost detected, shuting down"] |   |   |   | 2024-03-04 14:32:44.664 | (no unique labels) | [2024/03/04 14:32:44.664 +00:00] [WARN] [sessionutil/session_util.go:550] ["fail to retry keepAliveOnce"] [serverName=proxy] [LeaseID=218862229534671579] [error="etcdserver: requested lease not found"]"#;
+        let (t, events) = events_of("loki-export.log", &format!("{line}\n"));
+        let src = &t.sources[0];
+        let messages: Vec<String> = src.records.iter().map(|r| src.message(r).into_owned()).collect();
+        assert_eq!(
+            messages,
+            ["fail to retry keepAliveOnce", "connection lost detected, shuting down", "fail to retry keepAliveOnce"]
+        );
+        let rules: Vec<&str> = events.iter().map(|e| e.rule().name).collect();
+        assert_eq!(rules, ["SessionKeepAliveOnceFailed", "SessionConnectionLost", "SessionKeepAliveOnceFailed"]);
+    }
+
     /// The bucketed matcher tries, for any message, the rule a scan of the
     /// whole table (in order) would take first: messages from every rule's text.
     #[test]
