@@ -82,13 +82,18 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// `--html`, `--md`, `--svg`: the charts are drawn once for both.
 fn write_reports(m: &Report, args: &AnalyzeArgs) -> anyhow::Result<()> {
-    if let Some(p) = &args.md {
-        write_file(p, report::markdown::render(m).as_bytes())?;
+    let charts_wanted = args.html.is_some() || args.svg.is_some();
+    // The Markdown and the charts are independent: made side by side.
+    let (md, charts) = rayon::join(
+        || args.md.as_ref().map(|_| report::markdown::render(m)),
+        || charts_wanted.then(|| report::charts::Charts::draw(m, &m.carded())),
+    );
+    if let (Some(p), Some(md)) = (&args.md, md) {
+        write_file(p, md.as_bytes())?;
     }
-    if args.html.is_none() && args.svg.is_none() {
+    let Some(charts) = charts.transpose()? else {
         return Ok(());
-    }
-    let charts = report::charts::Charts::draw(m, &m.carded())?;
+    };
     if let Some(p) = &args.html {
         write_file(p, report::html::render(m, &charts).as_bytes())?;
     }

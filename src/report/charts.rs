@@ -324,20 +324,21 @@ impl Charts {
         let lanes = &scene.lanes;
         let (from, to) = m.span().unwrap_or((0, 1));
         let to = to.max(from + 1);
-        let overview = if lanes.lanes.len() > MAX_OVERVIEW_LANES {
-            let runs = scene.runs;
-            let title = format!("Timeline: one lane per component, its {runs} process runs together ({} lanes would not fit; each window's timeline shows its own runs)", lanes.lanes.len());
-            timeline(m, scene, &lanes.grouped(), from, to, &title)?
-        } else {
-            let title = "Timeline: one lane per component of each process (restarts joined by a dashed link)";
-            timeline(m, scene, lanes, from, to, title)?
+        let overview = || {
+            if lanes.lanes.len() > MAX_OVERVIEW_LANES {
+                let runs = scene.runs;
+                let title = format!("Timeline: one lane per component, its {runs} process runs together ({} lanes would not fit; each window's timeline shows its own runs)", lanes.lanes.len());
+                timeline(m, scene, &lanes.grouped(), from, to, &title)
+            } else {
+                let title = "Timeline: one lane per component of each process (restarts joined by a dashed link)";
+                timeline(m, scene, lanes, from, to, title)
+            }
         };
         let outcomes = scene.outcomes.clone();
-        let per_second = requests(m, &outcomes, from, to)?;
-        // Each window's charts are independent: drawn in parallel, kept in order.
+        // Every chart is independent: drawn in parallel, kept in order.
         use rayon::prelude::*;
-        let windows = m
-            .windows
+        let windows = || {
+            m.windows
             .par_iter()
             .enumerate()
             .map(|(i, w)| {
@@ -356,7 +357,11 @@ impl Charts {
                 let zoom = timeline(m, scene, lanes, zf, zt.max(zf + 1), &title)?;
                 Ok(Some((bar, zoom)))
             })
-            .collect::<Result<_>>()?;
+            .collect::<Result<Vec<_>>>()
+        };
+        let (overview, (per_second, windows)) =
+            rayon::join(overview, || rayon::join(|| requests(m, &outcomes, from, to), windows));
+        let (overview, per_second, windows) = (overview?, per_second?, windows?);
         Ok(Charts {
             timeline: overview,
             requests: per_second,
