@@ -196,9 +196,8 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     let skipped = ing.skipped.clone();
     let mut warnings = ing.warnings.clone();
     let spool = ing.spool.take();
-    let timeline = Timeline::build(ing, &cfg.timeline);
+    let mut timeline = Timeline::build(ing, &cfg.timeline);
     warnings.extend(timeline.warnings.iter().cloned());
-    let mut timeline = timeline;
     let (events, identity, found, attributions) = if cfg.timeline_only {
         Default::default()
     } else {

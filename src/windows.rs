@@ -71,10 +71,11 @@ impl Request {
 
     /// Error text with its code (failures).
     pub fn error<'a>(&self, t: &'a Timeline) -> Option<&'a str> {
-        let src = &t.sources[(self.source_ok & !Self::OK) as usize];
+        let (si, record) = self.at();
+        let src = &t.sources[si as usize];
         // Rows are in record order (and only failures are kept past this stage).
-        let i = src.requests.partition_point(|q| q.record < self.record);
-        src.request_error(src.requests.get(i).filter(|q| q.record == self.record)?)
+        let i = src.requests.partition_point(|q| q.record < record);
+        src.request_error(src.requests.get(i).filter(|q| q.record == record)?)
     }
 }
 
@@ -217,8 +218,8 @@ fn requests(t: &Timeline) -> Vec<Request> {
             });
         }
     }
-    // A source's rows are in record order: (source, row) orders as the line.
-    // The key is unique (a record is one line), so an unstable sort gives
+    // (source, record) orders as the timeline does after the times. The
+    // key is unique (a record is one request), so an unstable sort gives
     // the same order without a buffer of the list's size; in parallel, as a
     // client log holds millions of requests.
     out.par_sort_unstable_by_key(|q| (q.start, q.end, q.at()));

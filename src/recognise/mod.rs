@@ -287,13 +287,13 @@ impl Default for Others {
 
 impl Others {
     fn add(&mut self, i: u16, text: TextMatch) {
-        let first = |t: &str| t.as_bytes().first().map(|b| *b as usize);
-        let last = |t: &str| t.as_bytes().last().map(|b| *b as usize);
         match text {
             TextMatch::Prefix(t) | TextMatch::PrefixSuffix(t, _) if !t.is_empty() => {
-                self.by_first[first(t).unwrap_or(0)].push(i)
+                self.by_first[usize::from(t.as_bytes()[0])].push(i)
             }
-            TextMatch::Suffix(t) if !t.is_empty() => self.by_last[last(t).unwrap_or(0)].push(i),
+            TextMatch::Suffix(t) if !t.is_empty() => {
+                self.by_last[usize::from(t.as_bytes()[t.len() - 1])].push(i)
+            }
             _ => self.any.push(i),
         }
     }
@@ -360,13 +360,8 @@ fn caller_dir(caller: &str) -> &str {
 fn text_matches(m: TextMatch, message: &str) -> bool {
     match m {
         TextMatch::Exact(t) => message == t,
-        // The first (last) byte rejects most messages before a comparison.
-        TextMatch::Prefix(t) => {
-            message.as_bytes().first() == t.as_bytes().first() && message.starts_with(t)
-        }
-        TextMatch::Suffix(t) => {
-            message.as_bytes().last() == t.as_bytes().last() && message.ends_with(t)
-        }
+        TextMatch::Prefix(t) => message.starts_with(t),
+        TextMatch::Suffix(t) => message.ends_with(t),
         TextMatch::Contains(t) => message.contains(t),
         TextMatch::PrefixSuffix(p, s) => {
             message.len() >= p.len() + s.len() && message.starts_with(p) && message.ends_with(s)
