@@ -473,6 +473,9 @@ pub struct Stale {
     /// Judged from an old heartbeat (`lastHB=…: node offline`) rather than
     /// an old session (`node not match`, `server ID mismatch`).
     pub heartbeat: bool,
+    /// Said of a call no client waits on: between coordinators, or made by a
+    /// process while it starts up (`clientRole=rootcoord`, `actualNodeID=0`).
+    pub internal: bool,
 }
 
 /// Read access to the text of records: a source's text, its arena and its

@@ -497,15 +497,39 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
     let mut has_start = false;
     let mut begin = 0usize;
     let mut marker = None;
+    let mut has_log_file = false;
+    // The record of the last log-file line: `Log directory` and `Set log
+    // file to` next to each other are one opening.
+    let mut opened_at = 0usize;
     let starts = s.recognised.iter().filter_map(|x| {
         match rules::by_id(x.rule).map(|r| r.signal) {
-            Some(Signal::BannerPrinted) => Some((x.record as usize, true)),
-            Some(Signal::Started) => Some((x.record as usize, false)),
+            Some(Signal::BannerPrinted) => Some((x.record as usize, Some(true))),
+            Some(Signal::Started) => Some((x.record as usize, Some(false))),
+            Some(Signal::LogFileSet | Signal::LogDirectorySet) => Some((x.record as usize, None)),
             _ => None,
         }
     });
     let mut precise = false;
-    for (i, banner) in starts {
+    for (i, kind) in starts {
+        // A process opens its log file once (`Set log file to`): a second
+        // opening in one run of a file is the next process appending to it,
+        // whose start was written elsewhere (stdout). It joins the process
+        // started before it.
+        let Some(banner) = kind else {
+            let same_opening = has_log_file && i <= opened_at + 2;
+            opened_at = i;
+            if has_log_file && !same_opening {
+                if i > begin {
+                    out.extend(seg(si, s, begin, i - 1, marker, precise));
+                }
+                begin = i;
+                has_banner = false;
+                has_start = false;
+                marker = None;
+            }
+            has_log_file = true;
+            continue;
+        };
         let start = !banner;
         let new = if banner {
             has_banner || has_start
@@ -538,6 +562,7 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
             begin = at;
             has_banner = false;
             has_start = false;
+            has_log_file = false;
             marker = None;
         }
         if marker.is_none() {

@@ -22,7 +22,7 @@ use crate::timeline::Timeline;
 use parsers::Grammar;
 use regex::Regex;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 /// Failed requests closer than this join one window (DESIGN.md).
@@ -112,8 +112,27 @@ pub struct Hole {
     pub before: (u32, u32),
     /// (source, record) of the first line after.
     pub after: (u32, u32),
-    /// A client-visible failure fell in it or right after it.
+    /// A client-visible failure fell in it or right after it, and the
+    /// process was all of Milvus (standalone) or was missed by others.
     pub consequential: bool,
+    /// The last sign of life: its last line, or a later heartbeat that
+    /// another process reports having received from it (`lastHB=`).
+    pub heard_until_us: i64,
+}
+
+/// A process that stopped and did not come back in its own place (a pod
+/// replaced by a new pod, or not replaced): QueryCoord removed its node id
+/// after its last line, and no later process holds that id.
+#[derive(Clone, Debug)]
+pub struct Stop {
+    /// The incarnation that stopped.
+    pub incarnation: u32,
+    /// Time of its last line.
+    pub stop_us: i64,
+    /// Its last line.
+    pub last_line: Option<(u32, u32)>,
+    /// When its node id was removed (its session expired).
+    pub removed_us: i64,
 }
 
 /// Server-side faults found once for the whole bundle.
@@ -121,6 +140,9 @@ pub struct Hole {
 pub struct Faults {
     /// Processes that stopped and restarted.
     pub outages: Vec<Outage>,
+    /// Processes that stopped and were not restarted in their place, by
+    /// the time they stopped.
+    pub stops: Vec<Stop>,
     /// Holes in live processes' logs.
     pub holes: Vec<Hole>,
 }
@@ -320,8 +342,51 @@ fn client_visible(e: &Event) -> bool {
 /// Outages (stop → restart → serving) and holes of the whole bundle.
 pub fn faults(t: &Timeline, events: &[Event], identity: &Identity) -> Faults {
     // Independent: side by side.
-    let (outages, holes) = rayon::join(|| outages(t, events, identity), || holes(t, events));
-    Faults { outages, holes }
+    let (outages, holes) = rayon::join(
+        || outages(t, events, identity),
+        || holes(t, events, identity),
+    );
+    let stops = stops(t, events, identity, &outages);
+    Faults {
+        outages,
+        stops,
+        holes,
+    }
+}
+
+/// The incarnations that stopped for good: not restarted in their group,
+/// and their node id removed after their last line. A quiet process (an
+/// IndexNode with nothing to build) is not a stop: nothing removed it.
+fn stops(t: &Timeline, events: &[Event], identity: &Identity, outages: &[Outage]) -> Vec<Stop> {
+    let restarted: BTreeSet<u32> = outages.iter().map(|o| o.before).collect();
+    // Removals by node id, in time order: found once.
+    let mut removed: BTreeMap<u32, Vec<i64>> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.signal() == Signal::NodeRemoved) {
+        if let Some(id) = e.subject() {
+            removed.entry(id).or_default().push(e.ts);
+        }
+    }
+    let mut out: Vec<Stop> = t
+        .incarnations
+        .iter()
+        .filter(|i| !restarted.contains(&i.id))
+        .filter_map(|i| {
+            let removed_us = identity
+                .ids_of(i.id)
+                .iter()
+                .filter(|id| identity.incarnation_of(**id) == Some(i.id))
+                .filter_map(|id| removed.get(id)?.iter().find(|ts| **ts > i.end_us))
+                .min()?;
+            Some(Stop {
+                incarnation: i.id,
+                stop_us: i.end_us,
+                last_line: i.edges.map(|(_, last)| last),
+                removed_us: *removed_us,
+            })
+        })
+        .collect();
+    out.sort_by_key(|s| s.stop_us);
+    out
 }
 
 fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
@@ -384,7 +449,11 @@ fn stale_until(
         if e.ts - last.unwrap_or(from_us) >= JOIN_US {
             break;
         }
-        let about_dead = e.stale.is_some_and(|s| dead.contains(&s.node));
+        // Only work routed on the query path holds clients: a coordinator's
+        // calls to the old sessions answer none (DESIGN.md rule 2).
+        let about_dead = e
+            .stale
+            .is_some_and(|s| !s.internal && dead.contains(&s.node));
         let by_restarted = e
             .node()
             .is_some_and(|n| identity.incarnation_of(n) == Some(after));
@@ -410,7 +479,7 @@ fn serving_after(events: &[Event], start_us: i64) -> i64 {
     loaded.or_else(ready).map_or(start_us, |e| e.ts)
 }
 
-fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
+fn holes(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Hole> {
     let mut last: BTreeMap<u32, (i64, (u32, u32))> = BTreeMap::new();
     let mut out = Vec::new();
     // Only lines of a process run count: sources without any are not walked.
@@ -430,6 +499,7 @@ fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
                     before: *at,
                     after: k,
                     consequential: false,
+                    heard_until_us: *prev,
                 });
             }
         }
@@ -442,24 +512,71 @@ fn holes(t: &Timeline, events: &[Event]) -> Vec<Hole> {
     // line that opens the silence is not its consequence (a process that
     // logged its own exit is not paused).
     for h in &mut out {
+        let ids = identity.ids_of(h.incarnation);
         h.consequential = between(events, h.start_us + 1, h.end_us + HOLE_FOLLOW_US)
             .iter()
-            .any(client_visible);
+            .any(client_visible)
+            && (standalone(t, h.incarnation) || unreachable_while_silent(events, h, ids));
+        h.heard_until_us = heard_until(events, h, ids);
     }
     out
+}
+
+/// The latest heartbeat of these ids that others report having received
+/// during a silence (`lastHB=`), not before its start: the process was
+/// alive then, though it wrote nothing.
+fn heard_until(events: &[Event], h: &Hole, ids: &[u32]) -> i64 {
+    between(events, h.start_us + 1, h.end_us - 1)
+        .iter()
+        .filter(|e| e.stale.is_some_and(|s| s.heartbeat && ids.contains(&s.node)))
+        .filter_map(|e| e.value())
+        .map(|us| (us as i64).clamp(h.start_us, h.end_us))
+        .fold(h.start_us, i64::max)
+}
+
+/// True for a process that runs every role (standalone): its silence is
+/// all of Milvus's.
+fn standalone(t: &Timeline, incarnation: u32) -> bool {
+    t.incarnations
+        .get(incarnation as usize)
+        .is_some_and(|i| i.component == crate::component::Component::Standalone)
+}
+
+/// True when another process found one of these node ids unreachable
+/// during a silence: an answer that judged it offline from its heartbeat,
+/// or a failed call to it. A quiet coordinator or an idle QueryNode writes
+/// nothing for a while and nobody misses it; a frozen one is missed.
+fn unreachable_while_silent(events: &[Event], h: &Hole, ids: &[u32]) -> bool {
+    between(events, h.start_us + 1, h.end_us - 1)
+        .iter()
+        .filter(|e| e.node().is_none_or(|n| !ids.contains(&n)))
+        .any(|e| {
+            // The node an error text judges offline, not the leader that
+            // reported it (`leader is not available … node offline[node=4]`).
+            let about = e.stale_or_subject().is_some_and(|n| ids.contains(&n));
+            about && (e.stale.is_some_and(|s| s.heartbeat) || e.kind == EventKind::GrpcError)
+        })
 }
 
 fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
     // (start, end, failures counted)
     let mut spans: Vec<(i64, i64, u64)> = Vec::new();
+    let took = slow_requests(t, events);
     for e in events.iter().filter(|e| e.signal() == Signal::ProxyFailure) {
-        spans.push((e.ts, e.ts, 1));
+        // A failure the Proxy dated with its duration started that long
+        // before (a request that timed out after 10 s started 10 s earlier).
+        let (src, r) = t.record(e.at);
+        let start = src
+            .field(r, "traceID")
+            .and_then(|id| took.get(id.as_ref()))
+            .map_or(e.ts, |us| e.ts - us);
+        spans.push((start, e.ts, 1));
     }
     for o in &faults.outages {
         spans.push((o.stop_us, o.serving_us.max(o.restart_us), 0));
     }
     for h in faults.holes.iter().filter(|h| h.consequential) {
-        spans.push((h.start_us, h.end_us, 0));
+        spans.push((h.heard_until_us, h.end_us, 0));
     }
     spans.sort_unstable();
     let mut windows: Vec<Window> = Vec::new();
@@ -497,6 +614,19 @@ fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
         }
     }
     windows
+}
+
+/// How long the requests the Proxy logged as slow took (`Search slow`,
+/// `Query slow` with their `duration`), by trace id.
+fn slow_requests<'t>(t: &'t Timeline, events: &[Event]) -> HashMap<std::borrow::Cow<'t, str>, i64> {
+    events
+        .iter()
+        .filter(|e| e.signal() == Signal::RequestSlow)
+        .filter_map(|e| {
+            let (src, r) = t.record(e.at);
+            Some((src.field(r, "traceID")?, e.value()? as i64))
+        })
+        .collect()
 }
 
 /// The requests that failed at the Proxy between two times, one event each:

@@ -64,6 +64,7 @@ fn events_jsonl_is_the_design_line() {
         "etcd-slow",
         "etcd-leader-change",
         "clock-jump",
+        "request-slow",
     ];
     let mut n = 0;
     let mut node_down = 0;

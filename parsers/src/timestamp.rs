@@ -159,6 +159,39 @@ fn fraction(i: &str) -> IResult<&str, u32> {
     Ok((&rest[n..], us))
 }
 
+/// A duration as Go's `time.Duration` prints it (`10.000783686s`,
+/// `1m10.817394697s`, `850ms`, `1h2m`, `3µs`) → µs; `None` when it is not one.
+pub fn go_duration_us(s: &str) -> Option<i64> {
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0f64;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        // Longest unit first: `ms` before `m`.
+        let (mul, unit) = [
+            (1e-3, "ns"),
+            (1.0, "us"),
+            (1.0, "µs"),
+            (1e3, "ms"),
+            (1e6, "s"),
+            (60e6, "m"),
+            (3600e6, "h"),
+        ]
+        .into_iter()
+        .filter(|(_, u)| rest.starts_with(u))
+        .max_by_key(|(_, u)| u.len())?;
+        total += n * mul;
+        rest = &rest[unit.len()..];
+    }
+    Some(total.round() as i64)
+}
+
 /// `Z`, `+08:00`, `+0800`, `-07:00` → seconds east of UTC.
 pub fn zone(i: &str) -> IResult<&str, i32> {
     if let Some(rest) = i.strip_prefix('Z') {
@@ -334,6 +367,20 @@ pub fn epoch_seconds(v: f64) -> Option<Timestamp> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration_us("10.000783686s"), Some(10_000_784));
+        assert_eq!(go_duration_us("1m10.817394697s"), Some(70_817_395));
+        assert_eq!(go_duration_us("850ms"), Some(850_000));
+        assert_eq!(go_duration_us("1h2m"), Some(3_720_000_000));
+        assert_eq!(go_duration_us("3µs"), Some(3));
+        assert_eq!(go_duration_us("1500ns"), Some(2));
+        assert_eq!(go_duration_us("10"), None);
+        assert_eq!(go_duration_us("fast"), None);
+        assert_eq!(go_duration_us(""), None);
+    }
+
     #[test]
     fn formats_utc_ms() {
         let us = super::datetime("2026-11-26T04:15:28.340Z")

@@ -26,7 +26,7 @@ use crate::recognise::rules::{Origin, Signal};
 use crate::recognise::Event;
 use crate::settings::Setting;
 use crate::timeline::Timeline;
-use crate::windows::{Faults, Hole, Outage, Request, Window, READY_WITHIN_US};
+use crate::windows::{Faults, Hole, Outage, Request, Stop, Window, READY_WITHIN_US};
 use std::collections::BTreeSet;
 
 /// How far before a window's start a process stop is looked for: a request
@@ -337,6 +337,8 @@ pub struct Context<'a> {
     pub ttl_us: i64,
     /// Facts of the whole bundle every window reads, found once.
     pub bundle: BundleFacts,
+    /// Incarnations that stopped: for a restart, or for good.
+    pub stopped: BTreeSet<u32>,
 }
 
 /// Facts of the whole bundle that every window's attribution reads: found
@@ -393,6 +395,13 @@ impl<'a> Context<'a> {
             requests: &found.requests,
             ttl_us,
             bundle: BundleFacts::of(t, &found.faults),
+            stopped: found
+                .faults
+                .outages
+                .iter()
+                .map(|o| o.before)
+                .chain(found.faults.stops.iter().map(|s| s.incarnation))
+                .collect(),
         }
     }
 }
@@ -513,8 +522,14 @@ pub struct Chain<'a> {
     pub dead_ids: BTreeSet<u32>,
     /// When the chain started.
     pub fault_us: Option<i64>,
+    /// A process stopped for good near the window (not restarted in its place).
+    pub stop: Option<&'a Stop>,
     /// Lines inside the window showing stale liveness, in time order.
     pub stale: Vec<&'a Event>,
+    /// Those of them a client felt and that were wrong when written (rule 2).
+    pub misjudged: Vec<&'a Event>,
+    /// Every silence of a process overlapping the window.
+    silences: Vec<&'a Hole>,
     /// Slow or failing etcd calls that started the chain (rule 1).
     pub etcd: Option<EtcdTrouble<'a>>,
 }
@@ -538,43 +553,129 @@ impl EtcdTrouble<'_> {
     }
 }
 
+/// The silence a window is about: a consequential hole that overlaps the
+/// window or ends right before it. When the window's failures name nodes
+/// that processes of the bundle hold, only those processes' holes count;
+/// the one covering most of the window wins.
+fn silence_of<'a>(ctx: &'a Context, w: &Window) -> Option<&'a Hole> {
+    let named = |h: &Hole| {
+        ctx.identity
+            .ids_of(h.incarnation)
+            .iter()
+            .any(|id| w.nodes.contains(id))
+    };
+    let names_held = w
+        .nodes
+        .iter()
+        .any(|id| ctx.identity.incarnation_of(*id).is_some());
+    let overlap = |h: &Hole| h.end_us.min(w.end) - h.start_us.max(w.start);
+    ctx.faults
+        .holes
+        .iter()
+        .filter(|h| {
+            h.consequential
+                && h.start_us <= w.end
+                && h.end_us + crate::windows::HOLE_FOLLOW_US >= w.start
+        })
+        .filter(|h| !names_held || named(h))
+        .max_by_key(|h| (overlap(h), std::cmp::Reverse(h.start_us)))
+}
+
 impl<'a> Chain<'a> {
     fn find(ctx: &'a Context, w: &Window) -> Chain<'a> {
-        let hole = ctx
-            .faults
-            .holes
-            .iter()
-            .filter(|h| h.consequential && h.start_us <= w.end && h.end_us >= w.start)
-            .min_by_key(|h| h.start_us);
+        let hole = silence_of(ctx, w);
+        let near = |stop_us: i64| stop_us >= w.start - STOP_LOOKBACK_US && stop_us <= w.end;
         let outages: Vec<&Outage> = ctx
             .faults
             .outages
             .iter()
-            .filter(|o| o.stop_us >= w.start - STOP_LOOKBACK_US && o.stop_us <= w.end)
+            .filter(|o| near(o.stop_us))
+            .collect();
+        let stops: Vec<&Stop> = ctx
+            .faults
+            .stops
+            .iter()
+            .filter(|s| near(s.stop_us))
             .collect();
         let dead_ids = outages
             .iter()
-            .flat_map(|o| ctx.identity.ids_of(o.before).iter().copied())
+            .map(|o| o.before)
+            .chain(stops.iter().map(|s| s.incarnation))
+            .flat_map(|i| ctx.identity.ids_of(i).iter().copied())
             .collect();
-        let fault_us = [hole.map(|h| h.start_us), outages.first().map(|o| o.stop_us)]
-            .into_iter()
-            .flatten()
-            .min();
+        let fault_us = [
+            hole.map(|h| h.start_us),
+            outages.first().map(|o| o.stop_us),
+            stops.first().map(|s| s.stop_us),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let mut chain = Chain {
             hole,
             outage: outages.last().copied(),
             first_outage: outages.first().copied(),
+            stop: stops.first().copied(),
             dead_ids,
             fault_us,
             stale: Vec::new(),
+            misjudged: Vec::new(),
+            silences: ctx
+                .faults
+                .holes
+                .iter()
+                .filter(|h| h.start_us <= w.end && h.end_us >= w.start)
+                .collect(),
             etcd: None,
         };
         chain.stale = ctx
             .events_in(w.start, w.end)
             .filter(|e| chain.is_stale(e))
             .collect();
+        if answered(ctx, w) {
+            chain.misjudged = chain
+                .stale
+                .iter()
+                .copied()
+                .filter(|e| chain.misjudged(ctx, e))
+                .collect();
+        }
         chain.etcd = etcd_trouble(ctx, w, &chain);
         chain
+    }
+
+    /// True for a stale-liveness line that a client felt and that was wrong
+    /// when it was written (DESIGN.md rule 2): not a call between
+    /// coordinators or at start-up; a heartbeat judgement only while the
+    /// node was in fact running and answering; work routed to a session
+    /// whose process is gone always.
+    fn misjudged(&self, ctx: &Context, e: &Event) -> bool {
+        let Some(s) = e.stale else {
+            // A restarted QueryCoord adopting a dead node's session.
+            return e.signal() == Signal::NodeAdded;
+        };
+        if s.internal {
+            return false;
+        }
+        !s.heartbeat || self.answering(ctx, s.node, e.ts)
+    }
+
+    /// True when the process holding a node id was running and not silent
+    /// at a time of the window: started, not stopped (for good or for a
+    /// restart) before it, and not inside one of its holes.
+    fn answering(&self, ctx: &Context, node: u32, ts: i64) -> bool {
+        let Some(inc) = ctx.identity.incarnation_of(node) else {
+            return false;
+        };
+        let Some(i) = ctx.t.incarnations.get(inc as usize) else {
+            return false;
+        };
+        let stopped = ctx.stopped.contains(&inc) && ts > i.end_us;
+        let silent = self
+            .silences
+            .iter()
+            .any(|h| h.incarnation == inc && h.start_us < ts && ts < h.end_us);
+        i.start_us <= ts && !stopped && !silent
     }
 
     /// True for a line showing work routed to, or answered for, a node from
@@ -588,9 +689,10 @@ impl<'a> Chain<'a> {
             && self.outage.is_some_and(|o| e.ts >= o.restart_us)
     }
 
-    /// Some failure was answered from an old heartbeat (`lastHB=`).
+    /// Some failure was answered from an old heartbeat (`lastHB=`) while
+    /// the node was in fact answering.
     pub fn stale_heartbeat(&self) -> bool {
-        self.stale
+        self.misjudged
             .iter()
             .any(|e| e.stale.is_some_and(|s| s.heartbeat))
     }
@@ -604,6 +706,24 @@ impl<'a> Chain<'a> {
         }
     }
 }
+
+/// True when Milvus answered some failed request of the window: a client
+/// failure that is not a refused connection or a passed deadline, or
+/// (server logs only) a failure the Proxy logged. When every client saw
+/// `Connection refused`, no liveness answered them (DESIGN.md rule 2).
+fn answered(ctx: &Context, w: &Window) -> bool {
+    if w.failures.is_empty() {
+        return !crate::windows::proxy_failures(ctx.t, ctx.events, w.start, w.end).is_empty();
+    }
+    w.failures.iter().any(|q| {
+        q.error(ctx.t).is_some_and(|text| {
+            !crate::recognise::rules::UNANSWERED_WORDINGS
+                .iter()
+                .any(|u| text.contains(u))
+        })
+    })
+}
+
 
 fn stale_note(ctx: &Context, e: &Event) -> String {
     let who = ctx.identity.describe(e.stale_or_subject().unwrap_or(0));
@@ -627,7 +747,7 @@ fn decide(
     if let Some(etcd) = &chain.etcd {
         return etcd_decision(ctx, w, etcd);
     }
-    let stale = &chain.stale;
+    let stale = &chain.misjudged;
     if !stale.is_empty() {
         let mut ev: Vec<Evidence> = Vec::new();
         ev.push(ctx.evidence(stale[0].at, stale_note(ctx, stale[0])));

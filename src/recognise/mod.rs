@@ -63,11 +63,14 @@ pub enum EventKind {
     /// A process found its clock jumped (`clock offset is huge`): it was
     /// paused, or a call it waited on (TSO save to etcd) hung.
     ClockJump,
+    /// The Proxy logged a request that took long (`Search slow`, `Query
+    /// slow`), with how long: when it started, though it ended in a failure.
+    RequestSlow,
 }
 
 impl EventKind {
-    /// Every kind, in DESIGN.md order.
-    pub const ALL: [EventKind; 16] = [
+    /// Every kind, in DESIGN.md order (kinds added for the data after).
+    pub const ALL: [EventKind; 17] = [
         EventKind::ProcessStart,
         EventKind::ProcessExit,
         EventKind::SessionLost,
@@ -84,6 +87,7 @@ impl EventKind {
         EventKind::EtcdSlow,
         EventKind::EtcdLeaderChange,
         EventKind::ClockJump,
+        EventKind::RequestSlow,
     ];
 
     /// The id used in JSON, JSONL and on the command line.
@@ -105,6 +109,7 @@ impl EventKind {
             EventKind::EtcdSlow => "etcd-slow",
             EventKind::EtcdLeaderChange => "etcd-leader-change",
             EventKind::ClockJump => "clock-jump",
+            EventKind::RequestSlow => "request-slow",
         }
     }
 }
@@ -128,7 +133,9 @@ pub struct Event {
     /// Work was routed to, or answered for, a node from stale liveness.
     pub stale: Option<Stale>,
     /// The number the line measures, for signals that carry one
-    /// ([`VALUE_FIELDS`]): load percentage; NaN for none ([`Event::value`]:
+    /// ([`VALUE_FIELDS`]): load percentage; a slow request's duration, µs;
+    /// for a heartbeat judgement
+    /// (`lastHB=…`) the heartbeat's time, UTC µs; NaN for none ([`Event::value`]:
     /// an event is kept per recognised line, so it is kept small).
     value: f64,
     /// Where the line is: (source index, record index) in the timeline.
@@ -158,7 +165,8 @@ pub struct ReadLater {
 
 /// The fields a later stage reads, and which records it reads them of:
 /// identity reads a registration's role and address; windows read a Proxy
-/// failure's error and trace id (one failure per request) and what a client
+/// failure's error and trace id (one failure per request, and a slow
+/// request's trace id, to date the failure's start) and what a client
 /// error or channel move touched; attribute reads how far back a replay seek
 /// started.
 pub const READ_LATER_FIELDS: [&[&str]; 4] = [
@@ -185,7 +193,8 @@ impl ReadLater {
             message: proxy_failure,
             fields: [
                 rule.signal == Signal::Registered,
-                proxy_failure,
+                // A slow request's trace id ties it to its failure.
+                proxy_failure || rule.signal == Signal::RequestSlow,
                 matches!(rule.kind, EventKind::ClientError | EventKind::ChannelReassign),
                 rule.kind == EventKind::MqReplay,
             ],
@@ -208,16 +217,22 @@ impl ReadLater {
 
 /// Fields holding the number a signal measures, by version (2.3
 /// `collectionLoadPercentage`, 2.2/2.4+ `loadPercentage`; catalogue §2b #191, #192).
-pub const VALUE_FIELDS: &[(Signal, &[&str])] = &[(
-    Signal::LoadProgress,
-    &["collectionLoadPercentage", "loadPercentage"],
-)];
+pub const VALUE_FIELDS: &[(Signal, &[&str])] = &[
+    (
+        Signal::LoadProgress,
+        &["collectionLoadPercentage", "loadPercentage"],
+    ),
+    // A Go duration, read as µs.
+    (Signal::RequestSlow, &["duration"]),
+];
 
 fn value_of(signal: Signal, src: &View<'_>, r: &Record) -> Option<f64> {
     let (_, keys) = VALUE_FIELDS.iter().find(|(s, _)| *s == signal)?;
-    keys.iter()
-        .find_map(|k| src.field(r, k))
-        .and_then(|v| v.trim().parse().ok())
+    let v = keys.iter().find_map(|k| src.field(r, k))?;
+    match signal {
+        Signal::RequestSlow => parsers::timestamp::go_duration_us(&v).map(|us| us as f64),
+        _ => v.trim().parse().ok(),
+    }
 }
 
 /// An event's node or subject when there is none (a node id of
@@ -441,7 +456,53 @@ static STALE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&alternatives.join("|")).expect("stale wordings are regexes")
 });
 
-/// The stale liveness a line's error text shows, if any.
+/// The stale liveness a line's error text shows, if any, with whether the
+/// call is one no client waits on ([`internal_call`]).
+fn stale_of(src: &View<'_>, r: &Record, def: &Rule) -> Option<(Stale, Option<i64>)> {
+    let text = error_text(src, r)?;
+    let mut stale = stale_in(&text)?;
+    stale.internal = internal_call(src, r, def, &text);
+    let heard = stale.heartbeat.then(|| heartbeat_time(&text)).flatten();
+    Some((stale, heard))
+}
+
+/// The time of the last heartbeat a heartbeat judgement was made from
+/// (`lastHB=2026-12-01 07:54:23.748590409 +0000 UTC`, Go's `time.Time`
+/// text), UTC µs: the node was alive then, whatever its own log says.
+fn heartbeat_time(text: &str) -> Option<i64> {
+    let at = text.find("lastHB=")? + "lastHB=".len();
+    let (_, stamp) = parsers::timestamp::datetime(&text[at..]).ok()?;
+    stamp.utc_us()
+}
+
+/// True for a call no client waits on (DESIGN.md rule 2): its text marks a
+/// start-up call; or the role it called is off the query path; or it names
+/// no role and is no answer to a client (not the client's own log, not a
+/// failure the Proxy or QueryCoord returned for a request: a bare `retry
+/// func failed` of a coordinator's background loop).
+fn internal_call(src: &View<'_>, r: &Record, def: &Rule, text: &str) -> bool {
+    if rules::STARTUP_CALL_MARKS
+        .iter()
+        .any(|m| text.contains(m.text))
+    {
+        return true;
+    }
+    let role = rules::CALL_ROLE_FIELDS
+        .iter()
+        .find_map(|f| src.field(r, f));
+    match role {
+        Some(role) => !rules::QUERY_PATH_ROLES
+            .iter()
+            .any(|q| role.starts_with(q)),
+        None => {
+            let client_side = r.grammar.and_then(origin_of) == Some(Origin::ClientRequest)
+                || r.grammar == Some(Grammar::Pymilvus);
+            !client_side && def.kind != EventKind::ClientError
+        }
+    }
+}
+
+/// The stale liveness an error text shows, if any.
 pub fn stale_in(text: &str) -> Option<Stale> {
     // Most error texts show none: a substring test before the regex.
     if !rules::STALE_WORDINGS
@@ -456,6 +517,7 @@ pub fn stale_in(text: &str) -> Option<Stale> {
     Some(Stale {
         node: m.as_str().parse().ok()?,
         heartbeat: rules::STALE_WORDINGS[i - 1].heartbeat,
+        internal: false,
     })
 }
 
@@ -478,13 +540,14 @@ fn error_text(src: &View<'_>, r: &Record) -> Option<String> {
 pub fn recognise_record(src: &View<'_>, r: &Record, index: u32) -> Option<Recognised> {
     let at = match_record(src, r)?;
     let def = &RULES[at as usize];
-    let stale = error_text(src, r).and_then(|e| stale_in(&e));
+    let (stale, heard) = stale_of(src, r, def).unzip();
     Some(Recognised {
         record: index,
         rule: def.id,
         subject: subject_of(def.subject, src, r).or(stale.map(|s| s.node)),
         stale,
-        value: value_of(def.signal, src, r),
+        // A heartbeat judgement measures when the node was last heard from.
+        value: value_of(def.signal, src, r).or(heard.flatten().map(|us| us as f64)),
     })
 }
 
@@ -735,13 +798,42 @@ mod tests {
             ("lastHB=2024-01-10 10:00:00 +0000 UTC: node=5: node offline", 5, true),
         ];
         for (text, node, heartbeat) in cases {
-            assert_eq!(stale_in(text), Some(Stale { node, heartbeat }), "{text}");
+            let internal = false;
+            assert_eq!(
+                stale_in(text),
+                Some(Stale {
+                    node,
+                    heartbeat,
+                    internal
+                }),
+                "{text}"
+            );
         }
         assert_eq!(
             stale_in("node offline[node=3]: channel not available"),
             None
         );
         assert_eq!(stale_in("collection not loaded[collection=4707]"), None);
+    }
+
+    /// Real lines of the kill-restart-1 and v2.2.16 captures: calls on the
+    /// query path to the dead QueryNode's session are client-visible; calls
+    /// to coordinators and start-up calls are not.
+    #[test]
+    fn internal_calls_are_told_from_the_query_path() {
+        let text = concat!(
+            r#"[2026/11/26 04:15:40.100 +00:00] [WARN] [grpcclient/client.go:407] ["call received grpc error"] [clientRole=querynode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#, "\n",
+            r#"[2026/11/26 04:15:40.200 +00:00] [WARN] [grpcclient/client.go:480] ["call received grpc error"] [clientRole=rootcoord] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#, "\n",
+            r#"[2026/11/26 04:15:40.300 +00:00] [WARN] [retry/retry.go:44] ["start to reset connection because of specific reasons"] [client_role=datanode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#, "\n",
+            r#"[2026/11/26 04:15:40.400 +00:00] [WARN] [grpcclient/client.go:407] ["call received grpc error"] [clientRole=querynode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=0]"]"#, "\n",
+            r#"[2026/11/26 04:15:40.500 +00:00] [WARN] [grpcclient/client.go:298] ["start to reset connection because of specific reasons"] [client_role=rootcoord] [error="rpc error: code = Unknown desc = expected=%!s(int64=2), actual=%!s(int64=9): server ID mismatch"]"#, "\n",
+        );
+        let (_, ev) = events_of("milvus/standalone-2.log", text);
+        let internal: Vec<bool> = ev
+            .iter()
+            .filter_map(|e| e.stale.map(|s| s.internal))
+            .collect();
+        assert_eq!(internal, [false, true, true, true, true]);
     }
 
     #[test]

@@ -121,11 +121,16 @@ pub enum Signal {
     ClockJump,
     /// A Milvus process starts its components (ms-precise start).
     Started,
+    /// The Proxy logged a slow request with its duration.
+    RequestSlow,
     /// Marker for the timeline, no event: the start-up banner's first line.
     BannerPrinted,
     /// Marker for the timeline, no event: the process names its log file
     /// (and so its server id).
     LogFileSet,
+    /// Marker for the timeline, no event: the process opens its log file
+    /// (`Log directory`, the line before `Set log file to`).
+    LogDirectorySet,
     /// Marker for the timeline, no event: configuration loading that Milvus
     /// 2.2 logs just before `starting running Milvus components`.
     ConfigLoading,
@@ -137,7 +142,10 @@ impl Signal {
     pub fn is_marker(self) -> bool {
         matches!(
             self,
-            Signal::BannerPrinted | Signal::LogFileSet | Signal::ConfigLoading
+            Signal::BannerPrinted
+                | Signal::LogFileSet
+                | Signal::LogDirectorySet
+                | Signal::ConfigLoading
         )
     }
 }
@@ -234,6 +242,7 @@ pub static RULES: &[Rule] = &[
     // Markers the timeline reads (no event): the banner's first line, the log
     // file a process names (its server id); 2.2's config loading is at the end.
     rule!(8, "MilvusBannerPrinted", K::ProcessStart, O::Banner, T::Prefix("Welcome to use Milvus!"), None, C::None, J::None, S::BannerPrinted, "2.2–2.5", "cmd/milvus/run.go"), // §1.3 banner (printBanner)
+    rule!(284, "MilvusLogDirectorySet", K::ProcessStart, O::Milvus, T::Exact("Log directory"), None, C::None, J::None, S::LogDirectorySet, "2.2–2.5", "pkg/util/logutil/logutil.go (2.3+), internal/util/logutil/logutil.go (2.2)"), // §2e #315
     rule!(9, "MilvusLogFileSet", K::ProcessStart, O::Milvus, T::Exact("Set log file to "), None, C::None, J::LogFile("path"), S::LogFileSet, "2.2–2.5", "pkg/util/logutil/logutil.go (2.3+), internal/util/logutil/logutil.go (2.2)"), // §2e #316
     // ── process exit (§2a, §2e) ──
     rule!(10, "MilvusExitSignalReceived", K::ProcessExit, O::Milvus, T::Prefix("Get signal to exit"), None, C::None, J::None, S::GracefulExit, "2.2–2.5 (2.2–2.3.0 with a trailing \\n)", "cmd/roles/roles.go"), // §2e #327
@@ -355,6 +364,8 @@ pub static RULES: &[Rule] = &[
     rule!(192, "ProxyQueryNodeSearchFailed", K::GrpcError, O::Milvus, T::Exact("QueryNode search return error"), None, C::None, NODE, S::None, "2.2–2.5", "internal/proxy/task_search.go"), // §2d-2 #264
     rule!(193, "ProxyNodeClientMissed", K::GrpcError, O::Milvus, T::Exact("failed to create client for node"), None, C::None, NODE, S::None, "2.4+", "internal/proxy/shard_client.go"), // §2d-2 #282
     // ── client-visible failures at the Proxy and in QueryCoord's answers (§2d-1, §2d-2) ──
+    rule!(285, "ProxySearchSlowed", K::RequestSlow, O::Milvus, T::Exact("Search slow"), None, C::None, J::None, S::RequestSlow, "2.3.5 (observed)", "internal/proxy/impl.go"), // observed in freeze-ttl60-1: `proxy/impl.go` `[duration=10.0s]` at the failure of a timed-out search
+    rule!(286, "ProxyQuerySlowed", K::RequestSlow, O::Milvus, T::Exact("Query slow"), None, C::None, J::None, S::RequestSlow, "2.3.5 (observed)", "internal/proxy/impl.go"), // observed in freeze-ttl60-1: `proxy/impl.go:2839` `[duration=10.000783686s]`
     rule!(200, "ProxyTaskFailed", K::ClientError, O::Milvus, T::Exact("Failed to execute task: "), None, C::None, J::None, S::ProxyFailure, "2.2–2.5", "internal/proxy/task_scheduler.go"), // §2d-2 #271
     rule!(201, "ProxyRequestFailed", K::ClientError, O::Milvus, T::Suffix(" failed to WaitToFinish"), None, C::None, J::None, S::ProxyFailure, "2.2–2.5", "internal/proxy/impl.go"), // §2d-2 #273
     rule!(202, "ProxyRequestEnqueueFailed", K::ClientError, O::Milvus, T::Suffix(" failed to enqueue"), None, C::None, J::None, S::None, "2.2–2.5", "internal/proxy/impl.go"), // §2d-2 #273
@@ -426,6 +437,50 @@ pub static STALE_WORDINGS: &[StaleWording] = &[
     StaleWording { pattern: r"expected=%!s\(int64=(\d+)\)", needle: "expected=%!s(int64=", heartbeat: false, versions: "2.2 `expected=%!s(int64=1), actual=%!s(int64=9): server ID mismatch` (observed, 2.2.16 capture)", file: "2.2 grpc server interceptor (observed)" },
     StaleWording { pattern: r"lastHB=.*?: node offline\[node=(\d+)\]", needle: "lastHB=", heartbeat: true, versions: "2.3.4–2.3.5 (§2d-1: removed in 2.3.6)", file: "internal/querycoordv2/handlers.go" },
     StaleWording { pattern: r"lastHB=.*?: node=(\d+): node offline", needle: "lastHB=", heartbeat: true, versions: "2.3.0–2.3.3 (§2d-1)", file: "internal/querycoordv2/handlers.go" },
+];
+
+/// Fields in which a gRPC client line names the role it called
+/// (`grpcclient/client.go`, `retry/retry.go`: `clientRole`, `client_role`;
+/// `ClientBase Call grpc call get error`: `role`; 2.2–2.5, observed in the
+/// 2.2.16, 2.3.3 and 2.3.5 captures).
+pub static CALL_ROLE_FIELDS: &[&str] = &["clientRole", "client_role", "role"];
+
+/// Called roles on the client-visible query path: Proxy → shard leader /
+/// QueryNode (`clientRole=querynode-1`). Calls to any other role are
+/// between coordinators and answer no client (DESIGN.md rule 2).
+pub static QUERY_PATH_ROLES: &[&str] = &["querynode"];
+
+/// Texts of a call that a process makes while it starts up, to the previous
+/// incarnation's session: it answers no client (DESIGN.md rule 2).
+#[rustfmt::skip]
+pub static STARTUP_CALL_MARKS: &[StartupMark] = &[
+    StartupMark { text: "actualNodeID=0", versions: "2.3.4+ `node not match[expectedNodeID=1][actualNodeID=0]`, 2.3.0–2.3.3 `expectedNodeID=1, actualNodeID=0: node not match`", file: "pkg/util/merr/utils.go" },
+    StartupMark { text: "actual=%!s(int64=0)", versions: "2.2 `expected=%!s(int64=1), actual=%!s(int64=0): server ID mismatch`", file: "2.2 grpc server interceptor (observed)" },
+    StartupMark { text: "RefreshPolicyInfoCache failed", versions: "2.3.5 (observed: RootCoord's start-up refresh of the Proxy's policy cache, kill-restart-1)", file: "internal/rootcoord/root_coord.go" },
+];
+
+/// A text that marks a call made while a process starts up.
+#[derive(Debug)]
+pub struct StartupMark {
+    /// Text the line contains.
+    pub text: &'static str,
+    /// Versions that write it.
+    pub versions: &'static str,
+    /// Source file of the string.
+    pub file: &'static str,
+}
+
+/// Client-side error texts of a request that no Milvus process answered:
+/// the connection was refused or the deadline passed before any answer
+/// (gRPC status texts as pymilvus 2.2–2.4 writes them). A failure without
+/// any of them was answered by the Proxy.
+#[rustfmt::skip]
+pub static UNANSWERED_WORDINGS: &[&str] = &[
+    "Connection refused",
+    "failed to connect to all addresses",
+    "StatusCode.UNAVAILABLE",
+    "StatusCode.DEADLINE_EXCEEDED",
+    "Deadline Exceeded",
 ];
 
 /// A message whose text names the role that logs it, for lines logged with

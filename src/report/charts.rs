@@ -244,7 +244,8 @@ fn draw_marks(chart: &mut Chart, pts: Vec<(i64, i64)>, c: Rgb, shape: Shape) -> 
 }
 
 /// Draw order of event kinds: the numerous first, the decisive on top.
-const MARK_ORDER: [EventKind; 16] = [
+const MARK_ORDER: [EventKind; 17] = [
+    EventKind::RequestSlow,
     EventKind::GrpcError,
     EventKind::ClientError,
     EventKind::EtcdSlow,

@@ -107,6 +107,7 @@ pub fn event(k: EventKind) -> (Rgb, Shape) {
         EventKind::EtcdSlow => (BLACK, Shape::Box),
         EventKind::EtcdLeaderChange => (BLACK, Shape::Dot),
         EventKind::ClockJump => (PURPLE, Shape::Box),
+        EventKind::RequestSlow => (ORANGE, Shape::Ring),
     }
 }
 
