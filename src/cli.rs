@@ -60,6 +60,11 @@ pub struct CommonArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Leave out files matching GLOB (repeatable): `README.txt`, `notes/**`, `*.md`.
+    /// A GLOB without `/` matches file names at any depth; with `/`, paths inside the bundle.
+    /// Excluded files are listed under accounting.skipped.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// `analyze` arguments.
@@ -209,6 +214,13 @@ impl CommonArgs {
         if self.threads == Some(0) {
             problems.push("--threads must be at least 1".into());
         }
+        let exclude = match crate::discover::Exclude::new(&self.exclude) {
+            Ok(x) => x,
+            Err(e) => {
+                problems.push(format!("{e:#}"));
+                Default::default()
+            }
+        };
         if !problems.is_empty() {
             bail!("{}", problems.join("\n"));
         }
@@ -225,6 +237,10 @@ impl CommonArgs {
             },
             progress: true,
             range: (since, until),
+            discover: crate::discover::DiscoverConfig {
+                exclude,
+                ..Default::default()
+            },
             ..Default::default()
         };
         Ok((

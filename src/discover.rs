@@ -7,8 +7,9 @@
 //! bundles, prefixed by the bundle's name), a component guessed from its pod
 //! or file name, the `previous` flag of `pod_log_previous/` and `-pre.log`,
 //! and the role/node id of Milvus file logs (`standalone-2.log`). Files that
-//! are not logs (capture annotations, configs, traces, binaries) are listed as
-//! skipped with their reason; `milvus.yaml` is kept for the timing settings.
+//! are not logs (configs, traces, binaries) and files the user leaves out
+//! (`--exclude`) are listed as skipped with their reason; nothing is skipped
+//! for its name alone. `milvus.yaml` is kept for the timing settings.
 //!
 //! Must not know: grammars, records, root causes, reports.
 
@@ -24,13 +25,15 @@ use std::sync::OnceLock;
 /// Largest decompressed size read for one file or archive member (bytes).
 pub const MAX_MEMBER_BYTES: u64 = 8 << 30;
 
-/// Limits of the discover stage.
+/// Limits of the discover stage, and what the user leaves out.
 #[derive(Clone, Debug)]
 pub struct DiscoverConfig {
     /// Largest decompressed size accepted for one member or file (bytes).
     pub max_member_bytes: u64,
     /// Largest decompressed size accepted for one archive (bytes).
     pub max_archive_bytes: u64,
+    /// Files left out by `--exclude`.
+    pub exclude: Exclude,
 }
 
 impl Default for DiscoverConfig {
@@ -38,7 +41,55 @@ impl Default for DiscoverConfig {
         DiscoverConfig {
             max_member_bytes: MAX_MEMBER_BYTES,
             max_archive_bytes: 32 << 30,
+            exclude: Exclude::default(),
         }
+    }
+}
+
+/// `--exclude GLOB` patterns. A pattern with a `/` matches the path inside
+/// its bundle (`harness/**`); one without matches the file name at any
+/// depth (`README.txt`, `ground_truth*`), as in a `.gitignore`. A file is
+/// matched as it is named in the bundle, `.gz` included.
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    patterns: Vec<String>,
+    set: globset::GlobSet,
+}
+
+impl Exclude {
+    /// Compiles the patterns; a malformed one is an error naming it.
+    pub fn new(patterns: &[String]) -> Result<Exclude> {
+        let mut b = globset::GlobSetBuilder::new();
+        for p in patterns {
+            let glob = globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()
+                .with_context(|| format!("--exclude {p:?}"))?;
+            b.add(glob);
+        }
+        Ok(Exclude {
+            patterns: patterns.to_vec(),
+            set: b.build()?,
+        })
+    }
+
+    /// The pattern that leaves out a file (its path inside its bundle).
+    fn matching(&self, rel: &str) -> Option<&str> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let file = rel.rsplit('/').next().unwrap_or(rel);
+        self.set
+            .matches(rel)
+            .into_iter()
+            .chain(
+                self.set
+                    .matches(file)
+                    .into_iter()
+                    .filter(|i| !self.patterns[*i].contains('/')),
+            )
+            .min()
+            .map(|i| self.patterns[i].as_str())
     }
 }
 
@@ -166,25 +217,9 @@ enum Kind {
     Skip(&'static str),
 }
 
-/// Names the capture harness writes beside the logs; not operator data.
-const ANNOTATIONS: [&str; 3] = [
-    "README.txt",
-    "ground_truth.json",
-    "ground_truth_evidence.md",
-];
-
 fn classify(rel: &str) -> Kind {
     let file = rel.rsplit('/').next().unwrap_or(rel);
     let lower = file.to_ascii_lowercase();
-    if ANNOTATIONS.contains(&file)
-        || (lower.starts_with("ground_truth")
-            && (lower.ends_with(".json") || lower.ends_with(".md")))
-    {
-        return Kind::Skip("capture-harness annotation, not operator data");
-    }
-    if file == "expected.json" {
-        return Kind::Skip("expected results of a committed sample, not operator data");
-    }
     if rel.split('/').any(|p| p == "traces") || lower.contains("otlp") {
         return Kind::Skip(
             "OpenTelemetry traces: not part of the line accounting (analysed by a later stage)",
@@ -258,7 +293,7 @@ pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
         let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
         let lower = path.to_string_lossy().to_ascii_lowercase();
         if meta.is_dir() {
-            walk_dir(path, path, &prefix, &mut out)?;
+            walk_dir(path, path, &prefix, cfg, &mut out)?;
         } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") || lower.ends_with(".tar") {
             read_tar(path, &prefix, cfg, &mut out)?;
         } else if lower.ends_with(".zip") {
@@ -274,7 +309,7 @@ pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
             } else {
                 Content::File(path.clone())
             };
-            add(name, content, &mut out);
+            add(name, &file, content, cfg, &mut out);
         }
     }
     out.sources.sort_by(|a, b| a.name.cmp(&b.name));
@@ -338,7 +373,16 @@ fn bundle_name(path: &Path) -> String {
     f
 }
 
-fn add(name: String, content: Content, out: &mut Discovered) {
+/// Takes a file found in a bundle: `name` is how the timeline will call it,
+/// `raw` its path inside its bundle as found (for `--exclude`).
+fn add(name: String, raw: &str, content: Content, cfg: &DiscoverConfig, out: &mut Discovered) {
+    if let Some(glob) = cfg.exclude.matching(raw) {
+        out.skipped.push(Skipped {
+            source: name,
+            reason: format!("excluded by --exclude {glob}"),
+        });
+        return;
+    }
     match classify(&name) {
         Kind::Log => out.sources.push(spec(name, content)),
         Kind::Config => {
@@ -372,7 +416,13 @@ fn add(name: String, content: Content, out: &mut Discovered) {
     }
 }
 
-fn walk_dir(root: &Path, dir: &Path, prefix: &str, out: &mut Discovered) -> Result<()> {
+fn walk_dir(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    cfg: &DiscoverConfig,
+    out: &mut Discovered,
+) -> Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .collect::<Result<_, _>>()?;
@@ -387,16 +437,16 @@ fn walk_dir(root: &Path, dir: &Path, prefix: &str, out: &mut Discovered) -> Resu
                 reason: "symbolic link: not followed".into(),
             });
         } else if ft.is_dir() {
-            walk_dir(root, &p, prefix, out)?;
+            walk_dir(root, &p, prefix, cfg, out)?;
         } else {
-            let rel = rel_name(root, &p, prefix);
-            let content = if rel.ends_with(".gz") {
+            let found = rel_name(root, &p, prefix);
+            let content = if found.ends_with(".gz") {
                 Content::GzFile(p)
             } else {
                 Content::File(p)
             };
-            let rel = rel.strip_suffix(".gz").map(str::to_string).unwrap_or(rel);
-            add(rel, content, out);
+            let rel = found.strip_suffix(".gz").unwrap_or(&found).to_string();
+            add(rel, &found[prefix.len()..], content, cfg, out);
         }
     }
     Ok(())
@@ -616,10 +666,11 @@ fn finish_members(
     let names: Vec<String> = members.iter().map(|(n, _)| n.clone()).collect();
     let root = strip_common_root(&names);
     for (name, content) in members {
-        let rel = match &root {
+        let found = match &root {
             Some(r) => name[r.len() + 1..].to_string(),
             None => name,
         };
+        let rel = found.clone();
         let (rel, content) = match (rel.strip_suffix(".gz"), content) {
             (Some(stem), Content::File(p)) => (stem.to_string(), Content::GzFile(p)),
             (Some(stem), Content::Bytes(b, _)) => {
@@ -628,7 +679,7 @@ fn finish_members(
             }
             (_, c) => (rel, c),
         };
-        add(format!("{prefix}{rel}"), content, out);
+        add(format!("{prefix}{rel}"), &found, content, cfg, out);
     }
 }
 
@@ -638,14 +689,9 @@ mod tests {
 
     #[test]
     fn classifies_bundle_files() {
-        assert_eq!(
-            classify("README.txt"),
-            Kind::Skip("capture-harness annotation, not operator data")
-        );
-        assert_eq!(
-            classify("ground_truth.json"),
-            Kind::Skip("capture-harness annotation, not operator data")
-        );
+        // No file is skipped for its name alone: `--exclude` does that.
+        assert_eq!(classify("README.txt"), Kind::Log);
+        assert_eq!(classify("ground_truth.json"), Kind::Log);
         assert_eq!(classify("milvus/configs/milvus.yaml"), Kind::Config);
         assert!(matches!(
             classify("traces/otlp-traces.jsonl"),
@@ -655,8 +701,27 @@ mod tests {
         assert_eq!(classify("client/client.jsonl"), Kind::Log);
         assert_eq!(classify("pod_log/my-milvus-querynode-0"), Kind::Log);
         assert!(matches!(classify("docs/report.png"), Kind::Skip(_)));
-        // A docs/README.txt that is not the harness's still is a skip only by exact name.
         assert_eq!(classify("notes/readme.txt"), Kind::Log);
+    }
+
+    #[test]
+    fn exclude_matches_names_at_any_depth_and_paths_from_the_top() {
+        let x = Exclude::new(&[
+            "README.txt".into(),
+            "ground_truth*".into(),
+            "harness/**".into(),
+            "*.log.gz".into(),
+        ])
+        .unwrap();
+        assert_eq!(x.matching("README.txt"), Some("README.txt"));
+        assert_eq!(x.matching("notes/README.txt"), Some("README.txt"));
+        assert_eq!(x.matching("ground_truth_evidence.md"), Some("ground_truth*"));
+        assert_eq!(x.matching("harness/kafka-shim.log"), Some("harness/**"));
+        assert_eq!(x.matching("logs/harness/x.log"), None);
+        assert_eq!(x.matching("pod_log/proxy.log.gz"), Some("*.log.gz"));
+        assert_eq!(x.matching("pod_log/proxy.log"), None);
+        assert_eq!(Exclude::default().matching("README.txt"), None);
+        assert!(Exclude::new(&["[".into()]).is_err());
     }
 
     #[test]

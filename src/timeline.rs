@@ -565,7 +565,9 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
             has_log_file = false;
             marker = None;
         }
-        if marker.is_none() {
+        // `starting running Milvus components` (ms) after the banner's
+        // `maxprocs` line (s) of the same start dates it more precisely.
+        if marker.is_none() || (start && !precise) {
             marker = Some(i);
             precise = start;
         }

@@ -13,13 +13,6 @@ fn u(v: &Value) -> u64 {
 #[test]
 fn every_real_bundle_is_read_completely() {
     for b in real_bundles() {
-        if cluster_capture(&b) {
-            eprintln!(
-                "{}: cluster capture, left to the cluster issue (see util::cluster_capture)",
-                b.display()
-            );
-            continue;
-        }
         let d = analyze(&[&b]);
         let a = &d["accounting"];
         let (total, parsed, cont, unparsed) = (
@@ -40,8 +33,10 @@ fn every_real_bundle_is_read_completely() {
                 lines,
                 "{name}"
             );
+            // The broker (tansu) writes four start-up lines of its own
+            // prose, with no time: no grammar reads them, and they say so.
             assert!(
-                u(&s["lines_unparsed"]) <= 1,
+                u(&s["lines_unparsed"]) <= 1 || s["component"] == "kafka",
                 "{}: {name} has {} unparsed lines: {}",
                 b.display(),
                 s["lines_unparsed"],
@@ -67,7 +62,8 @@ fn every_real_bundle_is_read_completely() {
             "{}: {unparsed} of {total} lines unparsed",
             b.display()
         );
-        // Annotations and the config are listed with their reason, not read as logs.
+        // Annotations (left out by the tests' --exclude) and the config are
+        // listed with their reason, not read as logs.
         let skipped = d["accounting"]["skipped"].as_array().unwrap();
         let reason = |n: &str| {
             skipped
@@ -75,11 +71,19 @@ fn every_real_bundle_is_read_completely() {
                 .find(|s| s["source"] == n)
                 .map(|s| s["reason"].as_str().unwrap().to_string())
         };
-        assert!(reason("README.txt").unwrap().contains("annotation"));
-        assert!(reason("ground_truth.json").unwrap().contains("annotation"));
-        assert!(reason("milvus/configs/milvus.yaml")
-            .unwrap()
-            .contains("configuration"));
+        assert_eq!(
+            reason("README.txt").unwrap(),
+            "excluded by --exclude README.txt"
+        );
+        assert_eq!(
+            reason("ground_truth.json").unwrap(),
+            "excluded by --exclude ground_truth*"
+        );
+        let config = ["milvus/configs/milvus.yaml", "configs/milvus.yaml"]
+            .into_iter()
+            .find_map(reason)
+            .unwrap_or_else(|| panic!("{}: no milvus.yaml", b.display()));
+        assert!(config.contains("configuration"));
         assert!(
             d["settings"]
                 .as_array()
@@ -106,6 +110,40 @@ fn traces_are_listed_as_skipped() {
         .unwrap()
         .iter()
         .any(|s| s["source"].as_str().unwrap().starts_with("traces/")));
+}
+
+/// The product skips nothing by a harness's file names: given no
+/// `--exclude`, a bundle's `README.txt` is read like any text log (an
+/// operator's notes may hold the log lines that matter), and `--exclude`
+/// leaves out what it matches, by name at any depth or by path.
+#[test]
+fn only_exclude_leaves_files_out() {
+    let b = root().join("samples/kill-restart-1");
+    let sources = |args: &[&str]| -> Vec<String> {
+        let out = crate::util::run_as_given(args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+        d["accounting"]["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["source"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let path = b.display().to_string();
+    let all = sources(&["analyze", &path, "--json", "-"]);
+    assert!(all.contains(&"README.txt".to_string()), "{all:?}");
+    assert!(all.contains(&"ground_truth.json".to_string()), "{all:?}");
+    let fewer = sources(&[
+        "analyze", &path, "--json", "-", "--exclude", "README.txt", "--exclude", "milvus/*-stderr.log",
+    ]);
+    assert!(!fewer.contains(&"README.txt".to_string()), "{fewer:?}");
+    assert!(!fewer.contains(&"milvus/milvus-stderr.log".to_string()), "{fewer:?}");
+    assert!(fewer.contains(&"milvus/milvus-stdout.log".to_string()), "{fewer:?}");
+    // A malformed pattern is refused, naming it.
+    let bad = crate::util::run_as_given(&["analyze", &path, "--json", "-", "--exclude", "[x"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--exclude \"[x\""));
 }
 
 #[test]
@@ -240,9 +278,14 @@ fn samples_match_their_expected_processes() {
         let got = d["incarnations"].as_array().unwrap();
         let want = exp["processes"].as_array().unwrap();
         assert_eq!(got.len(), want.len(), "{name}: {got:?}");
-        for (g, w) in got.iter().zip(want) {
-            assert_eq!(g["node"], w["node"], "{name}");
-            assert_eq!(g["sources"], w["sources"], "{name}");
+        // Processes that start within milliseconds of each other (a
+        // cluster's coordinators) come in either order: each expected one
+        // is found by its node id and sources.
+        for w in want {
+            let g = got
+                .iter()
+                .find(|g| g["node"] == w["node"] && g["sources"] == w["sources"])
+                .unwrap_or_else(|| panic!("{name}: no process like {w} in {got:#?}"));
             // The logged start follows the harness's process start by under 1.5 s.
             let started = ms(w["started"].as_str().unwrap());
             let logged = ms(g["start"].as_str().unwrap());
@@ -252,13 +295,10 @@ fn samples_match_their_expected_processes() {
                 g["start"],
                 w["started"]
             );
-            assert!(
-                g["start_at"]["source"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with("milvus-stdout.log"),
-                "the start is the `starting running Milvus components` line"
-            );
+            // The start is the `starting running Milvus components` line,
+            // on stdout (standalone) or in the pod's log.
+            let start_source = w["start_source"].as_str().unwrap_or("milvus/milvus-stdout.log");
+            assert_eq!(g["start_at"]["source"], start_source, "{name}");
         }
         for (k, v) in exp["settings"].as_object().unwrap() {
             let s = d["settings"]

@@ -59,17 +59,30 @@ pub fn real_bundles() -> Vec<PathBuf> {
 }
 
 /// True for a capture of the multi-process cluster harness (`run_cluster.py`:
-/// `pod_log/` as `export-milvus-log.sh` lays it out). Its QueryNode
-/// replacement, pymilvus stacks and broker log are the open issue "Right on
-/// what operators bring" (windows from server logs alone, multi-line pymilvus
-/// records, the harness's own `harness/` folder): the two tests that assert
-/// those name the bundles they leave out, every other test reads them.
+/// `pod_log/` as `export-milvus-log.sh` lays it out).
 pub fn cluster_capture(b: &Path) -> bool {
     b.join("pod_log").is_dir()
 }
 
-/// Runs the binary with `args`.
+/// What the capture harness and the samples write beside the logs: the
+/// tests leave them out with `--exclude` (the product reads everything it
+/// is given; an operator's own `README.txt` may be full of log lines).
+pub const ANNOTATIONS: [&str; 4] = ["README.txt", "ground_truth*", "expected.json", "harness/**"];
+
+/// Runs the binary with `args`; a command that reads bundles leaves out the
+/// capture annotations ([`ANNOTATIONS`]).
 pub fn run(args: &[&str]) -> Output {
+    let mut all: Vec<&str> = args.to_vec();
+    if matches!(args.first(), Some(&"analyze") | Some(&"timeline")) {
+        for a in ANNOTATIONS {
+            all.extend(["--exclude", a]);
+        }
+    }
+    run_as_given(&all)
+}
+
+/// Runs the binary with exactly `args`.
+pub fn run_as_given(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_milvus-postmortem"))
         .args(args)
         .output()
@@ -129,9 +142,12 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
     }
 }
 
-/// Capture-harness annotations (not operator data).
+/// Capture-harness annotations (not operator data): the files [`ANNOTATIONS`] names.
 pub fn is_annotation(name: &str) -> bool {
-    name == "README.txt" || name == "expected.json" || name.starts_with("ground_truth")
+    name == "README.txt"
+        || name == "expected.json"
+        || name.starts_with("ground_truth")
+        || name == "harness"
 }
 
 /// The accounting entry of one source in an `analyze --json` document.
@@ -146,8 +162,22 @@ pub fn source_in<'a>(d: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
 }
 
 /// Physical lines of a file: newlines, plus a last line without one.
+/// Physical lines of a bundle file, named as the analyzer names it: a
+/// `.gz` file by its name without `.gz` (read through gzip).
 pub fn physical_lines(p: &Path) -> u64 {
-    let b = std::fs::read(p).unwrap();
+    let b = match std::fs::read(p) {
+        Ok(b) => b,
+        Err(_) => {
+            let gz = std::fs::File::open(p.with_extension(format!(
+                "{}.gz",
+                p.extension().unwrap_or_default().to_string_lossy()
+            )))
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(gz), &mut b).unwrap();
+            b
+        }
+    };
     let n = b.iter().filter(|c| **c == b'\n').count() as u64;
     n + u64::from(!b.is_empty() && !b.ends_with(b"\n"))
 }

@@ -19,41 +19,57 @@ fn ms(s: &str) -> i64 {
         .timestamp_millis()
 }
 
-/// A window as the client saw it: (start ms, end ms, failed requests).
+/// A window as the client saw it: (start ms, end ms, failed requests, and
+/// of them those Milvus answered: not a refused connection or a passed
+/// deadline, which no Proxy line can show).
 #[derive(Debug, PartialEq)]
 struct Truth {
     start: i64,
     end: i64,
     failed: u64,
+    answered: u64,
 }
+
+/// gRPC and pymilvus texts of a request no Milvus process answered (the
+/// test's own list, from the client logs of the captures).
+const UNANSWERED: [&str; 4] = [
+    "StatusCode.UNAVAILABLE",
+    "StatusCode.DEADLINE_EXCEEDED",
+    "Connection refused",
+    "failed to connect to all addresses",
+];
 
 /// The windows of a client request log, by DESIGN.md's definition.
 fn client_truth(client_jsonl: &Path) -> Vec<Truth> {
     let text = std::fs::read_to_string(client_jsonl).unwrap();
-    let mut failed: Vec<(i64, i64)> = text
+    let mut failed: Vec<(i64, i64, bool)> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|v| v["ok"] == false)
         .map(|v| {
+            let error = v["error"].as_str().unwrap_or("");
             (
                 ms(v["start"].as_str().unwrap()),
                 ms(v["end"].as_str().unwrap()),
+                !UNANSWERED.iter().any(|u| error.contains(u)),
             )
         })
         .collect();
     failed.sort();
     let mut out: Vec<Truth> = Vec::new();
-    for (s, e) in failed {
+    for (s, e, answered) in failed {
         match out.last_mut() {
             Some(w) if s < w.end + JOIN_MS => {
                 w.end = w.end.max(e);
                 w.failed += 1;
+                w.answered += answered as u64;
             }
             _ => out.push(Truth {
                 start: s,
                 end: e,
                 failed: 1,
+                answered: answered as u64,
             }),
         }
     }
@@ -146,15 +162,23 @@ fn server_only(b: &Path, into: &Path) -> PathBuf {
     to
 }
 
+/// Server logs cannot see when a client stops retrying on its own: in the
+/// 2.2.16 capture every failure is an UNAVAILABLE after pymilvus' 12.6 s of
+/// retries, the last ending 10.9 s before the collection was loaded, with
+/// no server line at that moment. The one bundle whose server-only end
+/// is later than the bound, with how much.
+const LATE_END_MS: [(&str, i64); 1] = [("kill-restart-v2.2.16-1", 11_000)];
+
+/// Without the client log the windows come from server lines alone: the
+/// same number, starting at most 1 s before or after the client's first
+/// failure and ending within 5 s of its last (DESIGN.md: a server-only end
+/// can be early by a client's own back-off), and counting the failures the
+/// Proxy answered.
 #[test]
 fn server_logs_alone_find_the_same_windows() {
     let tmp = tempfile::tempdir().unwrap();
     for b in with_client_log() {
         let n = name(&b);
-        if cluster_capture(&b) {
-            eprintln!("{n}: cluster capture, left to the cluster issue (see util::cluster_capture)");
-            continue;
-        }
         let truth = client_truth(&b.join("client/client.jsonl"));
         let d = analyze(&[&server_only(&b, tmp.path())]);
         let got = windows(&d);
@@ -163,22 +187,71 @@ fn server_logs_alone_find_the_same_windows() {
             truth.len(),
             "{n} without client/: {got:#?} vs {truth:?}"
         );
+        let late = LATE_END_MS
+            .iter()
+            .find(|(x, _)| *x == n)
+            .map_or(5_000, |(_, l)| *l);
         for (g, t) in got.iter().zip(&truth) {
-            assert_near(&n, g, t, 3000, 15_000);
+            let (s, e) = (ms(g["start"].as_str().unwrap()), ms(g["end"].as_str().unwrap()));
+            assert!(
+                (t.start - 1_000..=t.start + 1_000).contains(&s),
+                "{n}: server-only start {} ms from the client's",
+                s - t.start
+            );
+            assert!(
+                (t.end - 5_000..=t.end + late).contains(&e),
+                "{n}: server-only end {} ms from the client's",
+                e - t.end
+            );
             assert_eq!(g["basis"], "server-logs", "{n}");
             assert!(g["ok_requests"].is_null(), "{n}");
+            // One Proxy failure per request it answered: never more than
+            // the client's failures, and all but one of those Milvus
+            // answered (a `service not ready` refused before any task).
+            let proxy = g["failed_requests"].as_u64().unwrap();
+            assert!(
+                proxy + 1 >= t.answered && proxy <= t.failed,
+                "{n}: {proxy} Proxy failures, the client had {} failures of which Milvus answered {}",
+                t.failed,
+                t.answered
+            );
         }
     }
 }
 
-/// The only hand-written truths: the cause of each fault the harness injected.
-const CAUSES: &[(&str, &str, &[&str])] = &[
-    ("kill-restart-1", "session-timeout", &[]),
-    ("kill-restart-2", "process-down", &["grpc-channel-rebuild"]),
-    ("freeze-2", "node-unresponsive", &[]),
-    ("etcd-stall-1", "etcd-unavailable", &[]),
-    ("stutter-3", "session-timeout", &["node-unresponsive"]),
+/// The only hand-written truths: the cause of each window of the faults the
+/// harness injected into the shared bundles (DESIGN.md's rule applied to the
+/// fault and the client log). The cluster ones:
+/// - `cluster-querynode-kill-1`: QueryNode 4 killed, replaced by a new pod;
+///   the clients' `lastHB … node offline[node=4]` answers were true (it was
+///   dead), so rule 2 does not apply; they waited 19.7 s for its session to
+///   expire before its segments moved: detection, `session-timeout`.
+/// - `cluster-querynode-freeze-1`: a QueryNode frozen 20 s; every failure of
+///   the first window ended while it was frozen (true answers, rule 3: the
+///   live process's silence, `node-unresponsive`); the second window, after
+///   a host-wide stall, judged QueryNode 8 offline from a heartbeat older
+///   than its resume while it answered again: rule 2, `session-timeout`.
+const CAUSES: &[(&str, &[(&str, &[&str])])] = &[
+    ("kill-restart-1", &[("session-timeout", &[])]),
+    ("kill-restart-2", &[("process-down", &["grpc-channel-rebuild"])]),
+    ("freeze-2", &[("node-unresponsive", &[])]),
+    ("etcd-stall-1", &[("etcd-unavailable", &[])]),
+    ("stutter-3", &[("session-timeout", &["node-unresponsive"])]),
+    ("cluster-querynode-kill-1", &[("session-timeout", &["coordination-delay"])]),
+    (
+        "cluster-querynode-freeze-1",
+        &[("node-unresponsive", &[]), ("session-timeout", &[])],
+    ),
 ];
+
+fn assert_causes(n: &str, d: &Value, want: &[(&str, &[&str])], contributing: bool) {
+    let w = windows(d);
+    assert_eq!(w.len(), want.len(), "{n}: {w:#?}");
+    for (g, (cause, also)) in w.iter().zip(want) {
+        let one = serde_json::json!({ "windows": [g] });
+        assert_cause(n, &one, cause, if contributing { also } else { &[] });
+    }
+}
 
 fn assert_cause(n: &str, d: &Value, cause: &str, contributing: &[&str]) {
     let w = windows(d);
@@ -199,24 +272,19 @@ fn assert_cause(n: &str, d: &Value, cause: &str, contributing: &[&str]) {
 #[test]
 fn causes_of_the_injected_faults() {
     let tmp = tempfile::tempdir().unwrap();
-    for (n, cause, contributing) in CAUSES {
+    for (n, want) in CAUSES {
         let b = crate::shared_or_skip!().join("bundles").join(n);
-        assert_cause(n, &analyze(&[&b]), cause, contributing);
+        assert_causes(n, &analyze(&[&b]), want, true);
         // The cause comes from the server logs, not from the client's view.
         let srv = server_only(&b, tmp.path());
-        assert_cause(
-            &format!("{n} (server logs only)"),
-            &analyze(&[&srv]),
-            cause,
-            &[],
-        );
+        assert_causes(&format!("{n} (server logs only)"), &analyze(&[&srv]), want, false);
     }
 }
 
 /// Every claim cites lines that exist: source, 1-based line, verbatim text.
 #[test]
 fn evidence_lines_are_verbatim() {
-    for (n, _, _) in CAUSES {
+    for (n, _) in CAUSES {
         let b = crate::shared_or_skip!().join("bundles").join(n);
         let d = analyze(&[&b]);
         for w in windows(&d) {
@@ -467,8 +535,12 @@ fn copy_shifted(from: &Path, base: &Path, to: &Path, days: i64) {
 fn renamed_shifted_rezoned_bundles_give_the_same_answer() {
     const DAYS: i64 = 37;
     let tmp = tempfile::tempdir().unwrap();
-    for (n, _, _) in CAUSES {
+    for (n, _) in CAUSES {
         let b = crate::shared_or_skip!().join("bundles").join(n);
+        // The renaming is of the standalone layout (`milvus/standalone-N.log`).
+        if cluster_capture(&b) {
+            continue;
+        }
         let moved = tmp.path().join(format!("incident-{n}"));
         copy_shifted(&b, &b, &moved, DAYS);
         assert!(moved.join("milvus-standalone-0").is_dir());

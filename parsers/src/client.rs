@@ -173,6 +173,9 @@ pub(crate) fn continues_python(line: &str) -> bool {
     {
         return true;
     }
+    if go_frame(line) {
+        return true;
+    }
     // `pymilvus.exceptions.MilvusException: <…>` / `grpc._channel._InactiveRpcError: <…>`
     let head = line.split(": ").next().unwrap_or("");
     !head.is_empty()
@@ -186,10 +189,38 @@ pub(crate) fn continues_python(line: &str) -> bool {
             || head.ends_with("Interrupt"))
 }
 
+/// A frame of a Go stack that a server error text carries into a client
+/// message (`/…/grpcclient/client.go:550 github.com/…Call`, the last one
+/// `/usr/local/go/src/runtime/asm_amd64.s:1598 runtime.goexit: …`).
+fn go_frame(line: &str) -> bool {
+    let Some(path) = line.split(' ').next().filter(|p| p.starts_with('/')) else {
+        return false;
+    };
+    [".go:", ".s:"].iter().any(|ext| {
+        path.split_once(ext)
+            .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::continues_python;
     use crate::{parse_line, Grammar, Level, LineKind, LineOut};
+
+    /// A Milvus error with its Go stack in a pymilvus message: the frames
+    /// continue the record (cluster-querynode-kill-1/client/pymilvus.log).
+    #[test]
+    fn go_stack_frames_in_a_client_message_continue_it() {
+        for line in [
+            "/__w/milvus-lite/milvus-lite/milvus_binary/milvus/internal/util/grpcclient/client.go:550 github.com/milvus-io/milvus/internal/util/grpcclient.(*ClientBase[...]).Call",
+            "/usr/local/go/src/runtime/asm_amd64.s:1598 runtime.goexit: attempt #0: session not found->querynode-4: node not found[node=4]: unrecoverable error>, <Time:{'RPC start': '2026-12-01 07:43:42.671353', 'RPC error': '2026-12-01 07:43:42.690035'}>",
+        ] {
+            assert!(continues_python(line), "{line}");
+        }
+        for line in ["/metrics 200", "/tmp/x.go:12a", "not/a/frame.go:12 x"] {
+            assert!(!continues_python(line), "{line}");
+        }
+    }
 
     #[test]
     fn client_jsonl_harness() {
