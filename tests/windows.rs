@@ -219,6 +219,9 @@ fn server_logs_alone_find_the_same_windows() {
     }
 }
 
+/// A window's cause and causes among its contributing ones.
+type WindowCause = (&'static str, &'static [&'static str]);
+
 /// The only hand-written truths: the cause of each window of the faults the
 /// harness injected into the shared bundles (DESIGN.md's rule applied to the
 /// fault and the client log). The cluster ones:
@@ -231,7 +234,7 @@ fn server_logs_alone_find_the_same_windows() {
 ///   live process's silence, `node-unresponsive`); the second window, after
 ///   a host-wide stall, judged QueryNode 8 offline from a heartbeat older
 ///   than its resume while it answered again: rule 2, `session-timeout`.
-const CAUSES: &[(&str, &[(&str, &[&str])])] = &[
+const CAUSES: &[(&str, &[WindowCause])] = &[
     ("kill-restart-1", &[("session-timeout", &[])]),
     ("kill-restart-2", &[("process-down", &["grpc-channel-rebuild"])]),
     ("freeze-2", &[("node-unresponsive", &[])]),
@@ -244,7 +247,7 @@ const CAUSES: &[(&str, &[(&str, &[&str])])] = &[
     ),
 ];
 
-fn assert_causes(n: &str, d: &Value, want: &[(&str, &[&str])], contributing: bool) {
+fn assert_causes(n: &str, d: &Value, want: &[WindowCause], contributing: bool) {
     let w = windows(d);
     assert_eq!(w.len(), want.len(), "{n}: {w:#?}");
     for (g, (cause, also)) in w.iter().zip(want) {
