@@ -92,6 +92,38 @@ impl Component {
         Component::Other,
     ];
 
+    /// The role of a process from the roles it registered (the `name` of its
+    /// sessions): one role is that role (2.3's DataCoord also registers an
+    /// `indexcoord` session); the three coordinators are mix-coord; a
+    /// coordinator with a node or the Proxy is standalone. `None` when it
+    /// registered none.
+    pub fn of_registered(roles: &[Component]) -> Option<Component> {
+        let mut distinct: Vec<Component> = roles
+            .iter()
+            .map(|r| match r {
+                Component::Indexcoord if roles.contains(&Component::Datacoord) => Component::Datacoord,
+                r => *r,
+            })
+            .collect();
+        distinct.sort();
+        distinct.dedup();
+        let coordinator = |c: &Component| {
+            matches!(
+                c,
+                Component::Rootcoord
+                    | Component::Datacoord
+                    | Component::Querycoord
+                    | Component::Indexcoord
+            )
+        };
+        match distinct.as_slice() {
+            [] => None,
+            [one] => Some(*one),
+            all if all.iter().all(coordinator) => Some(Component::Mixcoord),
+            _ => Some(Component::Standalone),
+        }
+    }
+
     /// Parses an id (also accepts `mixture`, Milvus' name for mix-coord).
     pub fn from_id(s: &str) -> Option<Component> {
         let s = s.to_ascii_lowercase();
@@ -245,6 +277,25 @@ pub fn of_line(source: Component, caller: &str, message: &str) -> Component {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn role_from_the_sessions_a_process_registered() {
+        use Component as C;
+        assert_eq!(C::of_registered(&[]), None);
+        assert_eq!(C::of_registered(&[C::Querynode]), Some(C::Querynode));
+        // 2.3 DataCoord registers datacoord and indexcoord (cluster capture).
+        assert_eq!(C::of_registered(&[C::Datacoord, C::Indexcoord]), Some(C::Datacoord));
+        assert_eq!(
+            C::of_registered(&[C::Rootcoord, C::Datacoord, C::Querycoord, C::Indexcoord]),
+            Some(C::Mixcoord)
+        );
+        // 2.3 standalone: every role under one id (kill-restart-1).
+        assert_eq!(
+            C::of_registered(&[C::Rootcoord, C::Querynode, C::Indexnode, C::Proxy]),
+            Some(C::Standalone)
+        );
+    }
+
     use super::*;
 
     #[test]

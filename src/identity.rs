@@ -155,9 +155,17 @@ impl Identity {
             }
         }
         nodes.sort_by_key(|n| (n.first_us, n.id));
+        // A process's place: its group (pod, files); a standalone process is
+        // the one of its folder, whatever its files are called.
         let group_of = |inc: Option<u32>| {
-            inc.and_then(|i| t.incarnations.get(i as usize))
-                .map(|i| i.group.clone())
+            inc.and_then(|i| t.incarnations.get(i as usize)).map(|i| {
+                match (i.component, i.group.split_once('|')) {
+                    (crate::component::Component::Standalone, Some((folder, _))) => {
+                        format!("{folder}|standalone")
+                    }
+                    _ => i.group.clone(),
+                }
+            })
         };
         let groups: Vec<Option<String>> = nodes.iter().map(|n| group_of(n.incarnation)).collect();
         link_same_places(&mut nodes, &groups);

@@ -72,6 +72,10 @@ pub struct Incarnation {
     /// it): positions (source, record) in timeline order, computed once.
     #[serde(skip)]
     pub edges: Option<((u32, u32), (u32, u32))>,
+    /// The roles it registered sessions for (what it is, whatever its
+    /// files are called).
+    #[serde(skip)]
+    pub roles: Vec<Component>,
 }
 
 /// The merged timeline.
@@ -640,7 +644,128 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
             }
         }
     }
-    renumber_by_start(sources, incarnations)
+    for inc in &mut incarnations {
+        if let Some(c) = Component::of_registered(&inc.roles) {
+            inc.component = c;
+        }
+    }
+    let alias = merge_same_process(&mut incarnations);
+    renumber_by_start(sources, incarnations, &alias)
+}
+
+/// Joins the runs that are one process seen through files grouped apart
+/// (its stdout and its file log under names that do not tie them): the
+/// same server id, written by the process itself, over overlapping times.
+/// Returns, per incarnation index, the index it now is (itself, or the one
+/// it joined); joined ones are left empty for [`renumber_by_start`] to drop.
+fn merge_same_process(incarnations: &mut [Incarnation]) -> Vec<usize> {
+    let mut alias: Vec<usize> = (0..incarnations.len()).collect();
+    let mut by_id: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (i, inc) in incarnations.iter().enumerate() {
+        if let (Some(id), true) = (inc.node_id, inc.node_from_content) {
+            by_id.entry(id).or_default().push(i);
+        }
+    }
+    for runs in by_id.values() {
+        for (k, &b) in runs.iter().enumerate() {
+            let (bs, be) = (incarnations[b].start_us, incarnations[b].end_us);
+            let into = runs[..k].iter().copied().find(|&a| {
+                alias[a] == a
+                    && incarnations[a].group != incarnations[b].group
+                    && incarnations[a].start_us <= be + SAME_START_US
+                    && bs <= incarnations[a].end_us + SAME_START_US
+            });
+            if let Some(a) = into {
+                join_into(incarnations, &mut alias, b, a);
+            }
+        }
+    }
+    // A start seen in a stream that names no id (2.2 writes its
+    // registrations only to its file log) is the start of the run of the
+    // same folder, in another file, that begins within seconds after it
+    // and whose own start is not seen.
+    for a in 0..incarnations.len() {
+        let inc = &incarnations[a];
+        if alias[a] != a || !inc.start_seen || (inc.node_id.is_some() && inc.node_from_content) {
+            continue;
+        }
+        let folder = |i: &Incarnation| i.group.split('|').next().map(str::to_string);
+        let into = (0..incarnations.len()).find(|&b| {
+            let o = &incarnations[b];
+            alias[b] == b
+                && b != a
+                && !o.start_seen
+                && o.node_from_content
+                && o.group != inc.group
+                && folder(o) == folder(inc)
+                && (inc.start_us..=inc.start_us + SAME_START_US).contains(&o.start_us)
+        });
+        if let Some(b) = into {
+            join_into(incarnations, &mut alias, a, b);
+        }
+    }
+    // A run that shows neither an id nor a start (the current part of a
+    // rotated file log) is the only run of its folder, in another file,
+    // alive while it writes; with several such runs (the pods of a
+    // cluster), it stays its own.
+    for a in 0..incarnations.len() {
+        let inc = &incarnations[a];
+        if alias[a] != a || inc.start_seen || inc.node_id.is_some() {
+            continue;
+        }
+        let folder = |i: &Incarnation| i.group.split('|').next().map(str::to_string);
+        let mut alive = (0..incarnations.len()).filter(|&b| {
+            let o = &incarnations[b];
+            alias[b] == b
+                && b != a
+                && o.group != inc.group
+                && folder(o) == folder(inc)
+                && o.start_us <= inc.start_us + SAME_START_US
+                && inc.start_us <= o.end_us + SAME_START_US
+        });
+        if let (Some(b), None) = (alive.next(), alive.next()) {
+            join_into(incarnations, &mut alias, a, b);
+        }
+    }
+    alias
+}
+
+/// Joins run `from` into run `into` (both still their own).
+fn join_into(incarnations: &mut [Incarnation], alias: &mut [usize], from: usize, into: usize) {
+    let mut other = incarnations[from].clone();
+    let sources = std::mem::take(&mut other.sources);
+    join_run(&mut incarnations[into], &other, sources);
+    for a in alias.iter_mut().filter(|a| **a == from) {
+        *a = into;
+    }
+}
+
+/// Adds what another view of the same process tells about it.
+fn join_run(inc: &mut Incarnation, other: &Incarnation, sources: Vec<String>) {
+    let better_start = other.start_seen
+        && (!inc.start_seen || (other.start_precise && !inc.start_precise));
+    if better_start {
+        inc.start_us = other.start_us;
+        inc.start_at = other.start_at.clone();
+        inc.start_precise = other.start_precise;
+        inc.start_seen = true;
+    } else if !inc.start_seen {
+        inc.start_us = inc.start_us.min(other.start_us);
+    }
+    inc.end_us = inc.end_us.max(other.end_us);
+    for s in sources {
+        if !inc.sources.contains(&s) {
+            inc.sources.push(s);
+        }
+    }
+    for r in &other.roles {
+        if !inc.roles.contains(r) {
+            inc.roles.push(*r);
+        }
+    }
+    if matches!(inc.component, Component::Milvus | Component::Other) {
+        inc.component = other.component;
+    }
 }
 
 /// The segments of every Milvus source, by the key that ties a process's streams.
@@ -709,6 +834,7 @@ fn link_group(
                 start_precise: false,
                 sources: Vec::new(),
                 edges: None,
+                roles: Vec::new(),
             });
             procs.push((incarnations.len() - 1, Vec::new()));
             procs.len() - 1
@@ -759,16 +885,45 @@ fn absorb(
     if !inc.sources.contains(&src.name) {
         inc.sources.push(src.name.clone());
     }
+    for role in roles_in(src, g.first, g.last) {
+        if !inc.roles.contains(&role) {
+            inc.roles.push(role);
+        }
+    }
+}
+
+/// The roles a process registered sessions for in the records
+/// `first..=last` (the `name` of its `start server` / `ServerName` of its
+/// `Service registered successfully` lines).
+fn roles_in(s: &Source, first: usize, last: usize) -> Vec<Component> {
+    s.recognised_in(first, last)
+        .iter()
+        .filter(|x| rules::by_id(x.rule).is_some_and(|r| r.signal == Signal::Registered))
+        .filter_map(|x| {
+            let r = &s.records[x.record as usize];
+            let name = s.field(r, "name").or_else(|| s.field(r, "ServerName"))?;
+            Component::from_id(&name)
+        })
+        .collect()
 }
 
 /// Numbers incarnations by start time, for a stable reading order, and
 /// updates the records' incarnation indexes.
-fn renumber_by_start(sources: &mut [Source], incarnations: Vec<Incarnation>) -> Vec<Incarnation> {
-    let mut by_start: Vec<usize> = (0..incarnations.len()).collect();
+/// Incarnations joined into another (`alias[i] != i`) are dropped and their
+/// records given the one they joined.
+fn renumber_by_start(
+    sources: &mut [Source],
+    incarnations: Vec<Incarnation>,
+    alias: &[usize],
+) -> Vec<Incarnation> {
+    let mut by_start: Vec<usize> = (0..incarnations.len()).filter(|i| alias[*i] == *i).collect();
     by_start.sort_by_key(|i| (incarnations[*i].start_us, incarnations[*i].group.clone()));
     let mut renumber = vec![0u32; incarnations.len()];
     for (new, old) in by_start.iter().enumerate() {
         renumber[*old] = new as u32;
+    }
+    for (old, into) in alias.iter().enumerate() {
+        renumber[old] = renumber[*into];
     }
     for r in sources.iter_mut().flat_map(|s| s.records.iter_mut()) {
         if let Some(i) = r.incarnation() {

@@ -389,24 +389,54 @@ fn stops(t: &Timeline, events: &[Event], identity: &Identity, outages: &[Outage]
     out
 }
 
-fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
-    let mut out = Vec::new();
+/// Each incarnation's successor in its place: the next run of its process
+/// group (its pod, its files), else the run that registered at its address
+/// with a new id (identity's `replaces`: the same place under files named
+/// apart, `node-a.log` then `node-b.log`). A new pod at a new address is
+/// no successor: it is a replacement, and the old run a [`Stop`].
+fn successors(t: &Timeline, identity: &Identity) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut groups: BTreeMap<&str, Vec<&crate::timeline::Incarnation>> = BTreeMap::new();
     for i in &t.incarnations {
         groups.entry(&i.group).or_default().push(i);
     }
     for incs in groups.values_mut() {
         incs.sort_by_key(|i| (i.start_us, i.id));
-        for pair in incs.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
-            if b.start_us < a.end_us {
-                continue;
-            }
+        pairs.extend(
+            incs.windows(2)
+                .filter(|p| p[1].start_us >= p[0].end_us)
+                .map(|p| (p[0].id, p[1].id)),
+        );
+    }
+    let has_next: BTreeSet<u32> = pairs.iter().map(|p| p.0).collect();
+    let has_prev: BTreeSet<u32> = pairs.iter().map(|p| p.1).collect();
+    let mut by_place: Vec<(u32, u32)> = identity
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let b = n.incarnation?;
+            let a = identity.incarnation_of(n.replaces?)?;
+            let (ia, ib) = (t.incarnations.get(a as usize)?, t.incarnations.get(b as usize)?);
+            (a != b && ib.start_us >= ia.end_us && !has_next.contains(&a) && !has_prev.contains(&b))
+                .then_some((a, b))
+        })
+        .collect();
+    by_place.sort_unstable();
+    by_place.dedup_by_key(|p| p.0);
+    pairs.extend(by_place);
+    pairs
+}
+
+fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
+    let mut out: Vec<Outage> = successors(t, identity)
+        .into_iter()
+        .map(|(a, b)| {
+            let (a, b) = (&t.incarnations[a as usize], &t.incarnations[b as usize]);
             // Not serving while the restarted process still routes work to
             // the stopped one's ids (its sessions outlive it by up to a TTL).
             let serving_us = serving_after(events, b.start_us)
                 .max(stale_until(events, identity, a.id, b.id, b.start_us).unwrap_or(i64::MIN));
-            out.push(Outage {
+            Outage {
                 before: a.id,
                 after: b.id,
                 stop_us: a.end_us,
@@ -414,9 +444,9 @@ fn outages(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Outage> {
                 restart_us: b.start_us,
                 first_line: start_line(t, b).or_else(|| b.edges.map(|(first, _)| first)),
                 serving_us,
-            });
-        }
-    }
+            }
+        })
+        .collect();
     out.sort_by_key(|o| o.stop_us);
     out
 }

@@ -169,6 +169,126 @@ fn server_only(b: &Path, into: &Path) -> PathBuf {
 /// is later than the bound, with how much.
 const LATE_END_MS: [(&str, i64); 1] = [("kill-restart-v2.2.16-1", 11_000)];
 
+/// A server-only window starts at most 1 s before or after the client's
+/// first failure and ends within 5 s of its last ([`LATE_END_MS`] aside).
+fn assert_server_bounds(n: &str, g: &Value, t: &Truth) {
+    let late = LATE_END_MS
+        .iter()
+        .find(|(x, _)| *x == n)
+        .map_or(5_000, |(_, l)| *l);
+    let (s, e) = (ms(g["start"].as_str().unwrap()), ms(g["end"].as_str().unwrap()));
+    assert!(
+        (t.start - 1_000..=t.start + 1_000).contains(&s),
+        "{n}: server-only start {} ms from the client's",
+        s - t.start
+    );
+    assert!(
+        (t.end - 5_000..=t.end + late).contains(&e),
+        "{n}: server-only end {} ms from the client's",
+        e - t.end
+    );
+}
+
+/// A standalone bundle's server files under neutral names, as another
+/// deployment writes them (`logs/node-a.log`, `logs/out.log`,
+/// `kv/store.log`, `conf/milvus.yaml`): nothing in a name says role, id or
+/// stream, so processes are found from what they wrote.
+fn neutral_names(b: &Path, into: &Path) -> PathBuf {
+    let to = into.join(format!("neutral-{}", name(b)));
+    let mut file_logs: Vec<PathBuf> = std::fs::read_dir(b.join("milvus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("standalone-"))
+        .collect();
+    // By server id, then the rotated parts of one id by their names.
+    let id = |p: &PathBuf| -> u32 {
+        let n = p.file_name().unwrap().to_string_lossy().into_owned();
+        n["standalone-".len()..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    file_logs.sort_by_key(|p| (id(p), p.clone()));
+    let gz = |p: &Path| if p.extension().is_some_and(|e| e == "gz") { ".gz" } else { "" };
+    let mut copies: Vec<(PathBuf, String)> = file_logs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.clone(), format!("logs/node-{}.log{}", (b'a' + i as u8) as char, gz(p))))
+        .collect();
+    for (from, to_name) in [
+        ("milvus/milvus-stdout.log", "logs/out.log"),
+        ("milvus/milvus-stderr.log", "logs/err.log"),
+        ("etcd/etcd.log", "kv/store.log"),
+        ("etcd/etcd-stderr.log", "kv/store-err.log"),
+        ("milvus/configs/milvus.yaml", "conf/milvus.yaml"),
+    ] {
+        for ext in ["", ".gz"] {
+            let p = b.join(format!("{from}{ext}"));
+            if p.is_file() {
+                copies.push((p, format!("{to_name}{ext}")));
+            }
+        }
+    }
+    for (from, rel) in copies {
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(from, dest).unwrap();
+    }
+    to
+}
+
+/// The cause each window of a real bundle must get: the sample's
+/// `expected.json`, or the shared bundle's row of [`CAUSES`].
+fn derived_causes(b: &Path) -> Option<Vec<String>> {
+    let exp = b.join("expected.json");
+    if exp.is_file() {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(exp).unwrap()).unwrap();
+        return Some(
+            v["windows"]
+                .as_array()?
+                .iter()
+                .map(|w| w["cause"].as_str().unwrap().to_string())
+                .collect(),
+        );
+    }
+    let row = CAUSES.iter().find(|(n, _)| *n == name(b))?;
+    Some(row.1.iter().map(|(c, _)| c.to_string()).collect())
+}
+
+/// Renamed to neutral names and without the client log, every standalone
+/// bundle still gets its derived causes, its processes from their content
+/// (one per run: stdout, stderr and file log joined by the server id and
+/// start they show), and server-only bounds as tight as with its own names.
+#[test]
+fn neutral_file_names_give_the_same_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    for b in with_client_log().into_iter().filter(|b| b.join("milvus").is_dir()) {
+        let n = name(&b);
+        let truth = client_truth(&b.join("client/client.jsonl"));
+        let d = analyze(&[&neutral_names(&b, tmp.path())]);
+        let got = windows(&d);
+        assert_eq!(got.len(), truth.len(), "{n} under neutral names: {got:#?}");
+        for (g, t) in got.iter().zip(&truth) {
+            assert_server_bounds(&n, g, t);
+        }
+        if let Some(want) = derived_causes(&b) {
+            let causes: Vec<&str> = got.iter().map(|w| w["cause"].as_str().unwrap()).collect();
+            assert_eq!(causes, want, "{n} under neutral names");
+        }
+        let incs = d["incarnations"].as_array().unwrap();
+        let runs = std::fs::read_to_string(b.join("milvus/milvus-stdout.log"))
+            .map(|t| t.matches("starting running Milvus components").count())
+            .unwrap_or(incs.len());
+        assert!(
+            incs.iter().all(|i| i["component"] == "standalone"),
+            "{n}: {incs:#?}"
+        );
+        assert_eq!(incs.len(), runs, "{n}: runs for its starts");
+    }
+}
+
 /// Without the client log the windows come from server lines alone: the
 /// same number, starting at most 1 s before or after the client's first
 /// failure and ending within 5 s of its last (DESIGN.md: a server-only end
@@ -187,22 +307,8 @@ fn server_logs_alone_find_the_same_windows() {
             truth.len(),
             "{n} without client/: {got:#?} vs {truth:?}"
         );
-        let late = LATE_END_MS
-            .iter()
-            .find(|(x, _)| *x == n)
-            .map_or(5_000, |(_, l)| *l);
         for (g, t) in got.iter().zip(&truth) {
-            let (s, e) = (ms(g["start"].as_str().unwrap()), ms(g["end"].as_str().unwrap()));
-            assert!(
-                (t.start - 1_000..=t.start + 1_000).contains(&s),
-                "{n}: server-only start {} ms from the client's",
-                s - t.start
-            );
-            assert!(
-                (t.end - 5_000..=t.end + late).contains(&e),
-                "{n}: server-only end {} ms from the client's",
-                e - t.end
-            );
+            assert_server_bounds(&n, g, t);
             assert_eq!(g["basis"], "server-logs", "{n}");
             assert!(g["ok_requests"].is_null(), "{n}");
             // One Proxy failure per request it answered: never more than
