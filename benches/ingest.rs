@@ -72,7 +72,7 @@ fn analysis(c: &mut Criterion) {
         b.iter(|| {
             let identity = Identity::build(&t, &events);
             let found = windows::find(&t, &events, &identity);
-            let ctx = attribute::Context::new(&t, &events, &identity, &found, &[]);
+            let ctx = attribute::Context::new(&t, &events, &identity, &found, &[], false);
             found
                 .windows
                 .iter()

@@ -284,6 +284,7 @@ fn spec(name: String, content: Content) -> SourceSpec {
 pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
     let mut out = Discovered::default();
     let several = paths.len() > 1;
+    let mut seen: Vec<(Vec<u8>, &Path)> = Vec::new();
     for path in paths {
         let prefix = if several {
             format!("{}/", bundle_name(path))
@@ -291,6 +292,18 @@ pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
             String::new()
         };
         let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        if several {
+            let print = fingerprint(path, meta.is_dir());
+            if let Some((_, first)) = seen.iter().find(|(p, _)| *p == print) {
+                out.warnings.push(format!(
+                    "{}: the same content as {} (the same files, sizes and first bytes): read once",
+                    path.display(),
+                    first.display()
+                ));
+                continue;
+            }
+            seen.push((print, path));
+        }
         let lower = path.to_string_lossy().to_ascii_lowercase();
         if meta.is_dir() {
             walk_dir(path, path, &prefix, cfg, &mut out)?;
@@ -316,6 +329,44 @@ pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
     out.skipped.sort_by(|a, b| a.source.cmp(&b.source));
     assign_process_groups(&mut out.sources);
     Ok(out)
+}
+
+/// What tells two bundles on one command line apart without reading them
+/// whole: every file's path inside the bundle, size and first 64 KiB
+/// (SHA-256). The same bundle given twice, or copied, prints the same.
+fn fingerprint(path: &Path, is_dir: bool) -> Vec<u8> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    if is_dir {
+        let mut stack = vec![path.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => stack.push(e.path()),
+                    Ok(t) if t.is_file() => {
+                        let rel = e.path().strip_prefix(path).map(Path::to_path_buf).unwrap_or_default();
+                        files.push((rel.to_string_lossy().into_owned(), e.path()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    } else {
+        files.push((String::new(), path.to_path_buf()));
+    }
+    files.sort();
+    for (rel, p) in files {
+        let size = fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        h.update(rel.as_bytes());
+        h.update(size.to_le_bytes());
+        let mut head = Vec::new();
+        if let Ok(f) = fs::File::open(&p) {
+            let _ = f.take(64 << 10).read_to_end(&mut head);
+        }
+        h.update(&head);
+    }
+    h.finalize().to_vec()
 }
 
 /// Ties the streams of one process together and names their role, from

@@ -201,7 +201,7 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     let (events, identity, found, attributions) = if cfg.timeline_only {
         Default::default()
     } else {
-        find_windows(&mut timeline, &settings)
+        find_windows(&mut timeline, &settings, cfg.inputs.len() > 1)
     };
     for (i, sum) in hashing.map_or_else(Vec::new, |h| h.join().unwrap_or_default()) {
         timeline.sources[i].sha256 = sum;
@@ -226,6 +226,7 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
 fn find_windows(
     timeline: &mut Timeline,
     settings: &[crate::settings::Setting],
+    several_bundles: bool,
 ) -> (Vec<recognise::Event>, Identity, windows::Found, Vec<Attribution>) {
     let events = recognise::recognise(timeline);
     // What the recogniser found is in the events now.
@@ -236,7 +237,8 @@ fn find_windows(
     timeline.release_successful_requests();
     let timeline = &*timeline;
     let attributions = {
-        let ctx = attribute::Context::new(timeline, &events, &identity, &found, settings);
+        let ctx =
+            attribute::Context::new(timeline, &events, &identity, &found, settings, several_bundles);
         // Windows are independent: attributed in parallel, collected in order.
         use rayon::prelude::*;
         found

@@ -143,6 +143,8 @@ pub struct Faults {
     /// Processes that stopped and were not restarted in their place, by
     /// the time they stopped.
     pub stops: Vec<Stop>,
+    /// The incarnations that stopped, for a restart or for good.
+    pub stopped: BTreeSet<u32>,
     /// Holes in live processes' logs.
     pub holes: Vec<Hole>,
 }
@@ -347,9 +349,15 @@ pub fn faults(t: &Timeline, events: &[Event], identity: &Identity) -> Faults {
         || holes(t, events, identity),
     );
     let stops = stops(t, events, identity, &outages);
+    let stopped = outages
+        .iter()
+        .map(|o| o.before)
+        .chain(stops.iter().map(|s| s.incarnation))
+        .collect();
     Faults {
         outages,
         stops,
+        stopped,
         holes,
     }
 }

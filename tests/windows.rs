@@ -752,3 +752,55 @@ fn the_range_selects_windows() {
     assert_eq!(windows(&around), windows(&all));
     assert!(around["events"]["client-error"].as_u64() < all["events"]["client-error"].as_u64());
 }
+
+/// Two bundles on one command line are two places: each window reads the
+/// settings of the bundle its lines come from (kill-restart-1 runs with the
+/// shipped TTL of 30 s, slow-heartbeat-1 with 10 s, as their expected.json
+/// say), and a window's advice cites its own bundle's milvus.yaml.
+#[test]
+fn several_bundles_keep_their_own_settings() {
+    let names = ["kill-restart-1", "slow-heartbeat-1"];
+    let paths: Vec<PathBuf> = names.iter().map(|n| root().join("samples").join(n)).collect();
+    let d = analyze(&paths.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+    let got = windows(&d);
+    assert_eq!(got.len(), names.len(), "{got:#?}");
+    for (w, (n, p)) in got.iter().zip(names.iter().zip(&paths)) {
+        let exp: Value =
+            serde_json::from_str(&std::fs::read_to_string(p.join("expected.json")).unwrap()).unwrap();
+        let ttl = exp["settings"]["common.session.ttl"].as_f64().unwrap();
+        let advice = w["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["setting"] == "common.session.ttl")
+            .unwrap_or_else(|| panic!("{n}: no TTL advice in {w:#}"));
+        let text = advice["text"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("common.session.ttl = {ttl} s ({n}/milvus/configs/milvus.yaml:")),
+            "{n}: {text}"
+        );
+    }
+}
+
+/// The same bundle given twice (a copy under another name) is read once,
+/// with a warning that says so: its failures are not counted twice.
+#[test]
+fn the_same_bundle_twice_is_read_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = root().join("samples/kill-restart-1");
+    let copy = tmp.path().join("kill-restart-1-again");
+    copy_tree(&b, &copy, &|_| false);
+    let once = analyze(&[&b]);
+    let twice = analyze(&[&b, &copy]);
+    let warnings = twice["accounting"]["warnings"].to_string();
+    assert!(warnings.contains("kill-restart-1-again: the same content as"), "{warnings}");
+    let failed = |d: &Value| -> Vec<Value> {
+        windows(d).iter().map(|w| w["failed_requests"].clone()).collect()
+    };
+    assert_eq!(failed(&twice), failed(&once));
+    assert!(!twice["accounting"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["source"].as_str().unwrap().starts_with("kill-restart-1-again/")));
+}

@@ -319,6 +319,7 @@ pub struct Attribution {
 }
 
 /// Everything attribution reads.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// The timeline.
     pub t: &'a Timeline,
@@ -328,7 +329,8 @@ pub struct Context<'a> {
     pub identity: &'a Identity,
     /// Outages and holes.
     pub faults: &'a Faults,
-    /// Timing settings of the bundle.
+    /// Timing settings of the bundle (of the window's bundle, once
+    /// [`Context::for_window`] chose it).
     pub settings: &'a [Setting],
     /// Client requests (empty without a request log).
     pub requests: &'a [Request],
@@ -337,8 +339,21 @@ pub struct Context<'a> {
     pub ttl_us: i64,
     /// Facts of the whole bundle every window reads, found once.
     pub bundle: BundleFacts,
-    /// Incarnations that stopped: for a restart, or for good.
-    pub stopped: BTreeSet<u32>,
+    /// Several bundles were given: each source's name starts with its
+    /// bundle's, and a window reads its own bundle's settings.
+    several_bundles: bool,
+    /// The Milvus version is a 2.2 (its shipped TTL is 20 s).
+    version_2_2: bool,
+}
+
+/// `common.session.ttl` in µs: from the settings, else the shipped yaml
+/// value of the version (20 s in 2.2, 30 s later; catalogue §2f).
+fn session_ttl_us(settings: &[Setting], version_2_2: bool) -> i64 {
+    match settings.iter().find(|s| s.key == "common.session.ttl") {
+        Some(s) => (s.value * 1e6) as i64,
+        None if version_2_2 => 20_000_000,
+        None => 30_000_000,
+    }
 }
 
 /// Facts of the whole bundle that every window's attribution reads: found
@@ -380,12 +395,9 @@ impl<'a> Context<'a> {
         identity: &'a Identity,
         found: &'a crate::windows::Found,
         settings: &'a [Setting],
+        several_bundles: bool,
     ) -> Context<'a> {
-        let ttl_us = match settings.iter().find(|s| s.key == "common.session.ttl") {
-            Some(s) => (s.value * 1e6) as i64,
-            None if t.milvus_version().is_some_and(|v| v.contains("2.2.")) => 20_000_000,
-            None => 30_000_000,
-        };
+        let version_2_2 = t.milvus_version().is_some_and(|v| v.contains("2.2."));
         Context {
             t,
             events,
@@ -393,16 +405,46 @@ impl<'a> Context<'a> {
             faults: &found.faults,
             settings,
             requests: &found.requests,
-            ttl_us,
+            ttl_us: session_ttl_us(settings, version_2_2),
             bundle: BundleFacts::of(t, &found.faults),
-            stopped: found
-                .faults
-                .outages
-                .iter()
-                .map(|o| o.before)
-                .chain(found.faults.stops.iter().map(|s| s.incarnation))
-                .collect(),
+            several_bundles,
+            version_2_2,
         }
+    }
+
+    /// The context of one window: with several bundles on the command line,
+    /// the settings (and TTL) of the bundle its lines come from — its first
+    /// failed request's log, else its first Milvus line.
+    pub fn for_window(&self, w: &Window) -> Context<'a> {
+        if !self.several_bundles {
+            return *self;
+        }
+        let at = w.failures.first().map(|q| q.at()).or_else(|| {
+            self.events_in(w.start, w.end)
+                .find(|e| e.component.is_milvus())
+                .map(|e| e.at)
+        });
+        let Some((si, _)) = at else { return *self };
+        let name = &self.t.sources[si as usize].name;
+        let Some((bundle, _)) = name.split_once('/') else {
+            return *self;
+        };
+        let own = |s: &Setting| s.source.split_once('/').is_some_and(|(b, _)| b == bundle);
+        // Each bundle's config files were read one after another.
+        let (Some(lo), Some(hi)) = (
+            self.settings.iter().position(own),
+            self.settings.iter().rposition(own),
+        ) else {
+            // A bundle without a milvus.yaml takes no other bundle's.
+            let mut c = *self;
+            c.settings = &[];
+            c.ttl_us = session_ttl_us(&[], self.version_2_2);
+            return c;
+        };
+        let mut c = *self;
+        c.settings = &self.settings[lo..=hi];
+        c.ttl_us = session_ttl_us(c.settings, self.version_2_2);
+        c
     }
 }
 
@@ -445,6 +487,7 @@ impl Context<'_> {
 
 /// Attributes one window.
 pub fn attribute(ctx: &Context, w: &Window) -> Attribution {
+    let ctx = &ctx.for_window(w);
     let chain = Chain::find(ctx, w);
     let phases = phases::phases(ctx, w, &chain);
     let (cause, reason, mut evidence, mut confidence) = decide(ctx, w, &chain, &phases);
@@ -670,7 +713,7 @@ impl<'a> Chain<'a> {
         let Some(i) = ctx.t.incarnations.get(inc as usize) else {
             return false;
         };
-        let stopped = ctx.stopped.contains(&inc) && ts > i.end_us;
+        let stopped = ctx.faults.stopped.contains(&inc) && ts > i.end_us;
         let silent = self
             .silences
             .iter()
