@@ -203,6 +203,9 @@ pub enum Advice {
         ttl_from: SettingFrom,
         /// The longest silence of a process in the bundle.
         longest_pause_s: Option<f64>,
+        /// The window had a restart before detection (else the dead node's
+        /// work waited in a cluster that kept running).
+        after_restart: bool,
     },
     /// `process-pause`: a silent process.
     ProcessPause {
@@ -382,7 +385,19 @@ impl BundleFacts {
                 .iter()
                 .any(|i| i.component == crate::component::Component::Standalone),
             quiet_holes: faults.holes.iter().filter(|h| !h.consequential).count(),
-            longest_hole_us: faults.holes.iter().map(|h| h.end_us - h.start_us).max(),
+            // A pause: a silence others missed, or any of a standalone
+            // process (a quiet coordinator is not paused).
+            longest_hole_us: faults
+                .holes
+                .iter()
+                .filter(|h| {
+                    h.consequential
+                        || t.incarnations.get(h.incarnation as usize).is_some_and(|i| {
+                            i.component == crate::component::Component::Standalone
+                        })
+                })
+                .map(|h| h.end_us - h.start_us)
+                .max(),
         }
     }
 }
@@ -767,15 +782,32 @@ fn answered(ctx: &Context, w: &Window) -> bool {
     })
 }
 
-
-fn stale_note(ctx: &Context, e: &Event) -> String {
+/// What a stale-liveness line shows; `misjudged` when the judgement was
+/// wrong at that moment (rule 2), else it was true (the node was down or
+/// silent) or said of a call no client waits on.
+fn stale_note(ctx: &Context, e: &Event, misjudged: bool) -> String {
     let who = ctx.identity.describe(e.stale_or_subject().unwrap_or(0));
     match e.stale {
         _ if e.signal() == Signal::NodeAdded => {
             format!("QueryCoord takes the stale session of {who} as a live node")
         }
-        Some(s) if s.heartbeat => format!("answered from an old heartbeat of {who}"),
+        Some(s) if s.heartbeat && misjudged => {
+            format!("answered from an old heartbeat of {who}, which was answering again")
+        }
+        Some(s) if s.heartbeat => {
+            format!("{who} judged offline from its last heartbeat: it was down or silent")
+        }
+        Some(s) if s.internal => {
+            format!("a call between coordinators to {who}'s old session: no client waits on it")
+        }
         _ => format!("work routed to {who}, which is no longer the process answering"),
+    }
+}
+
+impl Chain<'_> {
+    /// True for one of the lines rule 2 counts.
+    pub(super) fn is_misjudged(&self, e: &Event) -> bool {
+        self.misjudged.iter().any(|m| m.at == e.at)
     }
 }
 
@@ -793,7 +825,7 @@ fn decide(
     let stale = &chain.misjudged;
     if !stale.is_empty() {
         let mut ev: Vec<Evidence> = Vec::new();
-        ev.push(ctx.evidence(stale[0].at, stale_note(ctx, stale[0])));
+        ev.push(ctx.evidence(stale[0].at, stale_note(ctx, stale[0], true)));
         if stale.len() > 1 {
             ev.push(ctx.evidence(
                 stale[stale.len() - 1].at,

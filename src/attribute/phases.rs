@@ -156,7 +156,7 @@ impl<'a> Builder<'a, '_> {
         let end = settled.map(|e| e.ts).or(last_stale).unwrap_or(self.w.end);
         let mut ev = Vec::new();
         if let Some(e) = self.chain.stale.first() {
-            ev.push(ctx.evidence(e.at, stale_note(ctx, e)));
+            ev.push(ctx.evidence(e.at, stale_note(ctx, e, self.chain.is_misjudged(e))));
         }
         if let (true, Some(e)) = (self.chain.stale.len() > 1, self.chain.stale.last()) {
             ev.push(ctx.evidence(

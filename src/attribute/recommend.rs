@@ -64,6 +64,7 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                     ttl_s: secs(ttl),
                     ttl_from: ttl_from.clone(),
                     longest_pause_s: ctx.bundle.longest_hole_us.map(secs),
+                    after_restart: chain.outage.is_some(),
                 },
             });
         }

@@ -31,7 +31,14 @@ pub fn sentence(a: &Advice) -> String {
             ttl_s,
             ttl_from,
             longest_pause_s,
-        } => session_ttl(removal.as_ref(), *detect_s, *ttl_s, ttl_from, *longest_pause_s),
+            after_restart,
+        } => session_ttl(
+            removal.as_ref(),
+            (*detect_s, *after_restart),
+            *ttl_s,
+            ttl_from,
+            *longest_pause_s,
+        ),
         Advice::ProcessPause {
             silent_s,
             from_us,
@@ -167,15 +174,20 @@ pub fn sentence(a: &Advice) -> String {
 
 fn session_ttl(
     removal: Option<&(String, f64)>,
-    detect_s: f64,
+    (detect_s, after_restart): (f64, bool),
     ttl_s: f64,
     ttl_from: &SettingFrom,
     longest_pause_s: Option<f64>,
 ) -> String {
     let half = ttl_s / 2.0;
+    let phase = if after_restart {
+        "the detection phase after the restart"
+    } else {
+        "the clients' wait for it to be found gone (detection)"
+    };
     let since_fault = match removal {
         Some((who, s)) => format!(
-            "{} was removed {s:.1} s after it stopped, and the detection phase after the restart took {detect_s:.1} s,",
+            "{} was removed {s:.1} s after it stopped, and {phase} took {detect_s:.1} s,",
             capitalised(who)
         ),
         None => format!("Detection took {detect_s:.1} s"),
