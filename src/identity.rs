@@ -31,6 +31,10 @@ pub struct NodeIdentity {
     /// the same place, restarted with a new id.
     #[serde(serialize_with = "opt_string")]
     pub replaces: Option<u32>,
+    /// `replaces` is the same place (its address or process slot), not a
+    /// new pod of the same Deployment at a new address.
+    #[serde(skip)]
+    pub same_place: bool,
     /// Process incarnation that registered it.
     pub incarnation: Option<u32>,
     /// First registration, UTC µs.
@@ -60,11 +64,35 @@ pub struct Identity {
     by_incarnation: std::collections::HashMap<u32, Vec<u32>>,
 }
 
+/// Where a node's process ran: its place (process group; a standalone's
+/// folder), the Deployment its pod belongs to, and when it ran.
+struct Place {
+    group: String,
+    deployment: Option<String>,
+    start_us: i64,
+    end_us: i64,
+}
+
+/// The Deployment of a pod named as Kubernetes names a ReplicaSet's pods,
+/// `<deployment>-<replicaset hash>-<5 characters>`: the name without its
+/// last part (`my-release-milvus-querynode-8mpr24jv4c-z672r` →
+/// `…-querynode-8mpr24jv4c`). `None` for a name not like that.
+fn deployment_of(pod: &str) -> Option<&str> {
+    let (head, tail) = pod.rsplit_once('-')?;
+    let (_, hash) = head.rsplit_once('-')?;
+    let alnum = |s: &str| s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    (tail.len() == 5 && alnum(tail) && (9..=10).contains(&hash.len()) && alnum(hash)).then_some(head)
+}
+
 /// A node replaces the latest earlier one that advertised one of its roles
 /// at the same address; where no address was logged (2.2 registers without
 /// one), the latest earlier one with one of its roles in an earlier
-/// incarnation of the same process group (same pod or folder).
-fn link_same_places(nodes: &mut [NodeIdentity], groups: &[Option<String>]) {
+/// incarnation of the same process group (same pod or folder). Else, a pod
+/// replaces the pod of its Deployment, with one of its roles, whose last
+/// line came before it started (a killed pod replaced by a new pod at a new
+/// address): not the same place, the same part of the cluster.
+fn link_same_places(nodes: &mut [NodeIdentity], places: &[Option<Place>]) {
+    let groups: Vec<Option<&str>> = places.iter().map(|p| p.as_ref().map(|p| p.group.as_str())).collect();
     for i in 0..nodes.len() {
         let (earlier, rest) = nodes.split_at_mut(i);
         let n = &mut rest[0];
@@ -79,7 +107,17 @@ fn link_same_places(nodes: &mut [NodeIdentity], groups: &[Option<String>]) {
                 && o.incarnation < n.incarnation
                 && o.roles.iter().any(|r| n.roles.contains(r))
         };
-        n.replaces = earlier
+        let same_deployment = |(j, o): &(usize, &NodeIdentity)| {
+            let (Some(me), Some(old)) = (&places[i], &places[*j]) else {
+                return false;
+            };
+            me.deployment.is_some()
+                && me.deployment == old.deployment
+                && me.group != old.group
+                && old.end_us <= me.start_us
+                && o.roles.iter().any(|r| n.roles.contains(r))
+        };
+        let place = earlier
             .iter()
             .rev()
             .find(|o| o.id != n.id && same_address(o))
@@ -92,6 +130,17 @@ fn link_same_places(nodes: &mut [NodeIdentity], groups: &[Option<String>]) {
                     .map(|(_, o)| o)
             })
             .map(|o| o.id);
+        let taken: Vec<u32> = earlier.iter().filter_map(|o| o.replaces).collect();
+        let pod = || {
+            earlier
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|x| x.1.id != n.id && !taken.contains(&x.1.id) && same_deployment(x))
+                .map(|(_, o)| o.id)
+        };
+        n.same_place = place.is_some();
+        n.replaces = place.or_else(pod);
     }
 }
 
@@ -116,6 +165,7 @@ impl Identity {
                         address: None,
                         addresses: Default::default(),
                         replaces: None,
+                        same_place: false,
                         incarnation: r.incarnation(),
                         first_us: e.ts,
                     });
@@ -148,6 +198,7 @@ impl Identity {
                         address: None,
                         addresses: Default::default(),
                         replaces: None,
+                        same_place: false,
                         incarnation: Some(inc.id),
                         first_us: inc.start_us,
                     });
@@ -157,18 +208,25 @@ impl Identity {
         nodes.sort_by_key(|n| (n.first_us, n.id));
         // A process's place: its group (pod, files); a standalone process is
         // the one of its folder, whatever its files are called.
-        let group_of = |inc: Option<u32>| {
+        let place_of = |inc: Option<u32>| {
             inc.and_then(|i| t.incarnations.get(i as usize)).map(|i| {
-                match (i.component, i.group.split_once('|')) {
+                let group = match (i.component, i.group.split_once('|')) {
                     (crate::component::Component::Standalone, Some((folder, _))) => {
                         format!("{folder}|standalone")
                     }
                     _ => i.group.clone(),
+                };
+                let pod = i.group.rsplit('|').next().unwrap_or(&i.group);
+                Place {
+                    deployment: deployment_of(pod).map(str::to_string),
+                    group,
+                    start_us: i.start_us,
+                    end_us: i.end_us,
                 }
             })
         };
-        let groups: Vec<Option<String>> = nodes.iter().map(|n| group_of(n.incarnation)).collect();
-        link_same_places(&mut nodes, &groups);
+        let places: Vec<Option<Place>> = nodes.iter().map(|n| place_of(n.incarnation)).collect();
+        link_same_places(&mut nodes, &places);
         Identity::indexed(nodes)
     }
 
@@ -213,5 +271,26 @@ impl Identity {
             Some(n) if n.roles.len() == 1 => format!("{} {id}", n.roles[0]),
             _ => format!("node {id}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deployment_of;
+
+    #[test]
+    fn pods_of_a_deployment() {
+        // Pod names of the cluster captures (Helm: <release>-milvus-<role>-<hash>-<5>).
+        assert_eq!(
+            deployment_of("my-release-milvus-querynode-8mpr24jv4c-z672r"),
+            Some("my-release-milvus-querynode-8mpr24jv4c")
+        );
+        assert_eq!(
+            deployment_of("my-release-milvus-proxy-svsd5l9tkc-4blsj"),
+            Some("my-release-milvus-proxy-svsd5l9tkc")
+        );
+        // A StatefulSet pod, a file name: no Deployment.
+        assert_eq!(deployment_of("my-release-etcd-0"), None);
+        assert_eq!(deployment_of("standalone-2"), None);
     }
 }

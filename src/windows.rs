@@ -423,7 +423,8 @@ fn successors(t: &Timeline, identity: &Identity) -> Vec<(u32, u32)> {
         .iter()
         .filter_map(|n| {
             let b = n.incarnation?;
-            let a = identity.incarnation_of(n.replaces?)?;
+            // A new pod at a new address is a replacement, not a restart.
+            let a = identity.incarnation_of(n.replaces.filter(|_| n.same_place)?)?;
             let (ia, ib) = (t.incarnations.get(a as usize)?, t.incarnations.get(b as usize)?);
             (a != b && ib.start_us >= ia.end_us && !has_next.contains(&a) && !has_prev.contains(&b))
                 .then_some((a, b))

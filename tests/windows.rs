@@ -731,6 +731,28 @@ fn identity_links_restarts_to_their_place() {
     let qn = node(&d, "12");
     assert_eq!(qn["roles"], serde_json::json!(["querynode"]));
     assert_eq!(qn["replaces"], "4");
+    // Cluster captures: the QueryNode that came back (a new pod of the same
+    // Deployment at a new address, or the same pod restarted in place)
+    // replaces the killed one, as the harness recorded; a 2-replica kill
+    // without restart replaces nothing.
+    for b in real_bundles().into_iter().filter(|b| crate::util::cluster_capture(b)) {
+        let truth: Value =
+            serde_json::from_str(&std::fs::read_to_string(b.join("ground_truth.json")).unwrap())
+                .unwrap();
+        let f = &truth["fault"];
+        let d = analyze(&[&b]);
+        match (f["node_id"].as_u64(), f["restarted_node_id"].as_u64()) {
+            (Some(old), Some(new)) => {
+                assert_eq!(node(&d, &new.to_string())["replaces"], old.to_string(), "{}", name(&b))
+            }
+            _ => assert!(
+                d["nodes"].as_array().unwrap().iter().all(|n| n["replaces"].is_null()),
+                "{}: {}",
+                name(&b),
+                d["nodes"]
+            ),
+        }
+    }
 }
 
 /// `--since`/`--until` select the windows reported (and nothing else moves).
