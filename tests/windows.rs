@@ -439,7 +439,13 @@ fn phases_partition_the_window() {
                 .iter()
                 .map(|p| order.iter().position(|o| p["id"] == *o).unwrap())
                 .collect();
-            assert!(idx.windows(2).all(|x| x[0] < x[1]), "{}: {idx:?}", name(&b));
+            // In order; only `outage` repeats (a silence, then the exit and
+            // restart it ended in: one segment per fault).
+            assert!(
+                idx.windows(2).all(|x| x[0] < x[1] || (x[0] == 0 && x[1] == 0)),
+                "{}: {idx:?}",
+                name(&b)
+            );
         }
     }
 }

@@ -61,22 +61,25 @@ impl<'a> Builder<'a, '_> {
     }
 
     /// Fault → the process runs (restart) or answers (end of its silence)
-    /// again. A chain that began with a silence is `node-unresponsive` even
-    /// when the silence ended in an exit and a restart.
+    /// again. Each fault is its own segment (DESIGN.md): a silence that
+    /// ended in an exit and a restart is `node-unresponsive` until the
+    /// process's last line (it never answered again), then `process-down`
+    /// until the restart.
     fn outage(&mut self) {
         let chain = self.chain;
-        let end = match (chain.outage, chain.hole) {
-            (Some(o), _) => o.restart_us,
-            (None, Some(h)) => h.end_us,
-            (None, None) => return,
-        };
-        let cause = if chain.began_silent() {
-            Cause::NodeUnresponsive
-        } else {
-            Cause::ProcessDown
-        };
         let ev = outage_evidence(self.ctx, chain);
-        self.push(PhaseId::Outage, end, cause, ev);
+        match (chain.outage, chain.hole) {
+            (Some(o), Some(_)) if chain.began_silent() => {
+                let (silent, down): (Vec<Evidence>, Vec<Evidence>) = ev
+                    .into_iter()
+                    .partition(|e| e.ts <= o.stop_us);
+                self.push(PhaseId::Outage, o.stop_us, Cause::NodeUnresponsive, silent);
+                self.push(PhaseId::Outage, o.restart_us, Cause::ProcessDown, down);
+            }
+            (Some(o), _) => self.push(PhaseId::Outage, o.restart_us, Cause::ProcessDown, ev),
+            (None, Some(h)) => self.push(PhaseId::Outage, h.end_us, Cause::NodeUnresponsive, ev),
+            (None, None) => {}
+        }
     }
 
     /// Restart → the restarted process's last ready line, or the first

@@ -87,8 +87,15 @@ fn write_windows(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
                 .phases
                 .iter()
                 .map(|p| {
+                    // An outage names its cause: a window can hold a silence
+                    // and then the exit it ended in.
+                    let cause = if p.id == PhaseId::Outage {
+                        format!(" ({})", p.cause.id())
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "{}={} {:.1}s",
+                        "{}={}{cause} {:.1}s",
                         letter(p.id),
                         p.id.id(),
                         p.len_us() as f64 / 1e6
