@@ -657,7 +657,7 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
 /// (its stdout and its file log under names that do not tie them): the
 /// same server id, written by the process itself, over overlapping times.
 /// Returns, per incarnation index, the index it now is (itself, or the one
-/// it joined); joined ones are left empty for [`renumber_by_start`] to drop.
+/// it joined); [`renumber_by_start`] drops the joined ones.
 fn merge_same_process(incarnations: &mut [Incarnation]) -> Vec<usize> {
     let mut alias: Vec<usize> = (0..incarnations.len()).collect();
     let mut by_id: BTreeMap<u32, Vec<usize>> = BTreeMap::new();

@@ -556,7 +556,10 @@ fn holes(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Hole> {
             .iter()
             .any(client_visible)
             && (standalone(t, h.incarnation) || unreachable_while_silent(events, h, ids));
-        h.heard_until_us = heard_until(events, h, ids);
+        // Only a consequential silence bounds a window.
+        if h.consequential {
+            h.heard_until_us = heard_until(events, h, ids);
+        }
     }
     out
 }

@@ -445,19 +445,13 @@ impl<'a> Context<'a> {
             return *self;
         };
         let own = |s: &Setting| s.source.split_once('/').is_some_and(|(b, _)| b == bundle);
-        // Each bundle's config files were read one after another.
-        let (Some(lo), Some(hi)) = (
-            self.settings.iter().position(own),
-            self.settings.iter().rposition(own),
-        ) else {
-            // A bundle without a milvus.yaml takes no other bundle's.
-            let mut c = *self;
-            c.settings = &[];
-            c.ttl_us = session_ttl_us(&[], self.version_2_2);
-            return c;
-        };
         let mut c = *self;
-        c.settings = &self.settings[lo..=hi];
+        // Each bundle's config files were read one after another; a bundle
+        // without a milvus.yaml takes no other bundle's.
+        c.settings = match (self.settings.iter().position(own), self.settings.iter().rposition(own)) {
+            (Some(lo), Some(hi)) => &self.settings[lo..=hi],
+            _ => &[],
+        };
         c.ttl_us = session_ttl_us(c.settings, self.version_2_2);
         c
     }
@@ -718,6 +712,11 @@ impl<'a> Chain<'a> {
         !s.heartbeat || self.answering(ctx, s.node, e.ts)
     }
 
+    /// True for one of the lines rule 2 counts.
+    pub(super) fn is_misjudged(&self, e: &Event) -> bool {
+        self.misjudged.iter().any(|m| m.at == e.at)
+    }
+
     /// True when the process holding a node id was running and not silent
     /// at a time of the window: started, not stopped (for good or for a
     /// restart) before it, and not inside one of its holes.
@@ -804,12 +803,6 @@ fn stale_note(ctx: &Context, e: &Event, misjudged: bool) -> String {
     }
 }
 
-impl Chain<'_> {
-    /// True for one of the lines rule 2 counts.
-    pub(super) fn is_misjudged(&self, e: &Event) -> bool {
-        self.misjudged.iter().any(|m| m.at == e.at)
-    }
-}
 
 /// The ordered root-cause rule. Returns the cause, the reason, the evidence
 /// and a base confidence.
