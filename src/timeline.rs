@@ -689,7 +689,9 @@ fn merge_same_process(incarnations: &mut [Incarnation]) -> Vec<usize> {
         if alias[a] != a || !inc.start_seen || (inc.node_id.is_some() && inc.node_from_content) {
             continue;
         }
-        let folder = |i: &Incarnation| i.group.split('|').next().map(str::to_string);
+        fn folder(i: &Incarnation) -> Option<&str> {
+            i.group.split('|').next()
+        }
         let into = (0..incarnations.len()).find(|&b| {
             let o = &incarnations[b];
             alias[b] == b
@@ -713,7 +715,9 @@ fn merge_same_process(incarnations: &mut [Incarnation]) -> Vec<usize> {
         if alias[a] != a || inc.start_seen || inc.node_id.is_some() {
             continue;
         }
-        let folder = |i: &Incarnation| i.group.split('|').next().map(str::to_string);
+        fn folder(i: &Incarnation) -> Option<&str> {
+            i.group.split('|').next()
+        }
         let mut alive = (0..incarnations.len()).filter(|&b| {
             let o = &incarnations[b];
             alias[b] == b

@@ -290,10 +290,10 @@ fn neutral_file_names_give_the_same_answer() {
 }
 
 /// Without the client log the windows come from server lines alone: the
-/// same number, starting at most 1 s before or after the client's first
-/// failure and ending within 5 s of its last (DESIGN.md: a server-only end
-/// can be early by a client's own back-off), and counting the failures the
-/// Proxy answered.
+/// same number, with the derived causes, starting at most 1 s before or
+/// after the client's first failure and ending within 5 s of its last
+/// (DESIGN.md: a server-only end can be early by a client's own back-off),
+/// and counting the failures the Proxy answered.
 #[test]
 fn server_logs_alone_find_the_same_windows() {
     let tmp = tempfile::tempdir().unwrap();
@@ -307,6 +307,10 @@ fn server_logs_alone_find_the_same_windows() {
             truth.len(),
             "{n} without client/: {got:#?} vs {truth:?}"
         );
+        if let Some(want) = derived_causes(&b) {
+            let causes: Vec<&str> = got.iter().map(|w| w["cause"].as_str().unwrap()).collect();
+            assert_eq!(causes, want, "{n} without client/");
+        }
         for (g, t) in got.iter().zip(&truth) {
             assert_server_bounds(&n, g, t);
             assert_eq!(g["basis"], "server-logs", "{n}");
