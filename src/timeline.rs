@@ -492,16 +492,38 @@ fn is_pre_start(s: &Source, record: usize, start: &Record) -> bool {
         && start.ts - s.records[record].ts <= 1_000_000
 }
 
+/// The run of a source being cut into segments: where it begins, what of
+/// a start it has seen, and the record that dates it.
+#[derive(Default)]
+struct Run {
+    begin: usize,
+    marker: Option<usize>,
+    precise: bool,
+    has_banner: bool,
+    has_start: bool,
+    has_log_file: bool,
+}
+
+impl Run {
+    /// Ends the run before record `at` (pushing it as a segment when it
+    /// holds records) and begins a new one there.
+    fn cut(&mut self, si: usize, s: &Source, at: usize, out: &mut Vec<Segment>) {
+        if at > self.begin {
+            out.extend(seg(si, s, self.begin, at - 1, self.marker, self.precise));
+        }
+        *self = Run {
+            begin: at,
+            ..Run::default()
+        };
+    }
+}
+
 /// Splits a source into segments at process starts (the recogniser's
 /// `Started` and `BannerPrinted` rows). A banner and the `starting running
 /// Milvus components` after it are one start.
 fn segments(si: usize, s: &Source) -> Vec<Segment> {
     let mut out: Vec<Segment> = Vec::new();
-    let mut has_banner = false;
-    let mut has_start = false;
-    let mut begin = 0usize;
-    let mut marker = None;
-    let mut has_log_file = false;
+    let mut run = Run::default();
     // The record of the last log-file line: `Log directory` and `Set log
     // file to` next to each other are one opening.
     let mut opened_at = 0usize;
@@ -513,37 +535,30 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
             _ => None,
         }
     });
-    let mut precise = false;
     for (i, kind) in starts {
         // A process opens its log file once (`Set log file to`): a second
         // opening in one run of a file is the next process appending to it,
         // whose start was written elsewhere (stdout). It joins the process
         // started before it.
         let Some(banner) = kind else {
-            let same_opening = has_log_file && i <= opened_at + 2;
+            let same_opening = run.has_log_file && i <= opened_at + 2;
             opened_at = i;
-            if has_log_file && !same_opening {
-                if i > begin {
-                    out.extend(seg(si, s, begin, i - 1, marker, precise));
-                }
-                begin = i;
-                has_banner = false;
-                has_start = false;
-                marker = None;
+            if run.has_log_file && !same_opening {
+                run.cut(si, s, i, &mut out);
             }
-            has_log_file = true;
+            run.has_log_file = true;
             continue;
         };
         let start = !banner;
         let new = if banner {
-            has_banner || has_start
+            run.has_banner || run.has_start
         } else {
-            has_start
+            run.has_start
         };
         // The banner's first rows and the `maxprocs` line just before it belong to the new process.
         let mut at = i;
         if banner {
-            while at > begin
+            while at > run.begin
                 && s.records[at - 1]
                     .grammar
                     .is_some_and(|g| g == Grammar::Banner || g == Grammar::GoStdlog)
@@ -552,35 +567,27 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
                 at -= 1;
             }
         } else {
-            while at > begin && is_pre_start(s, at - 1, &s.records[i]) {
+            while at > run.begin && is_pre_start(s, at - 1, &s.records[i]) {
                 at -= 1;
             }
         }
         // Lines before a source's first start that are not its config
         // loading are the tail of a process whose start is not in this source.
-        let orphan_head = marker.is_none() && at > begin;
+        let orphan_head = run.marker.is_none() && at > run.begin;
         if new || orphan_head {
-            if at > begin {
-                out.extend(seg(si, s, begin, at - 1, marker, precise));
-            }
-            begin = at;
-            has_banner = false;
-            has_start = false;
-            has_log_file = false;
-            marker = None;
+            run.cut(si, s, at, &mut out);
         }
         // `starting running Milvus components` (ms) after the banner's
         // `maxprocs` line (s) of the same start dates it more precisely.
-        if marker.is_none() || (start && !precise) {
-            marker = Some(i);
-            precise = start;
+        if run.marker.is_none() || (start && !run.precise) {
+            run.marker = Some(i);
+            run.precise = start;
         }
-        has_banner |= banner;
-        has_start |= start;
+        run.has_banner |= banner;
+        run.has_start |= start;
     }
-    if begin < s.records.len() {
-        out.extend(seg(si, s, begin, s.records.len() - 1, marker, precise));
-    }
+    let end = s.records.len();
+    run.cut(si, s, end, &mut out);
     out
 }
 

@@ -139,7 +139,15 @@ fn parse_zap<'a>(s: &'a str, ts: timestamp::Timestamp, out: &mut LineOut<'a>) ->
 
 #[cfg(test)]
 mod tests {
-    use crate::{parse_line, Grammar, Level, LineKind, LineOut};
+    use crate::{parse_line, Grammar, Level, LineKind, LineOut, Record};
+
+    /// A record's fields as (key, value).
+    fn pairs<'a>(out: &LineOut<'a>, r: &Record<'a>) -> Vec<(&'a str, &'a str)> {
+        out.fields_of(r)
+            .iter()
+            .map(|f| (f.key.raw, f.value.raw))
+            .collect()
+    }
 
     #[test]
     fn access_lines_2_3_0_from_capture() {
@@ -152,11 +160,7 @@ mod tests {
             (r.grammar, r.message.raw, r.level),
             (Grammar::AccessLog, "Query", Level::Warn)
         );
-        let f: Vec<(&str, &str)> = out
-            .fields_of(&r)
-            .iter()
-            .map(|f| (f.key.raw, f.value.raw))
-            .collect();
+        let f = pairs(&out, &r);
         assert_eq!(
             f,
             [
@@ -191,11 +195,7 @@ mod tests {
             (r.grammar, r.message.raw, r.level),
             (Grammar::AccessLog, "DescribeCollection", Level::Warn)
         );
-        let f: Vec<(&str, &str)> = out
-            .fields_of(&r)
-            .iter()
-            .map(|f| (f.key.raw, f.value.raw))
-            .collect();
+        let f = pairs(&out, &r);
         assert_eq!(f[0], ("user", "Unknown: tcp-127.0.0.1:41204"));
         assert_eq!(f[4], ("msg", "can't find collection collection not found[database=default][collection=harness_vectors]"));
         assert_eq!(f[5], ("traceID", "1c5160d79e6ce20893d7cd756755534d"));
@@ -203,11 +203,7 @@ mod tests {
         let ok = "[2026/11/26 07:22:25.300 +00:00] [ACCESS] <Unknown: tcp-127.0.0.1:41204> Connect [status: OK] [code: 0] [sdk: Unknown] [msg: ] [traceID: 3680274a922adb4d47f04a147bb0aeca] [timeCost: 1.467322ms]";
         assert_eq!(parse_line(ok, &mut out), LineKind::Records);
         assert_eq!(out.records[0].level, Level::Info);
-        let f: Vec<(&str, &str)> = out
-            .fields_of(&out.records[0])
-            .iter()
-            .map(|f| (f.key.raw, f.value.raw))
-            .collect();
+        let f = pairs(&out, &out.records[0]);
         assert_eq!(f[4], ("msg", ""));
     }
 }
