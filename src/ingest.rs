@@ -788,6 +788,9 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
     let mut offset = from;
     // Index in `c.records` of the record that continuation lines extend.
     let mut open: Option<(Grammar, usize)> = None;
+    // The line before ended inside a record (a terminal or a paste wrapped
+    // it): an unknown line after it is that record's next fragment.
+    let mut cut = false;
     for raw_line in lines_of(&full[from..to]) {
         line_no += 1;
         let line = raw_line.trim_end_matches(['\n', '\r']);
@@ -812,9 +815,28 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
                     .map(|r| r.grammar)
                     .unwrap_or(Grammar::Wrapped);
                 open = Some((last, c.records.len() - 1));
+                cut = ends_inside_record(last, line);
+            }
+            LineKind::Unknown if cut && joins_unparsed(&c, open) => {
+                // The next fragment of a record no grammar read: one record.
+                c.acct.lines_unparsed += 1;
+                if c.unparsed.len() < quotes {
+                    c.unparsed.push((line_no, quote(line)));
+                }
+                extend_to(&mut c, line_off + line.len());
+                cut = !ends_record(line);
+            }
+            LineKind::Unknown if cut && open.is_some() => {
+                // The next fragment of the open record's wrapped line.
+                if let Some((g, _)) = open {
+                    c.acct.lines_continuation += 1;
+                    c.formats[g as usize] += 1;
+                }
+                cut = !ends_record(line);
             }
             kind => {
                 let blank = kind == LineKind::Blank;
+                cut = kind == LineKind::Unknown && starts_record(line) && !ends_record(line);
                 match open {
                     Some((g, idx)) if blank || parsers::continues(g, line) => {
                         c.acct.lines_continuation += 1;
@@ -1013,6 +1035,44 @@ fn extend_cpp_span(full: &str, line: &str, c: &mut ChunkOut, idx: usize) {
             }
         }
         _ => {}
+    }
+}
+
+/// True when a parsed line of `grammar` stops inside its record: a Milvus
+/// or etcd record line ends with its last `]` or `}`; anything else there
+/// was cut by a wrap.
+fn ends_inside_record(grammar: Grammar, line: &str) -> bool {
+    matches!(
+        grammar,
+        Grammar::MilvusText | Grammar::MilvusJson | Grammar::EtcdJson | Grammar::EtcdClientJson
+    ) && !ends_record(line)
+}
+
+/// A record's last byte, `]` or `}` (quotes and white space after it are a
+/// paste's).
+fn ends_record(line: &str) -> bool {
+    line.trim_end_matches(|c: char| c.is_whitespace() || c == '"' || c == '`')
+        .ends_with([']', '}'])
+}
+
+/// A line that starts the way a Milvus or JSON record does.
+fn starts_record(line: &str) -> bool {
+    let t = line.trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '`');
+    t.starts_with('{') || t.starts_with("[20")
+}
+
+/// True when the last record of the chunk is an unparsed line after the
+/// open record (the fragment before this one was read by no grammar).
+fn joins_unparsed(c: &ChunkOut, open: Option<(Grammar, usize)>) -> bool {
+    let last = c.records.len().checked_sub(1);
+    last.is_some_and(|i| c.records[i].grammar.is_none() && open.is_none_or(|(_, o)| o < i))
+}
+
+/// Stretches the last record's message over the next fragment, up to
+/// `end` (the line break between stays in it; the recogniser drops it).
+fn extend_to(c: &mut ChunkOut, end: usize) {
+    if let Some(t) = c.texts.last_mut() {
+        t.message.len = (end - t.message.start as usize) as u32;
     }
 }
 

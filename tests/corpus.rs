@@ -162,3 +162,67 @@ fn excerpts_give_no_absurd_window() {
         }
     }
 }
+
+/// One row of `tests/data/corpus_labels.tsv`.
+struct Label {
+    file: String,
+    line: u64,
+    kind: String,
+    records: u64,
+}
+
+fn corpus_labels() -> Vec<Label> {
+    let text = include_str!("data/corpus_labels.tsv");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            assert!(c.len() >= 4, "label row {l:?}");
+            Label {
+                file: c[0].to_string(),
+                line: c[1].parse().unwrap(),
+                kind: c[2].to_string(),
+                records: c[3].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// The recogniser finds the event a public excerpt's line carries, in
+/// whatever wrapper or shape the line came: at least 90 % of the labelled
+/// records (labels written by hand from the catalogue and the Milvus / etcd
+/// source, `tests/data/corpus_labels.tsv`) get an event of their kind.
+#[test]
+fn catalogued_lines_of_the_public_corpus_get_their_event() {
+    let dir = crate::shared_or_skip!().join("corpus/public");
+    let labels = corpus_labels();
+    let mut files: Vec<&str> = labels.iter().map(|l| l.file.as_str()).collect();
+    files.dedup();
+    let (mut expected, mut found) = (0u64, 0u64);
+    let mut missed = Vec::new();
+    for f in files {
+        let path = dir.join(f);
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count() as u64;
+        let events = timeline_jsonl(&[&path], &["--events"]);
+        let mut got: BTreeMap<(u64, String), u64> = BTreeMap::new();
+        for e in &events {
+            let key = (e["line"].as_u64().unwrap(), e["kind"].as_str().unwrap().to_string());
+            *got.entry(key).or_default() += 1;
+        }
+        for l in labels.iter().filter(|l| l.file == f) {
+            assert!(l.line >= 1 && l.line <= lines, "{f}:{} is not a line", l.line);
+            let n = got.get(&(l.line, l.kind.clone())).copied().unwrap_or(0);
+            expected += l.records;
+            found += n.min(l.records);
+            if n < l.records {
+                missed.push(format!("{f}:{} {} ({n} of {})", l.line, l.kind, l.records));
+            }
+        }
+    }
+    let share = found as f64 / expected as f64;
+    eprintln!("public corpus: {found} of {expected} labelled records recognised ({:.1} %)", share * 100.0);
+    for m in &missed {
+        eprintln!("  missed {m}");
+    }
+    assert!(share >= 0.9, "{found} of {expected}; missed: {missed:#?}");
+}

@@ -76,17 +76,20 @@ pub(crate) fn parse_pymilvus<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>
 }
 
 /// Python `logging` with the default-ish layouts:
-/// `2023-08-17 09:38:04,123 - name - LEVEL - msg` and `2023-08-17 09:38:04,123 LEVEL name: msg`.
+/// `2023-08-17 09:38:04,123 - name - LEVEL - msg`, `2023-08-17 09:38:04,123 LEVEL name: msg`
+/// and, with a US `datefmt`, `05/10/2023 11:55:02 AM - LEVEL - msg` (no logger name).
 pub(crate) fn parse_python_logging<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
     let s = &line[at..];
-    let Ok((rest, ts)) = timestamp::datetime(s) else {
+    // ISO dates, or the US 12-hour `05/10/2023 11:55:02 AM` of a `datefmt`.
+    let Ok((rest, ts)) = timestamp::datetime(s).or_else(|_| timestamp::us_twelve_hour(s)) else {
         return false;
     };
     let parts: Option<(&str, &str, &str)> = if let Some(r) = rest.strip_prefix(" - ") {
-        let mut it = r.splitn(3, " - ");
-        match (it.next(), it.next(), it.next()) {
-            (Some(name), Some(lvl), Some(msg)) => Some((name, lvl, msg)),
-            _ => None,
+        match r.split_once(" - ") {
+            // `%(asctime)s - %(levelname)s - %(message)s`: no logger name.
+            Some((lvl, msg)) if Level::from_word(lvl).is_some() => Some(("", lvl, msg)),
+            Some((name, r)) => r.split_once(" - ").map(|(lvl, msg)| (name, lvl, msg)),
+            None => None,
         }
     } else if let Some(r) = rest.strip_prefix(' ') {
         r.split_once(' ')
@@ -290,5 +293,26 @@ mod tests {
             LineKind::Records
         );
         assert_eq!(out.records[0].grammar, Grammar::PythonLogging);
+    }
+
+    /// Python logging with a US `datefmt` and no logger name: the layout
+    /// issue 10 quotes from a held-out public excerpt (`05/10/2023 11:55:02
+    /// AM - ERROR - …`), with the message of milvus-31029.
+    #[test]
+    fn us_dates_and_no_logger_name() {
+        let mut out = LineOut::default();
+        let line = "05/10/2023 11:55:02 AM - ERROR - RPC error: [search], <MilvusException: (code=503, message=failed to search: node offline[node=16]: channel not available[channel=by-dev-rootcoord-dml_7_448156144239980114v0])>";
+        assert_eq!(parse_line(line, &mut out), LineKind::Records);
+        let r = &out.records[0];
+        assert_eq!((r.grammar, r.level, r.caller), (Grammar::PythonLogging, Level::Error, ""));
+        assert!(r.message.raw.starts_with("RPC error: [search]"));
+        // 2023-05-10 11:55:02, no zone.
+        let ts = r.ts.unwrap();
+        assert_eq!((ts.local_us, ts.offset_s), (1_683_719_702_000_000, None));
+        assert_eq!(parse_line("05/10/2023 12:05:02 PM - WARNING - x", &mut out), LineKind::Records);
+        assert_eq!(out.records[0].ts.unwrap().local_us, 1_683_720_302_000_000);
+        assert_eq!(parse_line("05/10/2023 12:05:02 AM - INFO - x", &mut out), LineKind::Records);
+        assert_eq!(out.records[0].ts.unwrap().local_us, 1_683_677_102_000_000);
+        assert_eq!(parse_line("05/10/2023 13:05:02 PM - INFO - x", &mut out), LineKind::Unknown);
     }
 }

@@ -329,6 +329,28 @@ pub fn syslog(i: &str) -> IResult<&str, Timestamp> {
     ))
 }
 
+/// The US 12-hour stamp of Python's `logging` with `datefmt="%m/%d/%Y %I:%M:%S %p"`:
+/// `05/10/2023 11:55:02 AM` (no zone).
+pub fn us_twelve_hour(i: &str) -> IResult<&str, Timestamp> {
+    let err = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag));
+    let (r, (mo, _, d, _, y, _)) =
+        (digits(2), sep(b"/"), digits(2), sep(b"/"), digits(4), sep(b" ")).parse(i)?;
+    let (r, (h, mi, s)) = clock(r)?;
+    let (r, us) = fraction(r).unwrap_or((r, 0));
+    let (r, pm) = if let Some(r) = r.strip_prefix(" AM") {
+        (r, false)
+    } else if let Some(r) = r.strip_prefix(" PM") {
+        (r, true)
+    } else {
+        return Err(err());
+    };
+    if !(1..=12).contains(&h) {
+        return Err(err());
+    }
+    let h = h % 12 + if pm { 12 } else { 0 };
+    Ok((r, checked(i, (y as i32, mo, d), (h, mi, s, us), None, true)?))
+}
+
 /// The glog stamp after the level letter: `20261126 04:14:41.680169` or the
 /// classic yearless `1219 08:12:33.123456`.
 pub fn glog(i: &str) -> IResult<&str, Timestamp> {

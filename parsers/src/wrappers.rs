@@ -59,6 +59,7 @@ pub(crate) fn parse_wrapped<'a>(line: &'a str, out: &mut LineOut<'a>) -> bool {
         || ci_console(line, out)
         || syslog(line, out)
         || docker_compose(line, out)
+        || goreman(line, out)
         || embedded(line, out)
 }
 
@@ -154,9 +155,29 @@ fn syslog<'a>(line: &'a str, out: &mut LineOut<'a>) -> bool {
     inside(line, line.len() - body.len(), Some(ts), tag, out)
 }
 
+/// `16:57:54 etcd1 | <line>`: goreman's (and foreman's) time of day and
+/// process name; a leading `+` is a pasted diff's. The time has no date, so
+/// the inside's own time is the record's.
+fn goreman<'a>(line: &'a str, out: &mut LineOut<'a>) -> bool {
+    let s = line.strip_prefix('+').unwrap_or(line);
+    let b = s.as_bytes();
+    let clock = b.len() > 9
+        && b[2] == b':'
+        && b[5] == b':'
+        && b[8] == b' '
+        && [0, 1, 3, 4, 6, 7].iter().all(|&i| b[i].is_ascii_digit());
+    clock && named_stream(line, line.len() - s.len() + 9, out)
+}
+
 /// `name  | <line>` with optional colour codes around `name |`.
 fn docker_compose<'a>(line: &'a str, out: &mut LineOut<'a>) -> bool {
-    let mut s = line;
+    named_stream(line, 0, out)
+}
+
+/// `name  | <line>` from `line[from..]` on: a stream of several processes
+/// each line of which names its process.
+fn named_stream<'a>(line: &'a str, from: usize, out: &mut LineOut<'a>) -> bool {
+    let mut s = &line[from..];
     loop {
         let n = ansi_len(s);
         if n == 0 {
@@ -284,6 +305,26 @@ mod tests {
             r#"milvus-standalone  | {"level":"warn","ts":"2024-03-25T09:40:56.830Z","logger":"etcd-client","caller":"v3@v3.5.5/retry_interceptor.go:62","msg":"retrying of unary invoker failed","attempt":0}"#,
         );
         assert_eq!(v[0].0, Grammar::EtcdClientJson);
+    }
+
+    #[test]
+    fn goreman_prefix_public() {
+        // etcd's Procfile run with goreman, as pasted in a public write-up.
+        let v = parse(
+            r#"16:00:04 etcd1 | {"level":"info","ts":"2020-01-06T16:00:04.125+0800","caller":"etcdmain/etcd.go:110","msg":"failed to detect default host","error":"default host not supported on darwin_amd64"}"#,
+        );
+        assert_eq!(
+            (v[0].0, v[0].1, v[0].2.as_str()),
+            (Grammar::EtcdJson, Some(1_578_297_604_125_000), "failed to detect default host")
+        );
+        // A diff's `+` before it (as a held-out excerpt shows it).
+        let v = parse(
+            r#"+16:00:04 etcd1 | {"level":"info","ts":"2020-01-06T16:00:04.125+0800","caller":"etcdmain/etcd.go:110","msg":"failed to detect default host"}"#,
+        );
+        assert_eq!(v[0].0, Grammar::EtcdJson);
+        // A time of day alone is no wrapper.
+        let mut out = LineOut::default();
+        assert_eq!(parse_line("16:00:04 nothing here", &mut out), LineKind::Unknown);
     }
 
     #[test]

@@ -421,6 +421,89 @@ fn match_record(src: &View<'_>, r: &Record) -> Option<u16> {
         .min()
 }
 
+/// Shortest rule text a bare line is searched for: shorter texts (`task
+/// added`, `seek failed`) say too little without their record around them.
+const BARE_MIN_TEXT: usize = 12;
+
+/// The text a bare line (one no grammar read, or a wrapper's message) must
+/// contain for a rule to match it, if the rule can match one. Rules that
+/// mark process starts for the timeline, match any text or test the
+/// record's level need a parsed record.
+fn bare_text(rule: &Rule) -> Option<&'static str> {
+    let needs_record = rule.signal.is_marker()
+        || matches!(rule.signal, Signal::Started | Signal::Registered)
+        || matches!(rule.origin, Origin::ClientRequest | Origin::Banner)
+        || matches!(rule.cond, Cond::Failed);
+    if needs_record {
+        return None;
+    }
+    let text = match rule.text {
+        TextMatch::Exact(t) | TextMatch::Prefix(t) | TextMatch::Suffix(t) | TextMatch::Contains(t) => t,
+        TextMatch::PrefixSuffix(p, s) => std::cmp::max_by_key(p, s, |t| t.len()),
+        TextMatch::Any => return None,
+    };
+    (text.trim().len() >= BARE_MIN_TEXT).then_some(text)
+}
+
+/// Every bare-matchable rule text in one automaton, with the rule of each.
+struct Bare {
+    automaton: aho_corasick::AhoCorasick,
+    rules: Vec<u16>,
+}
+
+static BARE: LazyLock<Bare> = LazyLock::new(|| {
+    let (texts, rules): (Vec<&str>, Vec<u16>) = RULES
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| bare_text(r).map(|t| (t, i as u16)))
+        .unzip();
+    Bare {
+        automaton: aho_corasick::AhoCorasick::new(texts).expect("rule texts build an automaton"),
+        rules,
+    }
+});
+
+/// The rule whose text starts first in a bare line (a line's own message
+/// comes before the error text it quotes; table order among rules at the
+/// same place), where the rule allows it: an exact text or a prefix not glued to a word before
+/// it, an exact text or a suffix not glued to one after it; the caller
+/// directory and the field condition's text somewhere in the line.
+fn match_bare(line: &str) -> Option<u16> {
+    let glued = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+    let bytes = line.as_bytes();
+    BARE.automaton
+        .find_overlapping_iter(line)
+        .filter_map(|m| {
+            let i = BARE.rules[m.pattern().as_usize()];
+            let rule = &RULES[i as usize];
+            let (before, after) = (m.start().checked_sub(1).and_then(|b| bytes.get(b)), bytes.get(m.end()));
+            let placed = match rule.text {
+                TextMatch::Exact(_) => !glued(before) && !glued(after),
+                TextMatch::Prefix(_) => !glued(before),
+                TextMatch::Suffix(_) => !glued(after),
+                _ => true,
+            };
+            let caller = rule.caller.is_none_or(|d| {
+                line.match_indices(d).any(|(at, _)| bytes.get(at + d.len()) == Some(&b'/'))
+            });
+            let cond = match rule.cond {
+                Cond::FieldContains(_, needle) => line.contains(needle),
+                Cond::FieldPresent(key) => line.contains(key),
+                Cond::None => true,
+                Cond::Failed => false,
+            };
+            (placed && caller && cond).then_some((m.start(), i))
+        })
+        .min()
+        .map(|(_, i)| i)
+}
+
+/// True for a record the table reads as a bare line: no grammar read it,
+/// or only its wrapper was known.
+fn is_bare(r: &Record) -> bool {
+    matches!(r.grammar, None | Some(Grammar::Wrapped))
+}
+
 /// The first number in a field value (`1`, `[1]`, `"[1,2]"`, `querynode-1`).
 fn first_number(v: &str) -> Option<u32> {
     let start = v.find(|c: char| c.is_ascii_digit())?;
@@ -528,7 +611,7 @@ fn error_text(src: &View<'_>, r: &Record) -> Option<String> {
     if let Some(e) = src.field(r, "error") {
         t.push_str(&e);
     }
-    if r.grammar == Some(Grammar::ClientJsonl) || r.grammar == Some(Grammar::Pymilvus) {
+    if r.grammar == Some(Grammar::ClientJsonl) || r.grammar == Some(Grammar::Pymilvus) || is_bare(r) {
         t.push(' ');
         t.push_str(&src.message(r));
     }
@@ -538,7 +621,16 @@ fn error_text(src: &View<'_>, r: &Record) -> Option<String> {
 /// Runs the table on one parsed record: a pure function of the record and
 /// its text, so ingest runs it in its parallel loop, while the text is read.
 pub fn recognise_record(src: &View<'_>, r: &Record, index: u32) -> Option<Recognised> {
-    let at = match_record(src, r)?;
+    let at = if is_bare(r) {
+        // A wrapped record's fragments are joined by a line break.
+        let line = src.message(r);
+        match line.contains('\n') {
+            true => match_bare(&line.replace('\n', ""))?,
+            false => match_bare(&line)?,
+        }
+    } else {
+        match_record(src, r)?
+    };
     let def = &RULES[at as usize];
     let (stale, heard) = stale_of(src, r, def).unzip();
     Some(Recognised {
@@ -596,6 +688,11 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
             return None;
         }
         let r = &t.sources[si].records[x.record as usize];
+        // A bare line before any line with a time has no place on the
+        // timeline (it stays counted among the unparsed lines).
+        if r.ts_inferred() && r.ts == 0 && r.grammar.is_none() {
+            return None;
+        }
         Some(Event {
             ts: r.ts,
             kind: def.kind,
@@ -642,6 +739,43 @@ mod tests {
         );
         let rules: Vec<&str> = events.iter().map(|e| e.rule().name).collect();
         assert_eq!(rules, ["SessionKeepAliveOnceFailed", "SessionConnectionLost", "SessionKeepAliveOnceFailed"]);
+    }
+
+    /// Lines no grammar read, or read only by their wrapper, still match the
+    /// table by the text they hold (public excerpts, verbatim): etcd's
+    /// syslog line (etcd#15488), a bare pymilvus line after a line with a
+    /// time (milvus#25357's error, after the time of milvus#16943), and a
+    /// terminal-wrapped Milvus record whose fragments join it (milvus#36593).
+    #[test]
+    fn bare_and_wrapped_lines_find_their_rule() {
+        let syslog = "Nov  8 17:16:44 moss etcd: health check for peer 76a752ea9233d534 could not connect: dial tcp 172.6.0.51:2380: i/o timeout\n";
+        let (_, events) = events_of("etcd.log", syslog);
+        let rules: Vec<&str> = events.iter().map(|e| e.rule().name).collect();
+        assert_eq!(rules, ["EtcdPeerConnectFailed"]);
+
+        let client = "[2022-05-12 17:42:39,721] [   DEBUG] - Start run query, run 28 of 30 (milvus_benchmark.runners.search:294)\n\
+RPC error: [search], <MilvusException: (code=1, message=attempt #0: fail to get shard leaders from QueryCoord: channel by-dev-rootcoord-dml_1_442459249473497185v0 is not available in any replica, err=NodeOffline(nodeID=549)>\n";
+        let (t, events) = events_of("client.log", client);
+        let rules: Vec<&str> = events.iter().map(|e| e.rule().name).collect();
+        assert_eq!(rules, ["PymilvusRpcFailed"]);
+        let r = &t.sources[0].records[1];
+        assert!(r.grammar.is_none() && r.ts_inferred());
+        assert_eq!(events[0].ts, t.sources[0].records[0].ts, "a bare line takes the time before it");
+
+        // Before any time, a bare line has no place on the timeline.
+        let (_, events) = events_of("repl.log", ">>> res = collection.search(vectors[:1])\nRPC error: [search], <MilvusException: (code=1, message=x)>\n");
+        assert!(events.is_empty());
+
+        let wrapped = "[2024/09/29 02:09:47.858 +00:00] [WARN] [retry/retry.go:46] [\"retry func failed\"] [traceID=b71e1ccf9e642c9247dc8286866a195d] [retried=\n0] [error=\"failed to get delegator 114 for channel by-dev-rootcoord-dml_12_452131967330518986v0: can not find client of node 114\"] [er\nrorVerbose=\"failed to get delegator 114\"]\n";
+        let (t, events) = events_of("proxy.log", wrapped);
+        let src = &t.sources[0];
+        assert_eq!(src.records.len(), 1, "the fragments continue the record");
+        assert_eq!((src.accounting.lines_parsed, src.accounting.lines_continuation), (1, 2));
+        assert_eq!(events.len(), 1);
+
+        // A word glued to an exact text is another text.
+        assert_eq!(match_bare("loaded the segments: failed to load segmentsX"), None);
+        assert!(match_bare("x [\"failed to load segment\"] y").is_some());
     }
 
     /// The bucketed matcher tries, for any message, the rule a scan of the

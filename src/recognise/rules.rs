@@ -248,6 +248,7 @@ pub static RULES: &[Rule] = &[
     rule!(10, "MilvusExitSignalReceived", K::ProcessExit, O::Milvus, T::Prefix("Get signal to exit"), None, C::None, J::None, S::GracefulExit, "2.2–2.5 (2.2–2.3.0 with a trailing \\n)", "cmd/roles/roles.go"), // §2e #327
     rule!(11, "MilvusGracefulStopFinished", K::ProcessExit, O::Milvus, T::Exact("Milvus components graceful stop done"), None, C::None, J::None, S::GracefulExit, "2.3.5+", "cmd/roles/roles.go"), // §2e #328
     rule!(12, "ComponentEtcdDisconnected", K::ProcessExit, O::Milvus, T::Suffix(" disconnected from etcd, process will exit"), None, C::None, J::Field(&["serverID", "Server Id"]), S::Exit, "2.2–2.5", "internal/querycoordv2/server.go, internal/querynodev2/server.go, internal/proxy/proxy.go"), // §2a #38–40
+    rule!(287, "DataCoordEtcdDisconnected", K::ProcessExit, O::Milvus, T::Exact("disconnected from etcd and exited"), None, C::None, J::Field(&["serverID"]), S::Exit, "2.0–2.5", "internal/datacoord/server.go"), // DataCoord's liveness-check callback, then os.Exit(1) (milvus#17940 shows it on 2.0.2)
     rule!(13, "GoPanicRaised", K::ProcessExit, O::Panic, T::Prefix("panic: "), None, C::None, J::None, S::Exit, "any", "Go runtime"), // §6.1
     rule!(14, "GoFatalErrorRaised", K::ProcessExit, O::Panic, T::Prefix("fatal error: "), None, C::None, J::None, S::Exit, "any", "Go runtime"), // §6.1
     // ── sessions (§2a #6–#26) ──
@@ -261,6 +262,12 @@ pub static RULES: &[Rule] = &[
     rule!(27, "SessionKeepAliveResponseFailed", K::SessionLost, O::Milvus, T::Exact("session keepalive response failed"), None, C::None, J::None, S::KeepAliveTrouble, "2.2–2.5", "internal/util/sessionutil/session_util.go"), // §2a #16
     rule!(28, "SessionRegisterFailed", K::SessionLost, O::Milvus, T::Exact("register on etcd error, check the availability of etcd "), None, C::None, J::None, S::EtcdTrouble, "2.3.5+", "internal/util/sessionutil/session_util.go"), // §2a #6
     rule!(29, "SessionLivenessCheckFailed", K::SessionLost, O::Milvus, T::Exact("failed to get session for liveness check"), None, C::None, J::None, S::SessionLoss, "2.2–2.5", "internal/util/sessionutil/session_util.go"), // §2a #25
+    rule!(288, "SessionActiveKeyLeaseLost", K::SessionLost, O::Milvus, T::Exact("register active key to etcd failed"), None, C::FieldContains("error", "lease not found"), J::None, S::SessionLoss, "2.2–2.5", "internal/util/sessionutil/session_util.go"), // ProcessActiveStandBy's Txn with the session lease (milvus#30100)
+    rule!(289, "SessionActiveKeyRegisterFailed", K::SessionLost, O::Milvus, T::Exact("register active key to etcd failed"), None, C::None, J::None, S::EtcdTrouble, "2.2–2.5", "internal/util/sessionutil/session_util.go"), // the same without a lease error: etcd refused or timed out
+    rule!(290, "SessionClientSideExpired", K::SessionLost, O::Milvus, T::Prefix("session expired at client side"), None, C::None, J::None, S::SessionLoss, "2.6", "internal/util/sessionutil/session_util.go"), // checkKeepaliveTTL, then os.Exit(ExitCodeEtcd)
+    rule!(291, "SessionLeaseNotFoundConfirmed", K::SessionLost, O::Milvus, T::Prefix("confirm the lease is not found"), None, C::None, J::None, S::SessionLoss, "2.6", "internal/util/sessionutil/session_util.go"), // checkKeepaliveTTL, then os.Exit(ExitCodeEtcd)
+    rule!(292, "SessionLeaseExpiredConfirmed", K::SessionLost, O::Milvus, T::Prefix("confirm the lease is expired"), None, C::None, J::None, S::SessionLoss, "2.6", "internal/util/sessionutil/session_util.go"), // checkKeepaliveTTL, then os.Exit(ExitCodeEtcd)
+    rule!(293, "SessionKeepAliveRetryWaited", K::SessionLost, O::Milvus, T::Exact("failed to start keep alive, wait for retry..."), None, C::None, J::None, S::KeepAliveTrouble, "2.6", "internal/util/sessionutil/session_util.go"), // processKeepAliveResponse's backoff
     rule!(30, "SessionServiceRegistered", K::NodeUp, O::Milvus, T::Exact("Service registered successfully"), None, C::None, J::Field(&["serverID", "ServerID"]), S::Registered, "2.2–2.5", "internal/util/sessionutil/session_util.go"), // §2a #5
     // ── QueryCoord membership (§2a #41–#61) ──
     rule!(40, "QueryCoordNodeRemoved", K::NodeDown, O::Milvus, T::Exact("a node down, remove it"), None, C::None, NODE, S::NodeRemoved, "2.2–2.5", "internal/querycoordv2/server.go"), // §2a #43
@@ -319,6 +326,17 @@ pub static RULES: &[Rule] = &[
     rule!(108, "QueryCoordLoadStatusUpdated", K::SegmentReassign, O::Milvus, T::Exact("load status updated"), None, C::None, J::None, S::LoadProgress, "2.3.0–2.3.21", "internal/querycoordv2/observers/collection_observer.go"), // §2b #192
     rule!(109, "QueryCoordCollectionLoadUpdated", K::SegmentReassign, O::Milvus, T::Exact("collection load status updated"), None, C::None, J::None, S::LoadProgress, "2.2, 2.4, 2.5", "internal/querycoordv2/observers/collection_observer.go"), // §2b #191
     rule!(110, "QueryCoordLoadCancelled", K::SegmentReassign, O::Milvus, T::Suffix(" timeout, cancel it"), None, C::None, J::None, S::None, "2.2–2.5", "internal/querycoordv2/observers/collection_observer.go"), // §2b #186–#188
+    rule!(294, "QueryNodeFollowerLoadFailed", K::SegmentReassign, O::Milvus, T::Exact("follower load segment failed"), None, C::None, J::None, S::None, "2.2", "internal/querynode/shard_cluster.go"), // milvus#20247
+    // `sync action` with `Action=UpdateVersion` is the target observer's
+    // periodic version bump (every 10 s in steady state in the 2.3.5
+    // captures), not a move: only the distribution changes are reassignment.
+    rule!(295, "QueryNodeDistributionAdded", K::SegmentReassign, O::Milvus, T::Exact("sync action"), None, C::FieldContains("Action", "Add"), J::Field(&["currentNodeID"]), S::None, "2.2–2.5", "internal/querynode/impl.go, internal/querynodev2/services.go"), // §2b #156 SyncDistribution from QueryCoord
+    rule!(302, "QueryNodeDistributionRemoved", K::SegmentReassign, O::Milvus, T::Exact("sync action"), None, C::FieldContains("Action", "Remove"), J::Field(&["currentNodeID"]), S::None, "2.2–2.5", "internal/querynode/impl.go, internal/querynodev2/services.go"), // §2b #156
+    rule!(303, "QueryNodeDistributionSet", K::SegmentReassign, O::Milvus, T::Exact("sync action"), None, C::FieldContains("Action", "Set"), J::Field(&["currentNodeID"]), S::None, "2.3.0+", "internal/querynodev2/services.go"), // §2b #156
+    // A load that failed, named only inside the error of a record of its own
+    // wording (2.2's `shard cluster failed to load segments`): last of the
+    // section, so that every row of its own text is tried first.
+    rule!(296, "MilvusSegmentLoadFailureReported", K::SegmentReassign, O::Milvus, T::Any, None, C::FieldContains("error", "failed to load segment"), J::None, S::None, "2.2–2.5", "internal/querynode/impl_utils.go, internal/querycoordv2/task/executor.go"), // §2b #123 text inside `error` (milvus#20247)
     // ── message-queue replay (§2c) ──
     rule!(120, "MsgDispatcherSeekSucceeded", K::MqReplay, O::Milvus, T::Exact("seek successfully"), None, C::None, J::None, S::None, "2.3.0+", "pkg/mq/msgdispatcher/dispatcher.go"), // §2c #207
     rule!(121, "MsgDispatcherSeekFailed", K::MqReplay, O::Milvus, T::Exact("seek failed"), None, C::None, J::None, S::None, "2.3.0+", "pkg/mq/msgdispatcher/dispatcher.go"), // §2c #206
@@ -331,6 +349,7 @@ pub static RULES: &[Rule] = &[
     rule!(128, "QueryNodeTsLagExceeded", K::MqReplay, O::Milvus, T::Exact("guarantee and servicable ts larger than MaxLag"), None, C::None, J::None, S::TsafeWait, "2.2", "internal/querynode/task_read.go"), // §2c #243
     rule!(129, "DelegatorSearchTsafeWaited", K::MqReplay, O::Milvus, T::Exact("delegator search failed to wait tsafe"), None, C::None, J::None, S::TsafeWait, "2.3.0+", "internal/querynodev2/delegator/delegator.go"), // §2c #229
     rule!(130, "DelegatorQueryTsafeWaited", K::MqReplay, O::Milvus, T::Exact("delegator query failed to wait tsafe"), None, C::None, J::None, S::TsafeWait, "2.3.0+", "internal/querynodev2/delegator/delegator.go"), // §2c #230
+    rule!(297, "KafkaConsumeFailed", K::MqReplay, O::Milvus, T::Exact("consume msg failed"), Some("kafka"), C::None, J::None, S::None, "2.2–2.5", "pkg/mq/msgstream/mqwrapper/kafka/kafka_consumer.go"), // no message for 30 s (there is always a time tick): consumption stalled (milvus#26437)
     // ── meta recovery (§2e) ──
     rule!(140, "QueryCoordMetaRecoveryStarted", K::MetaRecovery, O::Milvus, T::Exact("recover meta..."), None, C::None, J::None, S::None, "2.2–2.5", "internal/querycoordv2/server.go"), // §2e #340
     rule!(141, "QueryCoordCollectionsRecovered", K::MetaRecovery, O::Milvus, T::Exact("recovering collections..."), None, C::None, J::None, S::None, "2.3.0+", "internal/querycoordv2/server.go"), // §2e #342
@@ -363,6 +382,7 @@ pub static RULES: &[Rule] = &[
     rule!(191, "ProxyShardQueryFailed", K::GrpcError, O::Milvus, T::Prefix("search/query channel failed"), None, C::None, NODE, S::None, "2.3.0+", "internal/proxy/lb_policy.go"), // §2d-2 #260, #261
     rule!(192, "ProxyQueryNodeSearchFailed", K::GrpcError, O::Milvus, T::Exact("QueryNode search return error"), None, C::None, NODE, S::None, "2.2–2.5", "internal/proxy/task_search.go"), // §2d-2 #264
     rule!(193, "ProxyNodeClientMissed", K::GrpcError, O::Milvus, T::Exact("failed to create client for node"), None, C::None, NODE, S::None, "2.4+", "internal/proxy/shard_client.go"), // §2d-2 #282
+    rule!(298, "GrpcTransportConnectFailed", K::GrpcError, O::Milvus, T::Contains("addrConn.createTransport failed to connect"), Some("grpclog"), C::None, J::None, S::None, "2.2–2.5 (grpc-go through the Milvus logger)", "google.golang.org/grpc clientconn.go"), // §1 grpc-go internal logs (milvus#21439, #43708)
     // ── client-visible failures at the Proxy and in QueryCoord's answers (§2d-1, §2d-2) ──
     rule!(285, "ProxySearchSlowed", K::RequestSlow, O::Milvus, T::Exact("Search slow"), None, C::None, J::None, S::RequestSlow, "2.3.5 (observed)", "internal/proxy/impl.go"), // observed in freeze-ttl60-1: `proxy/impl.go` `[duration=10.0s]` at the failure of a timed-out search
     rule!(286, "ProxyQuerySlowed", K::RequestSlow, O::Milvus, T::Exact("Query slow"), None, C::None, J::None, S::RequestSlow, "2.3.5 (observed)", "internal/proxy/impl.go"), // observed in freeze-ttl60-1: `proxy/impl.go:2839` `[duration=10.000783686s]`
@@ -403,6 +423,9 @@ pub static RULES: &[Rule] = &[
     rule!(268, "EtcdReadIndexExpired", K::EtcdSlow, O::Etcd, T::Prefix("timed out waiting for read index response"), None, C::None, J::None, S::EtcdTrouble, "3.4 (zap), 3.5", "server/etcdserver/v3_server.go"), // §4.2 #389
     rule!(269, "EtcdRequestStatsLogged", K::EtcdSlow, O::Etcd, T::Exact("request stats"), None, C::None, J::None, S::EtcdTrouble, "3.5", "server/etcdserver/api/v3rpc/interceptor.go"), // §4.2 #381
     rule!(270, "EtcdLeaseRevokeFailed", K::EtcdSlow, O::Etcd, T::Exact("failed to revoke lease"), None, C::None, J::None, S::EtcdTrouble, "3.4 (zap), 3.5", "server/etcdserver/server.go"), // §4.2 #394
+    rule!(299, "EtcdLeaseRevokeMissed", K::SessionLost, O::Etcd, T::Exact("failed to apply request"), None, C::FieldContains("error", "lease not found"), J::None, S::None, "3.4 (zap), 3.5", "server/etcdserver/util.go"), // warnOfFailedRequest: a lease revoked or kept alive after it expired (milvus#21408, #31175)
+    rule!(300, "EtcdPeerConnectFailed", K::EtcdSlow, O::Etcd, T::Prefix("health check for peer "), None, C::None, J::None, S::None, "3.3–3.4 capnslog", "etcdserver/api/rafthttp/probing_status.go"), // a member cannot reach a peer (etcd#15488)
+    rule!(301, "EtcdPeerClockDrifted", K::EtcdSlow, O::Etcd, T::Prefix("the clock difference against peer "), None, C::None, J::None, S::None, "3.3–3.4 capnslog", "etcdserver/api/rafthttp/probing_status.go"), // peer clock skew over 1 s (etcd#15488)
     rule!(280, "RaftLeaderBecame", K::EtcdLeaderChange, O::Etcd, T::Contains(" became leader at term "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/raft.go"), // §4.2 #391
     rule!(281, "RaftLeaderElected", K::EtcdLeaderChange, O::Etcd, T::Contains(" elected leader "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
     rule!(282, "RaftLeaderChanged", K::EtcdLeaderChange, O::Etcd, T::Contains(" changed leader from "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
@@ -547,6 +570,8 @@ mod tests {
         "Retry",
         "MsgDispatcher",
         "MsgStream",
+        "Kafka",
+        "Grpc",
         "Pipeline",
         "Delegator",
         "Tso",
