@@ -817,14 +817,26 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
                 open = Some((last, c.records.len() - 1));
                 cut = ends_inside_record(last, line);
             }
-            LineKind::Unknown if cut && joins_unparsed(&c, open) => {
-                // The next fragment of a record no grammar read: one record.
-                c.acct.lines_unparsed += 1;
-                if c.unparsed.len() < quotes {
-                    c.unparsed.push((line_no, quote(line)));
+            LineKind::Unknown if cut && joins_bare(&c, open) => {
+                // The next fragment of a record read by no grammar, or by its
+                // wrapper only: one record, whose text the recogniser reads whole.
+                match c.records.last().and_then(|r| r.grammar) {
+                    Some(g) => {
+                        c.acct.lines_continuation += 1;
+                        c.formats[g as usize] += 1;
+                    }
+                    None => {
+                        c.acct.lines_unparsed += 1;
+                        if c.unparsed.len() < quotes {
+                            c.unparsed.push((line_no, quote(line)));
+                        }
+                    }
                 }
                 extend_to(&mut c, line_off + line.len());
                 cut = !ends_record(line);
+                if let Some(g) = reparse_joined(full, &mut c, source_component) {
+                    open = Some((g, c.records.len() - 1));
+                }
             }
             LineKind::Unknown if cut && open.is_some() => {
                 // The next fragment of the open record's wrapped line.
@@ -1042,10 +1054,13 @@ fn extend_cpp_span(full: &str, line: &str, c: &mut ChunkOut, idx: usize) {
 /// or etcd record line ends with its last `]` or `}`; anything else there
 /// was cut by a wrap.
 fn ends_inside_record(grammar: Grammar, line: &str) -> bool {
-    matches!(
-        grammar,
-        Grammar::MilvusText | Grammar::MilvusJson | Grammar::EtcdJson | Grammar::EtcdClientJson
-    ) && !ends_record(line)
+    let record = match grammar {
+        Grammar::MilvusText | Grammar::MilvusJson | Grammar::EtcdJson | Grammar::EtcdClientJson => true,
+        // A wrapper around the start of a record its grammar could not read.
+        Grammar::Wrapped => starts_record(line),
+        _ => false,
+    };
+    record && !ends_record(line)
 }
 
 /// A record's last byte, `]` or `}` (quotes and white space after it are a
@@ -1055,17 +1070,60 @@ fn ends_record(line: &str) -> bool {
         .ends_with([']', '}'])
 }
 
-/// A line that starts the way a Milvus or JSON record does.
+/// A line that holds the start of a Milvus or JSON record near its start
+/// (after a wrapper's prefix, if any).
 fn starts_record(line: &str) -> bool {
-    let t = line.trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '`');
-    t.starts_with('{') || t.starts_with("[20")
+    let head = &line.as_bytes()[..line.len().min(RECORD_START_WITHIN)];
+    memchr::memmem::find(head, b"{\"").is_some() || memchr::memmem::find(head, b"[20").is_some()
 }
 
-/// True when the last record of the chunk is an unparsed line after the
-/// open record (the fragment before this one was read by no grammar).
-fn joins_unparsed(c: &ChunkOut, open: Option<(Grammar, usize)>) -> bool {
+/// How far into a line a wrapper's prefix can push a record's start.
+const RECORD_START_WITHIN: usize = 200;
+
+/// True when the chunk's last record is read by no grammar, or by its
+/// wrapper only, and is not older than the open record: the fragment
+/// before this one was such a line.
+fn joins_bare(c: &ChunkOut, open: Option<(Grammar, usize)>) -> bool {
     let last = c.records.len().checked_sub(1);
-    last.is_some_and(|i| c.records[i].grammar.is_none() && open.is_none_or(|(_, o)| o < i))
+    last.is_some_and(|i| {
+        matches!(c.records[i].grammar, None | Some(Grammar::Wrapped))
+            && open.is_none_or(|(_, o)| o <= i)
+            && !c.texts[i].message.in_arena
+    })
+}
+
+/// Reads the fragments an unparsed record now spans as one line (without
+/// the breaks a wrap put in them); when a grammar reads that, its record
+/// replaces the unparsed one and the fragments count as its line and
+/// continuations. Returns the grammar.
+fn reparse_joined(full: &str, c: &mut ChunkOut, component: Component) -> Option<Grammar> {
+    let (rec, text) = (c.records.last()?, c.texts.last()?);
+    if rec.grammar.is_some() || text.message.in_arena {
+        return None;
+    }
+    let (start, end) = (text.message.start as usize, (text.message.start + text.message.len) as usize);
+    let spanned = full.get(start..end)?;
+    let joined: String = spanned.chars().filter(|&ch| ch != '\n' && ch != '\r').collect();
+    let mut out = LineOut::default();
+    if parsers::parse_line(&joined, &mut out) != LineKind::Records {
+        return None;
+    }
+    let fragments = spanned.matches('\n').count() as u64 + 1;
+    let (line_no, line_off) = (rec.line, start);
+    c.records.pop();
+    c.texts.pop();
+    // The fragments were counted as unparsed lines, and quoted.
+    c.acct.lines_unparsed -= fragments;
+    c.unparsed.retain(|(l, _)| u64::from(*l) < u64::from(line_no));
+    c.acct.lines_parsed += 1;
+    c.acct.lines_continuation += fragments - 1;
+    let g = out.records[0].grammar;
+    c.formats[g as usize] += fragments;
+    for r in &out.records {
+        let (rec, text) = convert(full, line_off, line_no, r, &out, c, component);
+        push_record(c, rec, text);
+    }
+    out.records.last().map(|r| r.grammar)
 }
 
 /// Stretches the last record's message over the next fragment, up to

@@ -773,6 +773,20 @@ RPC error: [search], <MilvusException: (code=1, message=attempt #0: fail to get 
         assert_eq!((src.accounting.lines_parsed, src.accounting.lines_continuation), (1, 2));
         assert_eq!(events.len(), 1);
 
+        // An etcd JSON record (milvus#31175) wrapped the way a terminal wraps
+        // it, inside the stream's prefix: its two fragments are one record.
+        let json = r#"milvus-etcd  | {"level":"warn","ts":"2024-03-05T20:02:11.877Z","caller":"etcdserver/util.go:123","msg":"failed to apply r"#;
+        let rest = r#"equest","took":"77.139µs","request":"header:<ID:7587877113951227828 > lease_revoke:<id:694d8e08685f6472>","response":"size:30","error":"lease not found"}"#;
+        let (t, events) = events_of("etcd.log", &format!("{json}\n{rest}\n"));
+        let src = &t.sources[0];
+        assert_eq!(src.records.len(), 1, "{:?}", src.records);
+        let rules: Vec<&str> = events.iter().map(|e| e.rule().name).collect();
+        assert_eq!(rules, ["EtcdLeaseRevokeMissed"]);
+        assert_eq!(src.records[0].grammar, Some(Grammar::EtcdJson));
+        let a = &src.accounting;
+        assert_eq!((a.lines_parsed, a.lines_continuation, a.lines_unparsed), (1, 1, 0));
+        assert_eq!(parsers::timestamp::rfc3339_ms(events[0].ts), "2024-03-05T20:02:11.877Z");
+
         // A word glued to an exact text is another text.
         assert_eq!(match_bare("loaded the segments: failed to load segmentsX"), None);
         assert!(match_bare("x [\"failed to load segment\"] y").is_some());

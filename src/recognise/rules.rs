@@ -404,6 +404,7 @@ pub static RULES: &[Rule] = &[
     rule!(220, "ClientRequestFailed", K::ClientError, O::ClientRequest, T::Any, None, C::Failed, J::None, S::ClientFailure, "harness client.jsonl", "shared/harness"), // one failed request
     rule!(221, "PymilvusRpcFailed", K::ClientError, O::ClientLog, T::Prefix("RPC error: ["), None, C::None, J::None, S::None, "pymilvus 2.3", "pymilvus/decorators.py"), // observed pymilvus.log
     rule!(222, "PymilvusGrpcFailed", K::ClientError, O::ClientLog, T::Prefix("grpc RpcError: ["), None, C::None, J::None, S::None, "pymilvus 2.3", "pymilvus/decorators.py"), // observed pymilvus.log
+    rule!(304, "PymilvusExceptionRaised", K::ClientError, O::ClientLog, T::Contains("<MilvusException: (code="), None, C::None, J::None, S::None, "pymilvus 2.2–2.5", "pymilvus/exceptions.py"), // MilvusException.__str__; a traceback's last line `pymilvus.exceptions.MilvusException: <MilvusException: (code=…, message=…)>`
     // ── etcd trouble seen from Milvus ──
     rule!(240, "EtcdOperationSlowed", K::EtcdSlow, O::Milvus, T::Prefix("Slow etcd operation"), None, C::None, J::None, S::EtcdTrouble, "2.3.5 (observed)", "internal/kv/etcd/etcd_kv.go"), // observed, harness README etcd-stall-1
     rule!(241, "ConfigPullFailed", K::EtcdSlow, O::Milvus, T::Exact("can not pull configs"), None, C::None, J::None, S::EtcdTrouble, "2.3.5 (observed)", "pkg/config/refresher.go"), // observed, harness README etcd-stall-1
