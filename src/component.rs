@@ -43,6 +43,8 @@ pub enum Component {
     Pulsar,
     /// Kafka.
     Kafka,
+    /// Kubernetes' own account of a pod (`kubectl describe pod`).
+    Kubernetes,
     /// Anything else.
     Other,
 }
@@ -67,12 +69,13 @@ impl Component {
             Component::Minio => "minio",
             Component::Pulsar => "pulsar",
             Component::Kafka => "kafka",
+            Component::Kubernetes => "kubernetes",
             Component::Other => "other",
         }
     }
 
     /// Every component, for `--component` validation and did-you-mean.
-    pub const ALL: [Component; 17] = [
+    pub const ALL: [Component; 18] = [
         Component::Querycoord,
         Component::Querynode,
         Component::Proxy,
@@ -89,6 +92,7 @@ impl Component {
         Component::Minio,
         Component::Pulsar,
         Component::Kafka,
+        Component::Kubernetes,
         Component::Other,
     ];
 
@@ -151,6 +155,7 @@ impl Component {
                 | Component::Minio
                 | Component::Pulsar
                 | Component::Kafka
+                | Component::Kubernetes
                 | Component::Other
         )
     }
@@ -185,6 +190,11 @@ const NAME_RULES: &[(&str, Component)] = &[
 
 /// The component a path names (file name first, then its folders).
 pub fn from_path(path: &str) -> Component {
+    // `export-milvus-log.sh` puts each pod's `kubectl describe` there,
+    // named after the pod: Kubernetes' account, not the pod's own log.
+    if path.split('/').any(|p| p == "pod_describe") {
+        return Component::Kubernetes;
+    }
     path.rsplit('/')
         .map(from_name)
         .find(|c| *c != Component::Other)

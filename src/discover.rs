@@ -225,9 +225,6 @@ fn classify(rel: &str) -> Kind {
             "OpenTelemetry traces: not part of the line accounting (analysed by a later stage)",
         );
     }
-    if rel.split('/').any(|p| p == "pod_describe") {
-        return Kind::Skip("kubectl describe output: not a log (read by a later stage)");
-    }
     let stem = lower.strip_suffix(".gz").unwrap_or(&lower);
     if stem.ends_with(".yaml") || stem.ends_with(".yml") {
         return Kind::Config;

@@ -14,6 +14,8 @@
 //! Must not know: components' roles beyond naming them, incarnations, time
 //! zones, root causes, reports.
 
+mod describe;
+
 use crate::component::{self, Component};
 use crate::discover::{Content, Discovered, SourceSpec};
 use crate::recognise::ReadLater;
@@ -132,7 +134,8 @@ fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover:
     // A plain file can be read again for the few lines a report shows, so
     // its text need not be kept: it is streamed in chunks, never held whole.
     let mut spec = match (&spec.content, cfg.keep_text) {
-        (Content::File(_), false) => match stream::parse_file(spec, cfg) {
+        // A `kubectl describe` document is read whole (it is small).
+        (Content::File(_), false) if spec.component != Component::Kubernetes => match stream::parse_file(spec, cfg) {
             stream::Streamed::Done(src) => return Ok(*src),
             stream::Streamed::Unreadable(skip) => return Err(skip),
             // Bytes that are not the text as read (invalid UTF-8, a Docker
@@ -1134,6 +1137,16 @@ fn extend_to(c: &mut ChunkOut, end: usize) {
     }
 }
 
+/// Appends key/value pairs the ingest made itself (not slices of a line)
+/// as fields of the chunk: their text goes to the arena.
+fn convert_fields(full: &str, fields: &[(&str, String)], c: &mut ChunkOut) {
+    for (k, v) in fields {
+        let key = span_of(full, parsers::Text::plain(k), &mut c.arena);
+        let value = span_of(full, parsers::Text::plain(v), &mut c.arena);
+        c.fields.push(FieldSpan { key, value });
+    }
+}
+
 /// A line no grammar read: a record without grammar or time whose message
 /// is the whole line.
 fn unparsed_record(line: u32, offset: usize, len: usize, component: Component) -> (Record, RecordText) {
@@ -1292,6 +1305,19 @@ fn parse_source(
     cfg: &IngestConfig,
     keep_text: bool,
 ) -> Source {
+    if spec.component == Component::Kubernetes {
+        if let Some(d) = parsers::pod_describe::parse(&text) {
+            let (part, warning) = describe::describe_chunk(&text, &d, spec.component, &spec.name);
+            warnings.extend(warning);
+            let mut src = new_source(spec);
+            let mut stitch = Stitcher::default();
+            stitch.push(&mut src, &mut warnings, part);
+            stitch.finish(&mut src, warnings, cfg);
+            src.compacted = false;
+            src.text = text;
+            return src;
+        }
+    }
     let ranges = chunks(&text, cfg.chunk_bytes.max(1));
     let firsts = first_lines(&text, &ranges);
     let component = spec.component;

@@ -836,3 +836,80 @@ fn the_same_bundle_twice_is_read_once() {
         .iter()
         .any(|s| s["source"].as_str().unwrap().starts_with("kill-restart-1-again/")));
 }
+
+/// A terminated container in a `kubectl describe pod` document, read by the
+/// test's own patterns.
+struct Termination {
+    describe: String,
+    reason: String,
+    exit_code: String,
+    memory_limit: Option<String>,
+}
+
+fn terminations(b: &Path) -> Vec<Termination> {
+    let Ok(dir) = std::fs::read_dir(b.join("pod_describe")) else {
+        return Vec::new();
+    };
+    let block = Regex::new(
+        r"(?m)^ +(?:Last )?State: +Terminated\n +Reason: +(\w+)\n +Exit Code: +(\d+)",
+    )
+    .unwrap();
+    let limit = Regex::new(r"(?m)^ +Limits:\n(?: +cpu: +\S+\n)? +memory: +(\S+)").unwrap();
+    let mut out = Vec::new();
+    for f in dir.map(|e| e.unwrap().path()) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for c in block.captures_iter(&text) {
+            out.push(Termination {
+                describe: format!("pod_describe/{}", f.file_name().unwrap().to_string_lossy()),
+                reason: c[1].to_string(),
+                exit_code: c[2].to_string(),
+                memory_limit: limit.captures(&text).map(|l| l[1].to_string()),
+            });
+        }
+    }
+    out
+}
+
+/// Kubernetes' account of a killed pod (`pod_describe/`) reaches the
+/// window: its outage segment cites the container's termination (reason and
+/// exit code), and an OOM kill gets advice that quotes the memory limit.
+#[test]
+fn the_outage_cites_what_kubernetes_says_of_the_kill() {
+    let mut checked = 0;
+    for b in real_bundles() {
+        let ends = terminations(&b);
+        if ends.is_empty() {
+            continue;
+        }
+        let n = name(&b);
+        let d = analyze(&[&b]);
+        for t in &ends {
+            let cited = windows(&d).iter().find(|w| {
+                w["phases"].as_array().unwrap().iter().any(|p| {
+                    p["id"] == "outage"
+                        && p["evidence"].as_array().unwrap().iter().any(|e| {
+                            let note = e["note"].as_str().unwrap();
+                            e["source"] == t.describe.as_str()
+                                && note.contains(&t.reason)
+                                && note.contains(&format!("exit code {}", t.exit_code))
+                        })
+                })
+            });
+            let w = cited.unwrap_or_else(|| {
+                panic!("{n}: no outage cites {} ({} {})", t.describe, t.reason, t.exit_code)
+            });
+            if t.reason == "OOMKilled" {
+                let advice = w["recommendations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["id"] == "memory-limit")
+                    .unwrap_or_else(|| panic!("{n}: an OOM kill without memory advice"));
+                let limit = t.memory_limit.as_deref().unwrap();
+                assert!(advice["text"].as_str().unwrap().contains(limit), "{n}: {advice}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "no bundle with a pod_describe/ termination");
+}

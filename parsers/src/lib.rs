@@ -36,6 +36,7 @@ mod gostd;
 mod milvus_json;
 mod milvus_text;
 mod otel;
+pub mod pod_describe;
 mod text;
 pub mod timestamp;
 mod wrappers;
@@ -89,6 +90,9 @@ pub enum Grammar {
     /// A line known only by its wrapper (syslog, CI console, Loki): the
     /// wrapper's time, the rest as message.
     Wrapped,
+    /// A fact of a `kubectl describe pod` document ([`pod_describe`]): a
+    /// container's terminated state, or a row of its events.
+    PodDescribe,
 }
 
 impl Grammar {
@@ -114,11 +118,12 @@ impl Grammar {
             Grammar::Pymilvus => "pymilvus",
             Grammar::PythonLogging => "python-logging",
             Grammar::Wrapped => "wrapped",
+            Grammar::PodDescribe => "kubectl-describe",
         }
     }
 
     /// Every grammar, in a fixed order.
-    pub const ALL: [Grammar; 19] = [
+    pub const ALL: [Grammar; 20] = [
         Grammar::MilvusText,
         Grammar::MilvusJson,
         Grammar::AccessLog,
@@ -138,6 +143,7 @@ impl Grammar {
         Grammar::Pymilvus,
         Grammar::PythonLogging,
         Grammar::Wrapped,
+        Grammar::PodDescribe,
     ];
 }
 

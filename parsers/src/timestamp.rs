@@ -351,6 +351,24 @@ pub fn us_twelve_hour(i: &str) -> IResult<&str, Timestamp> {
     Ok((r, checked(i, (y as i32, mo, d), (h, mi, s, us), None, true)?))
 }
 
+/// RFC 1123 with a numeric zone, as `kubectl describe` prints times:
+/// `Wed, 19 Jul 2023 16:14:13 +0800` (the weekday is not checked).
+pub fn rfc1123(i: &str) -> IResult<&str, Timestamp> {
+    let err = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag));
+    let r = i.split_once(", ").map(|(_, r)| r).ok_or_else(err)?;
+    let (r, d) = take_while_m_n(1, 2, |c: char| c.is_ascii_digit()).parse(r)?;
+    let d: u32 = d.parse().map_err(|_| err())?;
+    let r = r.strip_prefix(' ').ok_or_else(err)?;
+    let mo = MONTHS.iter().position(|m| r.starts_with(m)).ok_or_else(err)? as u32 + 1;
+    let r = r[3..].strip_prefix(' ').ok_or_else(err)?;
+    let (r, y) = digits(4)(r)?;
+    let r = r.strip_prefix(' ').ok_or_else(err)?;
+    let (r, (h, mi, s)) = clock(r)?;
+    let r = r.strip_prefix(' ').ok_or_else(err)?;
+    let (r, offset) = zone(r)?;
+    Ok((r, checked(i, (y as i32, mo, d), (h, mi, s, 0), Some(offset), true)?))
+}
+
 /// The glog stamp after the level letter: `20261126 04:14:41.680169` or the
 /// classic yearless `1219 08:12:33.123456`.
 pub fn glog(i: &str) -> IResult<&str, Timestamp> {

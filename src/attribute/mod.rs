@@ -18,6 +18,7 @@
 //!
 //! Must not know: log formats, report layouts.
 
+pub mod kubernetes;
 mod phases;
 pub mod recommend;
 
@@ -236,6 +237,23 @@ pub enum Advice {
         restart_us: i64,
         /// The outage phase's share of the window, %.
         share_pct: f64,
+        /// What Kubernetes reported of its end: reason and exit code.
+        terminated: Option<(String, Option<i32>)>,
+    },
+    /// `memory-limit`: Kubernetes OOM-killed the process's container.
+    MemoryLimit {
+        /// Pod and container.
+        pod: String,
+        /// The container.
+        container: String,
+        /// `Limits: memory:` and `Requests: memory:`, as written.
+        limit: Option<String>,
+        /// See `limit`.
+        request: Option<String>,
+        /// `Restart Count:`.
+        restarts: Option<u32>,
+        /// The memory the process last reported in use (MB), and when.
+        held_mb: Option<(f64, i64)>,
     },
     /// `client-reconnect`: failures after the server served again.
     ClientReconnect {

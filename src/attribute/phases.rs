@@ -308,6 +308,16 @@ fn replay_evidence(ctx: &Context, from: i64, to: i64) -> Vec<Evidence> {
         .collect()
 }
 
+/// What `kubectl describe` says of the end of a process's container.
+fn kill_note(k: &super::kubernetes::ContainerKill) -> String {
+    let code = k.exit_code.map(|c| format!(", exit code {c}")).unwrap_or_default();
+    let limit = match (k.oom(), &k.memory_limit) {
+        (true, Some(l)) => format!(" at its memory limit {l}"),
+        _ => String::new(),
+    };
+    format!("Kubernetes: container {} of pod {} {}{code}{limit}", k.container, k.pod, k.reason)
+}
+
 /// The lines that show the fault: the silence's edges and the clock jump on
 /// resume; the exit, the stopped process's last line and the restart.
 fn outage_evidence(ctx: &Context, chain: &Chain) -> Vec<Evidence> {
@@ -335,6 +345,9 @@ fn outage_evidence(ctx: &Context, chain: &Chain) -> Vec<Evidence> {
             .last();
         if let Some(e) = exit {
             ev.push(ctx.evidence(e.at, "the process exits"));
+        }
+        if let Some(k) = super::kubernetes::container_kill(ctx, o) {
+            ev.push(ctx.evidence(k.at, kill_note(&k)));
         }
         if let Some(at) = o.last_line {
             ev.push(ctx.evidence(at, "last line of the stopped process"));

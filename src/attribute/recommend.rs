@@ -101,6 +101,7 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                 });
             }
         } else if let Some(o) = chain.outage {
+            let kill = super::kubernetes::container_kill(ctx, o);
             out.push(Recommendation {
                 id: "process-restart",
                 setting: None,
@@ -109,8 +110,23 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                     stop_us: o.stop_us,
                     restart_us: o.restart_us,
                     share_pct: 100.0 * p.len_us() as f64 / (w.end - w.start).max(1) as f64,
+                    terminated: kill.as_ref().map(|k| (k.reason.clone(), k.exit_code)),
                 },
             });
+            if let Some(k) = kill.filter(|k| k.oom()) {
+                out.push(Recommendation {
+                    id: "memory-limit",
+                    setting: Some("resources.limits.memory".into()),
+                    facts: Advice::MemoryLimit {
+                        pod: k.pod,
+                        container: k.container,
+                        limit: k.memory_limit,
+                        request: k.memory_request,
+                        restarts: k.restart_count,
+                        held_mb: k.held_mb,
+                    },
+                });
+            }
         }
     }
     let after_restart: i64 = a

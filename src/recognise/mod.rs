@@ -66,11 +66,14 @@ pub enum EventKind {
     /// The Proxy logged a request that took long (`Search slow`, `Query
     /// slow`), with how long: when it started, though it ended in a failure.
     RequestSlow,
+    /// A process said how much memory it uses (`GC Tune done`'s `total
+    /// memory`, MB): what an OOM-killed node held before the kill.
+    MemoryUsage,
 }
 
 impl EventKind {
     /// Every kind, in DESIGN.md order (kinds added for the data after).
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::ProcessStart,
         EventKind::ProcessExit,
         EventKind::SessionLost,
@@ -88,6 +91,7 @@ impl EventKind {
         EventKind::EtcdLeaderChange,
         EventKind::ClockJump,
         EventKind::RequestSlow,
+        EventKind::MemoryUsage,
     ];
 
     /// The id used in JSON, JSONL and on the command line.
@@ -110,6 +114,7 @@ impl EventKind {
             EventKind::EtcdLeaderChange => "etcd-leader-change",
             EventKind::ClockJump => "clock-jump",
             EventKind::RequestSlow => "request-slow",
+            EventKind::MemoryUsage => "memory-usage",
         }
     }
 }
@@ -224,6 +229,7 @@ pub const VALUE_FIELDS: &[(Signal, &[&str])] = &[
     ),
     // A Go duration, read as µs.
     (Signal::RequestSlow, &["duration"]),
+    (Signal::MemoryReading, &["total memory"]),
 ];
 
 fn value_of(signal: Signal, src: &View<'_>, r: &Record) -> Option<f64> {
@@ -363,6 +369,7 @@ pub fn origin_of(g: Grammar) -> Option<Origin> {
         Grammar::ClientJsonl => Some(Origin::ClientRequest),
         Grammar::Pymilvus | Grammar::PythonLogging => Some(Origin::ClientLog),
         Grammar::Banner => Some(Origin::Banner),
+        Grammar::PodDescribe => Some(Origin::Kubernetes),
         _ => None,
     }
 }

@@ -46,6 +46,9 @@ pub enum Origin {
     ClientLog,
     /// The start-up banner a Milvus process prints on stderr.
     Banner,
+    /// Kubernetes' account of a pod (`kubectl describe pod`): container
+    /// terminations (the message is the reason) and event rows.
+    Kubernetes,
 }
 
 /// An extra condition on the record.
@@ -123,6 +126,11 @@ pub enum Signal {
     Started,
     /// The Proxy logged a slow request with its duration.
     RequestSlow,
+    /// Kubernetes saw a container terminate (`kubectl describe`: reason,
+    /// exit code, finish time, memory limit in the fields).
+    ContainerTerminated,
+    /// A process's memory in use, MB.
+    MemoryReading,
     /// Marker for the timeline, no event: the start-up banner's first line.
     BannerPrinted,
     /// Marker for the timeline, no event: the process names its log file
@@ -412,6 +420,8 @@ pub static RULES: &[Rule] = &[
     rule!(243, "TsoUpdateFailed", K::EtcdSlow, O::Milvus, T::Exact("failed to update tso"), None, C::None, J::None, S::EtcdTrouble, "2.3.5 (observed)", "internal/tso/tso.go"), // observed, harness README etcd-stall-1 (TSO saved to etcd)
     rule!(244, "EtcdClientRetryFailed", K::EtcdSlow, O::EtcdClient, T::Exact("retrying of unary invoker failed"), None, C::None, J::None, S::EtcdTrouble, "client v3.5", "client/v3/retry_interceptor.go"), // §4.2 #408
     rule!(245, "TsoClockJumped", K::ClockJump, O::Milvus, T::Exact("clock offset is huge, check network latency and clock skew"), None, C::None, J::None, S::ClockJump, "2.2–2.5 (observed)", "internal/tso/tso.go"), // DESIGN.md outage evidence; observed in every 2.3.5 capture
+    // ── memory (what an OOM kill took) ──
+    rule!(311, "MilvusMemoryReported", K::MemoryUsage, O::Milvus, T::Exact("GC Tune done"), Some("gc"), C::FieldPresent("total memory"), J::None, S::MemoryReading, "2.2–2.5", "pkg/util/gc/gc_tuner.go"), // `total memory` is the process's memory in use, MB (toMB)
     // ── etcd server (§4.2) ──
     rule!(260, "EtcdApplySlowed", K::EtcdSlow, O::Etcd, T::Exact("apply request took too long"), None, C::None, J::None, S::EtcdTrouble, "3.4 (zap), 3.5", "server/etcdserver/util.go"), // §4.2 #378
     rule!(261, "EtcdRequestSlowed", K::EtcdSlow, O::Etcd, T::Contains(" took too long ("), None, C::None, J::None, S::EtcdTrouble, "3.4 capnslog", "etcdserver/util.go"), // §4.2 #379
@@ -431,6 +441,13 @@ pub static RULES: &[Rule] = &[
     rule!(281, "RaftLeaderElected", K::EtcdLeaderChange, O::Etcd, T::Contains(" elected leader "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
     rule!(282, "RaftLeaderChanged", K::EtcdLeaderChange, O::Etcd, T::Contains(" changed leader from "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
     rule!(283, "RaftLeaderLost", K::EtcdLeaderChange, O::Etcd, T::Contains(" lost leader "), None, C::None, J::None, S::None, "3.4, 3.5", "raft/node.go"), // §4.2 #392
+    // ── Kubernetes (`kubectl describe pod`, pod_describe/) ──
+    rule!(305, "KubernetesContainerOomKilled", K::ProcessExit, O::Kubernetes, T::Exact("OOMKilled"), None, C::None, J::None, S::ContainerTerminated, "Kubernetes", "kubectl describe pod (Reason of a Terminated state)"), // the kernel killed it at its memory limit (exit code 137)
+    rule!(306, "KubernetesContainerErrored", K::ProcessExit, O::Kubernetes, T::Exact("Error"), None, C::None, J::None, S::ContainerTerminated, "Kubernetes", "kubectl describe pod (Reason of a Terminated state)"), // a non-zero exit (137 without OOMKilled: SIGKILL from outside)
+    rule!(307, "KubernetesContainerCompleted", K::ProcessExit, O::Kubernetes, T::Exact("Completed"), None, C::None, J::None, S::ContainerTerminated, "Kubernetes", "kubectl describe pod (Reason of a Terminated state)"), // exit code 0
+    rule!(308, "KubernetesContainerKilled", K::ProcessExit, O::Kubernetes, T::Any, None, C::FieldContains("reason", "Killing"), J::None, S::None, "Kubernetes", "kubectl describe pod (Events: Killing)"), // the kubelet stops the container (liveness probe, deletion)
+    rule!(309, "KubernetesRestartDelayed", K::ProcessExit, O::Kubernetes, T::Any, None, C::FieldContains("reason", "BackOff"), J::None, S::None, "Kubernetes", "kubectl describe pod (Events: BackOff)"), // `Back-off restarting failed container`: it keeps dying
+    rule!(310, "KubernetesProbeFailed", K::HeartbeatMiss, O::Kubernetes, T::Any, None, C::FieldContains("reason", "Unhealthy"), J::None, S::None, "Kubernetes", "kubectl describe pod (Events: Unhealthy)"), // `Liveness probe failed: …`, `Readiness probe failed: …`
     // Markers for any other line of 2.2's config loading: last, so that no
     // row above loses a line to them.
     rule!(15, "ConfigParamsLoaded", K::ProcessStart, O::Milvus, T::Any, Some("paramtable"), C::None, J::None, S::ConfigLoading, "2.2", "pkg/util/paramtable"), // 2.2 start-up (config loading before `starting running Milvus components`)
@@ -584,6 +601,7 @@ mod tests {
         "Pymilvus",
         "Go",
         "Component",
+        "Kubernetes",
     ];
     /// Irregular past tenses allowed as the last word.
     const IRREGULAR: &[&str] = &[

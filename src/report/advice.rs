@@ -71,11 +71,42 @@ pub fn sentence(a: &Advice) -> String {
             stop_us,
             restart_us,
             share_pct,
-        } => format!(
-            "The process was down {down_s:.1} s (last line {} → restart {}), {share_pct:.0} % of the window. Failures in this phase end only when it runs again: check the supervisor's restart delay and why it stopped.",
-            rfc3339_ms(*stop_us),
-            rfc3339_ms(*restart_us),
-        ),
+            terminated,
+        } => {
+            let why = match terminated {
+                Some((reason, Some(code))) => format!(". Kubernetes reports its container {reason} with exit code {code}."),
+                Some((reason, None)) => format!(". Kubernetes reports its container {reason}."),
+                None => " and why it stopped.".to_string(),
+            };
+            format!(
+                "The process was down {down_s:.1} s (last line {} → restart {}), {share_pct:.0} % of the window. Failures in this phase end only when it runs again: check the supervisor's restart delay{why}",
+                rfc3339_ms(*stop_us),
+                rfc3339_ms(*restart_us),
+            )
+        }
+        Advice::MemoryLimit {
+            pod,
+            container,
+            limit,
+            request,
+            restarts,
+            held_mb,
+        } => {
+            let limit = match (limit, request) {
+                (Some(l), Some(r)) => format!("its memory limit {l} (request {r})"),
+                (Some(l), None) => format!("its memory limit {l}"),
+                _ => "its memory limit".to_string(),
+            };
+            let held = held_mb
+                .map(|(mb, at)| format!(" The process last reported {mb:.0} MB in use ({}).", rfc3339_ms(at)))
+                .unwrap_or_default();
+            let restarts = restarts
+                .map(|n| format!(" The container has restarted {n} time(s)."))
+                .unwrap_or_default();
+            format!(
+                "Kubernetes OOM-killed container {container} of pod {pod} at {limit}.{held}{restarts} The restarted process loads the same segments and can reach the same limit: raise resources.limits.memory of this component (Helm values or the Milvus CR) above what it holds with headroom, or make each node hold less (more QueryNodes, mmap for segments, fewer replicas per node); keep the request equal to the limit so that the scheduler places it on a node that has the memory."
+            )
+        }
         Advice::ClientReconnect { after_s } => format!(
             "Clients kept failing {after_s:.1} s after the server was serving again: that is connection rebuilding (Proxy→QueryNode clients, or the SDK's gRPC channel reconnect back-off). A client that retries UNAVAILABLE with a short back-off, or a fresh channel after a failure, would have recovered with the server."
         ),

@@ -108,6 +108,7 @@ pub fn event(k: EventKind) -> (Rgb, Shape) {
         EventKind::EtcdLeaderChange => (BLACK, Shape::Dot),
         EventKind::ClockJump => (PURPLE, Shape::Box),
         EventKind::RequestSlow => (ORANGE, Shape::Ring),
+        EventKind::MemoryUsage => (YELLOW, Shape::Dot),
     }
 }
 
