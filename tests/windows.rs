@@ -22,7 +22,7 @@ fn ms(s: &str) -> i64 {
 /// A window as the client saw it: (start ms, end ms, failed requests, and
 /// of them those Milvus answered: not a refused connection or a passed
 /// deadline, which no Proxy line can show).
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Truth {
     start: i64,
     end: i64,
@@ -559,9 +559,9 @@ type Rewrite<'a> = dyn Fn(&regex::Captures) -> String + 'a;
 /// Timestamps of every layout in the bundles, rewritten `days` later and in
 /// zone +05:30 (zoneless layouts get the shifted local time; the analysis is
 /// then run with `--tz +05:30`).
-fn shift_text(text: &str, days: i64) -> String {
+fn shift_text(text: &str, by: Duration) -> String {
     let zone = FixedOffset::east_opt(5 * 3600 + 1800).unwrap();
-    let move_utc = |t: NaiveDateTime| (t + Duration::days(days)).and_utc().with_timezone(&zone);
+    let move_utc = |t: NaiveDateTime| (t + by).and_utc().with_timezone(&zone);
     let patterns: [(&str, &Rewrite<'_>); 5] = [
         // Milvus text: 2026/11/26 04:15:28.340 +00:00 (also zap.Time values)
         (
@@ -620,7 +620,7 @@ fn renamed(rel: &str) -> String {
         .replacen("etcd/etcd.log", "etcd/etcd-0.log", 1)
 }
 
-fn copy_shifted(from: &Path, base: &Path, to: &Path, days: i64) {
+fn copy_shifted(from: &Path, base: &Path, to: &Path, by: Duration, rename: bool) {
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let p = e.path();
@@ -629,7 +629,7 @@ fn copy_shifted(from: &Path, base: &Path, to: &Path, days: i64) {
             continue;
         }
         if e.file_type().unwrap().is_dir() {
-            copy_shifted(&p, base, to, days);
+            copy_shifted(&p, base, to, by, rename);
             continue;
         }
         let rel = p
@@ -637,11 +637,11 @@ fn copy_shifted(from: &Path, base: &Path, to: &Path, days: i64) {
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        let dest = to.join(renamed(&rel));
+        let dest = to.join(if rename { renamed(&rel) } else { rel });
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         match std::fs::read_to_string(&p) {
             Ok(text) if !n.ends_with(".yaml") => {
-                std::fs::write(dest, shift_text(&text, days)).unwrap()
+                std::fs::write(dest, shift_text(&text, by)).unwrap()
             }
             _ => {
                 std::fs::copy(&p, dest).unwrap();
@@ -661,7 +661,7 @@ fn renamed_shifted_rezoned_bundles_give_the_same_answer() {
             continue;
         }
         let moved = tmp.path().join(format!("incident-{n}"));
-        copy_shifted(&b, &b, &moved, DAYS);
+        copy_shifted(&b, &b, &moved, Duration::days(DAYS), true);
         assert!(moved.join("milvus-standalone-0").is_dir());
         let a = analyze(&[&b]);
         let m = analyze_with(&[&moved], &["--tz", "+05:30"]);
@@ -709,7 +709,7 @@ fn renamed_shifted_rezoned_bundles_give_the_same_answer() {
     // The shift itself is what the test claims it is.
     let line = "[2026/11/26 04:15:28.340 +00:00] [INFO] x";
     assert_eq!(
-        shift_text(line, 37),
+        shift_text(line, Duration::days(37)),
         "[2027/01/02 09:45:28.340 +05:30] [INFO] x"
     );
 }
@@ -912,4 +912,37 @@ fn the_outage_cites_what_kubernetes_says_of_the_kill() {
         }
     }
     assert!(checked >= 1, "no bundle with a pod_describe/ termination");
+}
+
+/// Two bundles of two incidents whose processes share ids (nodes 1 and 2)
+/// and whose times overlap (the second moved to start inside the first's
+/// span, its window 40 s after the first's): each window cites only lines
+/// of its own bundle, and each gets the cause it gets alone.
+#[test]
+fn overlapping_bundles_keep_their_own_evidence() {
+    let a = root().join("samples/kill-restart-1");
+    let b = root().join("samples/slow-heartbeat-1");
+    let first = |p: &Path| client_truth(&p.join("client/client.jsonl"))[0].clone();
+    let (ta, tb) = (first(&a), first(&b));
+    let by = Duration::milliseconds(ta.end + 40_000 - tb.start);
+    let tmp = tempfile::tempdir().unwrap();
+    let moved = tmp.path().join("slow-heartbeat-1-moved");
+    copy_shifted(&b, &b, &moved, by, false);
+    let tz = ["--tz", "+05:30"];
+    let alone = |p: &Path| windows(&analyze_with(&[p], &tz))[0]["cause"].clone();
+    let (cause_a, cause_b) = (alone(&a), alone(&moved));
+    let d = analyze_with(&[&a, &moved], &tz);
+    let got = windows(&d);
+    assert_eq!(got.len(), 2, "{got:#?}");
+    for (w, (bundle, cause)) in got
+        .iter()
+        .zip([("kill-restart-1/", cause_a), ("slow-heartbeat-1-moved/", cause_b)])
+    {
+        assert_eq!(w["cause"], cause, "{bundle}");
+        let phase_evidence = w["phases"].as_array().unwrap().iter().flat_map(|p| p["evidence"].as_array().unwrap());
+        for e in w["evidence"].as_array().unwrap().iter().chain(phase_evidence) {
+            let source = e["source"].as_str().unwrap();
+            assert!(source.starts_with(bundle), "a window of {bundle} cites {source}: {e}");
+        }
+    }
 }

@@ -363,6 +363,9 @@ pub struct Context<'a> {
     /// Several bundles were given: each source's name starts with its
     /// bundle's, and a window reads its own bundle's settings.
     several_bundles: bool,
+    /// With several bundles, the window's own (its sources' name prefix,
+    /// with the `/`): a window sees only its bundle's lines and faults.
+    own_bundle: Option<&'a str>,
     /// The Milvus version is a 2.2 (its shipped TTL is 20 s).
     version_2_2: bool,
 }
@@ -441,6 +444,7 @@ impl<'a> Context<'a> {
             ttl_us: session_ttl_us(settings, version_2_2),
             bundle: BundleFacts::of(t, &found.faults),
             several_bundles,
+            own_bundle: None,
             version_2_2,
         }
     }
@@ -464,6 +468,7 @@ impl<'a> Context<'a> {
         };
         let own = |s: &Setting| s.source.split_once('/').is_some_and(|(b, _)| b == bundle);
         let mut c = *self;
+        c.own_bundle = Some(&name[..bundle.len() + 1]);
         // Each bundle's config files were read one after another; a bundle
         // without a milvus.yaml takes no other bundle's.
         c.settings = match (self.settings.iter().position(own), self.settings.iter().rposition(own)) {
@@ -482,11 +487,11 @@ impl Context<'_> {
     }
 
     /// The holes (silences) that ended between two times.
-    pub fn holes_ending(&self, from: i64, to: i64) -> &[Hole] {
+    pub fn holes_ending(&self, from: i64, to: i64) -> impl Iterator<Item = &Hole> {
         let h = &self.faults.holes;
         let lo = h.partition_point(|x| x.end_us < from);
         let hi = h.partition_point(|x| x.end_us <= to);
-        &h[lo..hi.max(lo)]
+        h[lo..hi.max(lo)].iter().filter(|x| self.owns(x.before))
     }
 
     /// The physical line of an event, as evidence.
@@ -501,9 +506,19 @@ impl Context<'_> {
         }
     }
 
-    /// Events with `from <= ts <= to`.
+    /// Events with `from <= ts <= to` (of the window's bundle).
     pub fn events_in(&self, from: i64, to: i64) -> impl Iterator<Item = &Event> {
-        crate::recognise::between(self.events, from, to).iter()
+        crate::recognise::between(self.events, from, to)
+            .iter()
+            .filter(|e| self.owns(e.at))
+    }
+
+    /// True when a line belongs to the window's bundle (always with one
+    /// bundle): each bundle is its own incident, whatever ids it shares
+    /// with another.
+    pub fn owns(&self, (source, _): (u32, u32)) -> bool {
+        self.own_bundle
+            .is_none_or(|b| self.t.sources[source as usize].name.starts_with(b))
     }
 
     /// A setting's value, if the bundle has it.
@@ -644,6 +659,7 @@ fn silence_of<'a>(ctx: &'a Context, w: &Window) -> Option<&'a Hole> {
         .iter()
         .filter(|h| {
             h.consequential
+                && ctx.owns(h.before)
                 && h.start_us <= w.end
                 && h.end_us + crate::windows::HOLE_FOLLOW_US >= w.start
         })
@@ -659,13 +675,13 @@ impl<'a> Chain<'a> {
             .faults
             .outages
             .iter()
-            .filter(|o| near(o.stop_us))
+            .filter(|o| near(o.stop_us) && o.last_line.is_none_or(|at| ctx.owns(at)))
             .collect();
         let stops: Vec<&Stop> = ctx
             .faults
             .stops
             .iter()
-            .filter(|s| near(s.stop_us))
+            .filter(|s| near(s.stop_us) && s.last_line.is_none_or(|at| ctx.owns(at)))
             .collect();
         let dead_ids = outages
             .iter()
@@ -694,7 +710,7 @@ impl<'a> Chain<'a> {
                 .faults
                 .holes
                 .iter()
-                .filter(|h| h.start_us <= w.end && h.end_us >= w.start)
+                .filter(|h| h.start_us <= w.end && h.end_us >= w.start && ctx.owns(h.before))
                 .collect(),
             etcd: None,
         };
@@ -788,7 +804,9 @@ impl<'a> Chain<'a> {
 /// `Connection refused`, no liveness answered them (DESIGN.md rule 2).
 fn answered(ctx: &Context, w: &Window) -> bool {
     if w.failures.is_empty() {
-        return !crate::windows::proxy_failures(ctx.t, ctx.events, w.start, w.end).is_empty();
+        return crate::windows::proxy_failures(ctx.t, ctx.events, w.start, w.end)
+            .iter()
+            .any(|e| ctx.owns(e.at));
     }
     w.failures.iter().any(|q| {
         q.error(ctx.t).is_some_and(|text| {
@@ -892,7 +910,8 @@ fn etcd_trouble<'a>(ctx: &'a Context, w: &Window, chain: &Chain) -> Option<EtcdT
             // A loss right after a silence is the pause's doing, not etcd's.
             let silent_before = !ctx
                 .holes_ending(l.ts - crate::windows::HOLE_FOLLOW_US, l.ts + 100_000)
-                .is_empty();
+                .next()
+                .is_none();
             if silent_before {
                 return None;
             }

@@ -257,6 +257,7 @@ impl<'a> Builder<'a, '_> {
             crate::windows::proxy_failures(ctx.t, ctx.events, self.cursor, w.end)
                 .iter()
                 .map(|e| e.at)
+                .filter(|at| ctx.owns(*at))
                 .collect()
         } else {
             w.failures

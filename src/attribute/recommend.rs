@@ -237,7 +237,8 @@ fn replica(
         .collect();
     let inside = |t: i64| phases.iter().any(|(s, e)| t >= *s && t <= *e);
     let (hit, of) = if w.failures.is_empty() {
-        let proxy = crate::windows::proxy_failures(ctx.t, ctx.events, w.start, w.end);
+        let mut proxy = crate::windows::proxy_failures(ctx.t, ctx.events, w.start, w.end);
+        proxy.retain(|e| ctx.owns(e.at));
         (proxy.iter().filter(|e| inside(e.ts)).count(), proxy.len())
     } else {
         (
