@@ -443,10 +443,11 @@ fn phases_partition_the_window() {
                 .iter()
                 .map(|p| order.iter().position(|o| p["id"] == *o).unwrap())
                 .collect();
-            // In order; only `outage` repeats (a silence, then the exit and
-            // restart it ended in: one segment per fault).
+            // In order after each fault; a new `outage` starts the next
+            // fault (a silence, then the exit and restart it ended in, or
+            // repeated pauses: one segment per fault, DESIGN.md).
             assert!(
-                idx.windows(2).all(|x| x[0] < x[1] || (x[0] == 0 && x[1] == 0)),
+                idx.windows(2).all(|x| x[0] < x[1] || x[1] == 0),
                 "{}: {idx:?}",
                 name(&b)
             );
@@ -482,6 +483,22 @@ fn samples_give_their_expected_causes() {
                 w["cause"].as_str().unwrap(),
                 &contributing,
             );
+            // Several faults in one window: each its own outage segment, and
+            // no routing after the second (DESIGN.md).
+            if let Some(want) = w["outage_segments"].as_u64() {
+                let ids: Vec<&str> = g["phases"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["id"].as_str().unwrap())
+                    .collect();
+                let outages = ids.iter().filter(|i| **i == "outage").count() as u64;
+                assert_eq!(outages, want, "{n}: {ids:?}");
+                let second = ids.iter().enumerate().filter(|(_, i)| **i == "outage").nth(1);
+                if let Some((at, _)) = second {
+                    assert!(!ids[at..].contains(&"routing"), "{n}: routing after a second pause: {ids:?}");
+                }
+            }
         }
     }
 }

@@ -226,6 +226,8 @@ pub enum Advice {
         ttl_from: SettingFrom,
         /// Shorter silences of the bundle that caused no failure.
         quiet: usize,
+        /// The silences of this process that bound the window (its pauses).
+        pauses: usize,
     },
     /// `process-restart`: a process down, then restarted.
     ProcessRestart {
@@ -668,6 +670,21 @@ fn silence_of<'a>(ctx: &'a Context, w: &Window) -> Option<&'a Hole> {
 }
 
 impl<'a> Chain<'a> {
+    /// The silences of the window's silent process that bound the window
+    /// (consequential), in time order: more than one when it paused
+    /// repeatedly.
+    pub(crate) fn pauses(&self) -> Vec<&'a Hole> {
+        let Some(h) = self.hole else { return Vec::new() };
+        let mut v: Vec<&Hole> = self
+            .silences
+            .iter()
+            .copied()
+            .filter(|x| x.consequential && x.incarnation == h.incarnation)
+            .collect();
+        v.sort_by_key(|x| x.start_us);
+        v
+    }
+
     fn find(ctx: &'a Context, w: &Window) -> Chain<'a> {
         let hole = silence_of(ctx, w);
         let near = |stop_us: i64| stop_us >= w.start - STOP_LOOKBACK_US && stop_us <= w.end;

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::recognise::rules::Signal;
 use crate::recognise::{Event, EventKind};
-use crate::windows::Window;
+use crate::windows::{Hole, Window};
 use std::collections::BTreeSet;
 
 /// How long after a window the line that ends its last phase is looked for.
@@ -21,6 +21,9 @@ struct Builder<'a, 'c> {
     chain: &'a Chain<'a>,
     /// Where the next phase starts.
     cursor: i64,
+    /// Where the phases of the current fault end: the window's end, or the
+    /// start of the next pause of the same process.
+    limit: i64,
     out: Vec<Phase>,
 }
 
@@ -31,22 +34,55 @@ pub(super) fn phases(ctx: &Context, w: &Window, chain: &Chain) -> Vec<Phase> {
         w,
         chain,
         cursor: w.start,
+        limit: w.end,
         out: Vec::new(),
     };
-    b.outage();
-    b.metadata_sync();
-    b.detection();
-    let serviceable = b.serviceable();
-    b.reassignment_and_replay(serviceable);
-    b.routing(serviceable);
+    let pauses = chain.pauses();
+    if pauses.len() < 2 || chain.outage.is_some() {
+        b.outage();
+        b.metadata_sync();
+        b.after_the_fault();
+        return b.out;
+    }
+    // Repeated pauses (DESIGN.md): each silence its own outage segment, in
+    // order; the phases after one belong to it, up to the next. Time after
+    // a second pause is never routing: what no phase places there is the
+    // last phase's, the fault before's.
+    for (i, h) in pauses.iter().enumerate() {
+        b.limit = pauses.get(i + 1).map_or(w.end, |next| next.start_us.min(w.end));
+        let ev = pause_evidence(ctx, h);
+        b.push(PhaseId::Outage, h.end_us, Cause::NodeUnresponsive, ev);
+        b.detection();
+        let serviceable = b.serviceable();
+        b.reassignment_and_replay(serviceable);
+        b.extend_last_to_limit();
+    }
     b.out
 }
 
 impl<'a> Builder<'a, '_> {
-    /// Adds a phase from the cursor to `end` (clipped to the window), if it
-    /// has a length.
+    /// Stretches the last phase to the limit: the time up to the next
+    /// pause (or the window's end) belongs to the fault before.
+    fn extend_last_to_limit(&mut self) {
+        if let Some(last) = self.out.last_mut().filter(|_| self.cursor < self.limit) {
+            last.end = self.limit;
+            self.cursor = self.limit;
+        }
+    }
+
+    /// Detection, reassignment, replay and routing after the fault, up to
+    /// the limit.
+    fn after_the_fault(&mut self) {
+        self.detection();
+        let serviceable = self.serviceable();
+        self.reassignment_and_replay(serviceable);
+        self.routing(serviceable);
+    }
+
+    /// Adds a phase from the cursor to `end` (clipped to the window and
+    /// the current fault's limit), if it has a length.
     fn push(&mut self, id: PhaseId, end: i64, cause: Cause, mut evidence: Vec<Evidence>) {
-        let end = end.min(self.w.end);
+        let end = end.min(self.w.end).min(self.limit);
         dedup_evidence(&mut evidence);
         if end > self.cursor {
             self.out.push(Phase {
@@ -244,7 +280,7 @@ impl<'a> Builder<'a, '_> {
     /// after the server-side phases.
     fn routing(&mut self, serviceable: Option<&Event>) {
         let (ctx, w) = (self.ctx, self.w);
-        if self.cursor >= w.end || self.out.is_empty() {
+        if self.cursor >= self.limit || self.out.is_empty() {
             return;
         }
         let mut ev = Vec::new();
@@ -321,23 +357,31 @@ fn kill_note(k: &super::kubernetes::ContainerKill) -> String {
 
 /// The lines that show the fault: the silence's edges and the clock jump on
 /// resume; the exit, the stopped process's last line and the restart.
-fn outage_evidence(ctx: &Context, chain: &Chain) -> Vec<Evidence> {
-    let mut ev = Vec::new();
-    if let Some(h) = chain.hole {
-        ev.push(ctx.evidence(h.before, "last line before the process went silent"));
-        ev.push(ctx.evidence(
+/// The lines that show a silence: its edges and the clock jump on resume.
+fn pause_evidence(ctx: &Context, h: &Hole) -> Vec<Evidence> {
+    let mut ev = vec![
+        ctx.evidence(h.before, "last line before the process went silent"),
+        ctx.evidence(
             h.after,
             format!(
                 "first line after {:.1} s of silence",
                 (h.end_us - h.start_us) as f64 / 1e6
             ),
-        ));
-        if let Some(e) = ctx
-            .events_in(h.end_us, h.end_us + 5_000_000)
-            .find(|e| e.signal() == Signal::ClockJump)
-        {
-            ev.push(ctx.evidence(e.at, "its clock jumped: it was paused"));
-        }
+        ),
+    ];
+    if let Some(e) = ctx
+        .events_in(h.end_us, h.end_us + 5_000_000)
+        .find(|e| e.signal() == Signal::ClockJump)
+    {
+        ev.push(ctx.evidence(e.at, "its clock jumped: it was paused"));
+    }
+    ev
+}
+
+fn outage_evidence(ctx: &Context, chain: &Chain) -> Vec<Evidence> {
+    let mut ev = Vec::new();
+    if let Some(h) = chain.hole {
+        ev.extend(pause_evidence(ctx, h));
     }
     if let Some(o) = chain.outage {
         let exit = ctx

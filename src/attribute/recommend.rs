@@ -97,6 +97,7 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                         ttl_s: secs(ttl),
                         ttl_from: ttl_from.clone(),
                         quiet: ctx.bundle.quiet_holes,
+                        pauses: chain.pauses().len(),
                     },
                 });
             }

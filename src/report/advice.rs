@@ -48,6 +48,7 @@ pub fn sentence(a: &Advice) -> String {
             ttl_s,
             ttl_from,
             quiet,
+            pauses,
         } => {
             let verdict = match (lost, longer_than_ttl) {
                 (true, true) => "longer than the TTL: on resume its sessions were gone and it exited",
@@ -59,8 +60,13 @@ pub fn sentence(a: &Advice) -> String {
             } else {
                 String::new()
             };
+            let again = if *pauses > 1 {
+                format!(" It paused {pauses} times in this window; this is the longest.")
+            } else {
+                String::new()
+            };
             format!(
-                "The process was silent for {silent_s:.1} s (no line from {} to {}), {verdict} (common.session.ttl = {ttl_s:.0} s, {}). Find what paused it (SIGSTOP, swap, a long GC, CPU throttling): a pause that loses the sessions turns into an exit and a restart.{others}",
+                "The process was silent for {silent_s:.1} s (no line from {} to {}), {verdict} (common.session.ttl = {ttl_s:.0} s, {}).{again} Find what paused it (SIGSTOP, swap, a long GC, CPU throttling): a pause that loses the sessions turns into an exit and a restart.{others}",
                 rfc3339_ms(*from_us),
                 rfc3339_ms(*to_us),
                 origin(ttl_from),
