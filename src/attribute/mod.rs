@@ -925,10 +925,10 @@ fn etcd_trouble<'a>(ctx: &'a Context, w: &Window, chain: &Chain) -> Option<EtcdT
     let (from, to) = match loss {
         Some(l) => {
             // A loss right after a silence is the pause's doing, not etcd's.
-            let silent_before = !ctx
+            let silent_before = ctx
                 .holes_ending(l.ts - crate::windows::HOLE_FOLLOW_US, l.ts + 100_000)
                 .next()
-                .is_none();
+                .is_some();
             if silent_before {
                 return None;
             }
