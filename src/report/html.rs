@@ -135,7 +135,7 @@ pub fn render(s: &Report, charts: &Charts) -> String {
         "<section id=\"timeline\"><h2>Timeline</h2><figure>{}<figcaption>Each lane is one component of one process run \
          (a standalone process writes several). The thin bar spans the lane's first to last line; a dashed link joins the \
          lane of a stopped process to the same component after the restart. Dark grey: the process was down; light grey \
-         with an outline: a hole in a live process's log. Coloured bands: client-failure windows in their cause's colour. \
+         with an outline: a hole in a live process's log that others noticed (an idle process's quiet stretches are not drawn). Coloured bands: client-failure windows in their cause's colour. \
          Marks: recognised events, one per kind per lane every few pixels (the legend counts them all).</figcaption></figure></section>",
         charts.timeline
     );

@@ -26,7 +26,7 @@ pub struct Scene {
     pub marks: Vec<Mark>,
     /// Process-down stretches: the run that stopped and the one after.
     pub outages: Vec<Stretch>,
-    /// Log holes of a live run.
+    /// Log holes of a live run that counted as faults.
     pub holes: Vec<Stretch>,
     /// Requests per time bin over the bundle's span.
     pub outcomes: Outcomes,
@@ -88,9 +88,13 @@ impl Scene {
                     incarnations: vec![o.before, o.after],
                 })
                 .collect(),
+            // Only the silences that counted (others found the process
+            // unreachable, or it was the standalone): a quiet coordinator
+            // or an idle QueryNode writes nothing for long stretches.
             holes: faults
                 .holes
                 .iter()
+                .filter(|h| h.consequential)
                 .map(|h| Stretch {
                     from: h.start_us,
                     to: h.end_us,
