@@ -797,12 +797,62 @@ fn group_segments(sources: &[Source]) -> BTreeMap<String, Vec<Segment>> {
 
 /// Assigns the segments of one group to processes, in time order; returns
 /// (incarnation index, its segments).
+/// Cuts each run without a start of its own at the starts seen in the
+/// group's other streams while it was written: a file that every process of
+/// a folder appends to in turn and that names neither start nor id (Milvus
+/// 2.3.0's access log) holds, after a process starts, that process's lines.
+/// Before, the whole file went to the first process, whose run then never
+/// ended.
+fn cut_at_starts(segs: Vec<Segment>, sources: &[Source]) -> Vec<Segment> {
+    let starts: Vec<(usize, i64)> = segs
+        .iter()
+        .filter(|g| g.marker.is_some())
+        .map(|g| (g.source, g.start_us))
+        .collect();
+    let mut out = Vec::with_capacity(segs.len());
+    for g in segs {
+        let mut cuts: Vec<i64> = starts
+            .iter()
+            .filter(|(src, t)| *src != g.source && *t > g.start_us + SAME_START_US && *t <= g.end_us)
+            .map(|(_, t)| *t)
+            .collect();
+        if g.marker.is_some() || cuts.is_empty() {
+            out.push(g);
+            continue;
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let records = &sources[g.source].records;
+        let mut first = g.first;
+        for cut in cuts.into_iter().map(Some).chain([None]) {
+            // Records are in time order within a run of one file.
+            let end = cut.map_or(g.last + 1, |c| {
+                first + records[first..=g.last].partition_point(|r| r.ts < c)
+            });
+            if end > first {
+                out.push(Segment {
+                    source: g.source,
+                    first,
+                    last: end - 1,
+                    start_us: records[first].ts,
+                    end_us: records[end - 1].ts,
+                    marker: None,
+                    precise: false,
+                });
+                first = end;
+            }
+        }
+    }
+    out
+}
+
 fn link_group(
     group: &str,
-    mut segs: Vec<Segment>,
+    segs: Vec<Segment>,
     sources: &[Source],
     incarnations: &mut Vec<Incarnation>,
 ) -> Vec<(usize, Vec<Segment>)> {
+    let mut segs = cut_at_starts(segs, sources);
     segs.sort_by_key(|g| (g.start_us, g.source, g.first));
     let mut procs: Vec<(usize, Vec<Segment>)> = Vec::new();
     for g in segs {
