@@ -1313,6 +1313,9 @@ fn parse_source(
             let mut stitch = Stitcher::default();
             stitch.push(&mut src, &mut warnings, part);
             stitch.finish(&mut src, warnings, cfg);
+            if cfg.hash {
+                src.sha256 = Some(crate::record::sha256_hex(text.as_bytes()));
+            }
             src.compacted = false;
             src.text = text;
             return src;

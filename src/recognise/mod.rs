@@ -695,8 +695,9 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
             return None;
         }
         let r = &t.sources[si].records[x.record as usize];
-        // A bare line before any line with a time has no place on the
-        // timeline (it stays counted among the unparsed lines).
+        // A bare line of a source with no time at all has no place on the
+        // timeline (it stays counted among the unparsed lines; lines before
+        // a source's first time take that time).
         if r.ts_inferred() && r.ts == 0 && r.grammar.is_none() {
             return None;
         }
@@ -769,7 +770,7 @@ RPC error: [search], <MilvusException: (code=1, message=attempt #0: fail to get 
         assert!(r.grammar.is_none() && r.ts_inferred());
         assert_eq!(events[0].ts, t.sources[0].records[0].ts, "a bare line takes the time before it");
 
-        // Before any time, a bare line has no place on the timeline.
+        // In a file with no time at all, a bare line has no place on the timeline.
         let (_, events) = events_of("repl.log", ">>> res = collection.search(vectors[:1])\nRPC error: [search], <MilvusException: (code=1, message=x)>\n");
         assert!(events.is_empty());
 
