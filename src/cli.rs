@@ -234,6 +234,7 @@ impl CommonArgs {
                 tz_offset_s: tz,
                 skews,
                 fallback_year,
+                several_bundles: self.bundles.len() > 1,
             },
             progress: true,
             range: (since, until),

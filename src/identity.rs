@@ -67,6 +67,8 @@ pub struct Identity {
 /// Where a node's process ran: its place (process group; a standalone's
 /// folder), the Deployment its pod belongs to, and when it ran.
 struct Place {
+    /// The bundle, when several were given: no place is in two.
+    bundle: Option<String>,
     group: String,
     deployment: Option<String>,
     start_us: i64,
@@ -96,10 +98,13 @@ fn link_same_places(nodes: &mut [NodeIdentity], places: &[Option<Place>]) {
     for i in 0..nodes.len() {
         let (earlier, rest) = nodes.split_at_mut(i);
         let n = &mut rest[0];
-        let same_address = |o: &NodeIdentity| {
-            n.addresses
-                .iter()
-                .any(|(role, addr)| o.addresses.get(role) == Some(addr))
+        // Two bundles are two incidents: the same address is no place.
+        let same_bundle = |j: usize| places[i].as_ref().map(|p| &p.bundle) == places[j].as_ref().map(|p| &p.bundle);
+        let same_address = |(j, o): &(usize, &NodeIdentity)| {
+            same_bundle(*j)
+                && n.addresses
+                    .iter()
+                    .any(|(role, addr)| o.addresses.get(role) == Some(addr))
         };
         let same_slot = |(j, o): &(usize, &NodeIdentity)| {
             groups[i].is_some()
@@ -112,6 +117,7 @@ fn link_same_places(nodes: &mut [NodeIdentity], places: &[Option<Place>]) {
                 return false;
             };
             me.deployment.is_some()
+                && me.bundle == old.bundle
                 && me.deployment == old.deployment
                 && me.group != old.group
                 && old.end_us <= me.start_us
@@ -119,8 +125,10 @@ fn link_same_places(nodes: &mut [NodeIdentity], places: &[Option<Place>]) {
         };
         let place = earlier
             .iter()
+            .enumerate()
             .rev()
-            .find(|o| o.id != n.id && same_address(o))
+            .find(|x| x.1.id != n.id && same_address(x))
+            .map(|(_, o)| o)
             .or_else(|| {
                 earlier
                     .iter()
@@ -218,6 +226,7 @@ impl Identity {
                 };
                 let pod = i.group.rsplit('|').next().unwrap_or(&i.group);
                 Place {
+                    bundle: t.bundle_of(&i.group).map(str::to_string),
                     deployment: deployment_of(pod).map(str::to_string),
                     group,
                     start_us: i.start_us,

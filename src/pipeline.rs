@@ -232,7 +232,7 @@ fn find_windows(
     // What the recogniser found is in the events now.
     timeline.release_recognised();
     let identity = Identity::build(timeline, &events);
-    let found = windows::find(timeline, &events, &identity);
+    let found = windows::find(timeline, &events, &identity, several_bundles);
     // Every request is in `found` now; only failures' error texts are read later.
     timeline.release_successful_requests();
     let timeline = &*timeline;

@@ -37,6 +37,10 @@ pub struct TimelineConfig {
     pub skews: Vec<(String, i64)>,
     /// Year for yearless times when no record of the bundle has a year.
     pub fallback_year: i32,
+    /// Several bundles were given (each source's name starts with its
+    /// bundle's): each is its own incident, and no process of one is taken
+    /// for a process of another, whatever server ids they share.
+    pub several_bundles: bool,
 }
 
 /// A process incarnation: one run of one Milvus process.
@@ -87,6 +91,9 @@ pub struct Timeline {
     pub incarnations: Vec<Incarnation>,
     /// Problems found while building it.
     pub warnings: Vec<String>,
+    /// Several bundles were given: a source's name, an incarnation's group
+    /// start with its bundle's name ([`Timeline::bundle_of`]).
+    pub several_bundles: bool,
 }
 
 /// Parses `+05:30`, `-0800`, `UTC`, `Z` into seconds east of UTC.
@@ -184,14 +191,21 @@ impl Timeline {
             .collect();
         warnings.extend(notes.into_iter().flatten());
         place_timeless_sources(&mut sources, &mut warnings);
-        let incarnations = link_incarnations(&mut sources);
+        let incarnations = link_incarnations(&mut sources, cfg.several_bundles);
         let mut incarnations = incarnations;
         find_edges(&sources, &mut incarnations);
         Timeline {
             sources,
             incarnations,
             warnings,
+            several_bundles: cfg.several_bundles,
         }
+    }
+
+    /// The bundle a source name or an incarnation's group belongs to, when
+    /// several were given: its first folder.
+    pub fn bundle_of<'a>(&self, name: &'a str) -> Option<&'a str> {
+        self.several_bundles.then(|| name.split('/').next()).flatten()
     }
 
     /// The emitter of a record: the server id of its incarnation, when known.
@@ -634,7 +648,7 @@ fn node_id_in(s: &Source, first: usize, last: usize) -> Option<u32> {
 /// How close (µs) two starts must be to be the same process seen in two streams.
 const SAME_START_US: i64 = 5_000_000;
 
-fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
+fn link_incarnations(sources: &mut [Source], several_bundles: bool) -> Vec<Incarnation> {
     let mut incarnations: Vec<Incarnation> = Vec::new();
     for (group, segs) in group_segments(sources) {
         let procs = link_group(&group, segs, sources, &mut incarnations);
@@ -656,7 +670,7 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
             inc.component = c;
         }
     }
-    let alias = merge_same_process(&mut incarnations);
+    let alias = merge_same_process(&mut incarnations, several_bundles);
     renumber_by_start(sources, incarnations, &alias)
 }
 
@@ -665,7 +679,11 @@ fn link_incarnations(sources: &mut [Source]) -> Vec<Incarnation> {
 /// same server id, written by the process itself, over overlapping times.
 /// Returns, per incarnation index, the index it now is (itself, or the one
 /// it joined); [`renumber_by_start`] drops the joined ones.
-fn merge_same_process(incarnations: &mut [Incarnation]) -> Vec<usize> {
+fn merge_same_process(incarnations: &mut [Incarnation], several_bundles: bool) -> Vec<usize> {
+    // With several bundles, a group starts with its bundle's name.
+    fn bundle(i: &Incarnation, several: bool) -> Option<&str> {
+        several.then(|| i.group.split('/').next()).flatten()
+    }
     let mut alias: Vec<usize> = (0..incarnations.len()).collect();
     let mut by_id: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, inc) in incarnations.iter().enumerate() {
@@ -679,6 +697,7 @@ fn merge_same_process(incarnations: &mut [Incarnation]) -> Vec<usize> {
             let into = runs[..k].iter().copied().find(|&a| {
                 alias[a] == a
                     && incarnations[a].group != incarnations[b].group
+                    && bundle(&incarnations[a], several_bundles) == bundle(&incarnations[b], several_bundles)
                     && incarnations[a].start_us <= be + SAME_START_US
                     && bs <= incarnations[a].end_us + SAME_START_US
             });

@@ -207,17 +207,40 @@ pub struct Found {
 }
 
 /// Finds the faults and the windows.
-pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
+pub fn find(t: &Timeline, events: &[Event], identity: &Identity, several_bundles: bool) -> Found {
     // Independent: side by side.
     let (faults, requests) = rayon::join(|| faults(t, events, identity), || requests(t));
-    let mut windows = if requests.is_empty() {
-        from_server(t, events, &faults)
+    // Each bundle on the command line is its own incident: its windows come
+    // from its own requests and lines, whatever times they share.
+    let bundles: Vec<Option<&str>> = if several_bundles {
+        let mut names: Vec<&str> = t.sources.iter().filter_map(|s| bundle_of(&s.name)).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.into_iter().map(Some).collect()
     } else {
-        from_client(t, &requests)
+        vec![None]
     };
-    windows
-        .par_iter_mut()
-        .for_each(|w| describe(w, t, events));
+    let mut windows: Vec<Window> = Vec::new();
+    for bundle in bundles {
+        let own = |si: u32| bundle.is_none_or(|b| bundle_of(&t.sources[si as usize].name) == Some(b));
+        // One bundle reads the list as it is (it can hold millions).
+        let mine: std::borrow::Cow<[Request]> = match bundle {
+            None => std::borrow::Cow::Borrowed(&requests),
+            Some(_) => requests.iter().filter(|q| own(q.at().0)).cloned().collect(),
+        };
+        let mut found = if requests.is_empty() {
+            from_server(t, events, &faults, &own)
+        } else if mine.is_empty() {
+            Vec::new()
+        } else {
+            from_client(t, &mine)
+        };
+        found
+            .par_iter_mut()
+            .for_each(|w| describe(w, t, events, &own));
+        windows.extend(found);
+    }
+    windows.sort_by_key(|w| (w.start, w.end));
     Found {
         windows,
         faults,
@@ -600,11 +623,17 @@ fn unreachable_while_silent(events: &[Event], h: &Hole, ids: &[u32]) -> bool {
         })
 }
 
-fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
+/// The bundle a source belongs to when several were given (its name's
+/// first folder).
+fn bundle_of(source: &str) -> Option<&str> {
+    source.split_once('/').map(|(b, _)| b)
+}
+
+fn from_server(t: &Timeline, events: &[Event], faults: &Faults, own: &dyn Fn(u32) -> bool) -> Vec<Window> {
     // (start, end, failures counted)
     let mut spans: Vec<(i64, i64, u64)> = Vec::new();
     let took = slow_requests(t, events);
-    for e in events.iter().filter(|e| e.signal() == Signal::ProxyFailure) {
+    for e in events.iter().filter(|e| e.signal() == Signal::ProxyFailure && own(e.at.0)) {
         // A failure the Proxy dated with its duration started that long
         // before (a request that timed out after 10 s started 10 s earlier).
         let (src, r) = t.record(e.at);
@@ -614,10 +643,10 @@ fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
             .map_or(e.ts, |us| e.ts - us);
         spans.push((start, e.ts, 1));
     }
-    for o in &faults.outages {
+    for o in faults.outages.iter().filter(|o| o.last_line.is_none_or(|at| own(at.0))) {
         spans.push((o.stop_us, o.serving_us.max(o.restart_us), 0));
     }
-    for h in faults.holes.iter().filter(|h| h.consequential) {
+    for h in faults.holes.iter().filter(|h| h.consequential && own(h.before.0)) {
         spans.push((h.heard_until_us, h.end_us, 0));
     }
     spans.sort_unstable();
@@ -644,7 +673,8 @@ fn from_server(t: &Timeline, events: &[Event], faults: &Faults) -> Vec<Window> {
         }
     }
     for w in &mut windows {
-        let failures = proxy_failures(t, events, w.start, w.end);
+        let mut failures = proxy_failures(t, events, w.start, w.end);
+        failures.retain(|e| own(e.at.0));
         w.failed = failures.len() as u64;
         for e in failures {
             let (src, r) = t.record(e.at);
@@ -695,14 +725,14 @@ static CHANNEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([A-Za-z0-9_.\-]+-dml_\d+_\d+v\d+)").expect("static regex"));
 
 /// Collections, channels and nodes involved in a window.
-fn describe(w: &mut Window, t: &Timeline, events: &[Event]) {
+fn describe(w: &mut Window, t: &Timeline, events: &[Event], own: &(dyn Fn(u32) -> bool + Sync)) {
     for text in w.errors.keys() {
         w.collections
             .extend(COLLECTION.captures_iter(text).map(|c| c[1].to_string()));
         w.channels
             .extend(CHANNEL.captures_iter(text).map(|c| c[1].to_string()));
     }
-    for e in between(events, w.start, w.end) {
+    for e in between(events, w.start, w.end).iter().filter(|e| own(e.at.0)) {
         let involved = matches!(
             e.kind,
             EventKind::NodeDown

@@ -963,3 +963,34 @@ fn overlapping_bundles_keep_their_own_evidence() {
         }
     }
 }
+
+/// Two incidents at the same moment, one bundle each (the second moved so
+/// that its failures start 2 s after the first's): two windows, each with
+/// its own failures, cause and evidence, as when each is read alone.
+#[test]
+fn simultaneous_bundles_are_separate_incidents() {
+    let a = root().join("samples/kill-restart-1");
+    let b = root().join("samples/slow-heartbeat-1");
+    let first = |p: &Path| client_truth(&p.join("client/client.jsonl"))[0].clone();
+    let (ta, tb) = (first(&a), first(&b));
+    let tmp = tempfile::tempdir().unwrap();
+    let moved = tmp.path().join("slow-heartbeat-1-same-time");
+    copy_shifted(&b, &b, &moved, Duration::milliseconds(ta.start + 2_000 - tb.start), false);
+    let tz = ["--tz", "+05:30"];
+    let alone = |p: &Path| windows(&analyze_with(&[p], &tz))[0].clone();
+    let d = analyze_with(&[&a, &moved], &tz);
+    let got = windows(&d);
+    assert_eq!(got.len(), 2, "{got:#?}");
+    for (w, (bundle, path)) in got
+        .iter()
+        .zip([("kill-restart-1/", &a), ("slow-heartbeat-1-same-time/", &moved)])
+    {
+        let own = alone(path);
+        assert_eq!(w["failed_requests"], own["failed_requests"], "{bundle}");
+        assert_eq!(w["cause"], own["cause"], "{bundle}");
+        for e in w["evidence"].as_array().unwrap() {
+            let source = e["source"].as_str().unwrap();
+            assert!(source.starts_with(bundle), "a window of {bundle} cites {source}: {e}");
+        }
+    }
+}
