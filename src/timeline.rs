@@ -382,7 +382,21 @@ fn place_timeless_sources(sources: &mut [Source], warnings: &mut Vec<String>) {
         .iter_mut()
         .filter(|s| !s.records.is_empty() && s.records.iter().all(|r| r.ts_inferred()))
     {
-        let Some(t) = earliest else { break };
+        let Some(t) = earliest else {
+            // Nothing to place them by: what they say is left out, and said so.
+            let said = s
+                .recognised
+                .iter()
+                .filter(|x| rules::by_id(x.rule).is_some_and(|r| !r.signal.is_marker()))
+                .count();
+            if said > 0 {
+                warnings.push(format!(
+                    "{}: no line of the bundle has a time: its {said} recognised line(s) cannot be placed on the timeline and are left out of the events",
+                    s.name
+                ));
+            }
+            continue;
+        };
         for r in &mut s.records {
             r.ts = t;
         }

@@ -226,3 +226,17 @@ fn catalogued_lines_of_the_public_corpus_get_their_event() {
     }
     assert!(share >= 0.9, "{found} of {expected}; missed: {missed:#?}");
 }
+
+/// A paste with no time anywhere (a REPL session, milvus#25357): its
+/// recognised line cannot be placed, and a warning says so instead of
+/// dropping it silently.
+#[test]
+fn recognised_lines_without_any_time_are_named() {
+    let f = crate::shared_or_skip!().join("corpus/public/milvus-25357-client-nodeoffline-querynode-crash-on-search.log");
+    let d = analyze(&[&f]);
+    let warnings = d["accounting"]["warnings"].to_string();
+    assert!(
+        warnings.contains("no line of the bundle has a time: its 1 recognised line(s) cannot be placed"),
+        "{warnings}"
+    );
+}
