@@ -121,6 +121,30 @@ fn push_python<'a>(
     )
 }
 
+/// The last line of a Python traceback that raised pymilvus' error:
+/// `pymilvus.exceptions.MilvusException: <MilvusException: (code=503, message=…)>`
+/// (or the class alone, as a REPL prints it). It is the error the client
+/// saw, so it is a record of its own (no time: it takes the line's before).
+pub(crate) fn parse_exception<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> bool {
+    const CLASS: &str = "MilvusException: ";
+    let s = &line[at..];
+    let Some(pos) = s.find(CLASS) else {
+        return false;
+    };
+    let module = &s[..pos];
+    let dotted = |m: &str| m.ends_with('.') && m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+    if !(module.is_empty() || dotted(module)) {
+        return false;
+    }
+    let class = &s[..pos + CLASS.len() - 2];
+    let msg = &s[pos + CLASS.len()..];
+    out.emit(
+        Record::new(Grammar::PythonLogging, Text::plain(msg), out.fields.len())
+            .with_level(Level::Error)
+            .with_caller(class),
+    )
+}
+
 /// Bracketed Python layouts: milvus_benchmark's
 /// `[2022-05-12 17:42:39,721] [   DEBUG] - msg (logger:line)` and the Milvus
 /// CI's `[2023-08-17 09:38:04 - DEBUG - ci_test]: msg`.
@@ -295,6 +319,26 @@ mod tests {
         assert_eq!(out.records[0].grammar, Grammar::PythonLogging);
     }
 
+    /// pymilvus' exception, the last line of a traceback (as a REPL or a
+    /// script prints it): a record of its own, the error the client saw.
+    #[test]
+    fn a_raised_milvus_exception_is_a_record() {
+        let line = "pymilvus.exceptions.MilvusException: <MilvusException: (code=503, message=failed to search: node offline[node=16]: channel not available[channel=by-dev-rootcoord-dml_7_448156144239980114v0])>";
+        let mut out = LineOut::default();
+        let r = first_record(line, &mut out);
+        assert_eq!((r.grammar, r.level, r.caller, r.ts), (Grammar::PythonLogging, Level::Error, "pymilvus.exceptions.MilvusException", None));
+        assert!(r.message.raw.starts_with("<MilvusException: (code=503"));
+        for other in ["see MilvusException: x", "  File \"x.py\", line 3, in <module>"] {
+            assert_eq!(parse_line(other, &mut out), LineKind::Unknown, "{other}");
+        }
+    }
+
+    /// The one record a line must give.
+    fn first_record<'a>(line: &'a str, out: &mut LineOut<'a>) -> crate::Record<'a> {
+        assert_eq!(parse_line(line, out), LineKind::Records, "{line}");
+        out.records[0].clone()
+    }
+
     /// Python logging with a US `datefmt` and no logger name: the layout
     /// issue 10 quotes from a held-out public excerpt (`05/10/2023 11:55:02
     /// AM - ERROR - …`), with the message of milvus-31029.
@@ -302,8 +346,7 @@ mod tests {
     fn us_dates_and_no_logger_name() {
         let mut out = LineOut::default();
         let line = "05/10/2023 11:55:02 AM - ERROR - RPC error: [search], <MilvusException: (code=503, message=failed to search: node offline[node=16]: channel not available[channel=by-dev-rootcoord-dml_7_448156144239980114v0])>";
-        assert_eq!(parse_line(line, &mut out), LineKind::Records);
-        let r = &out.records[0];
+        let r = first_record(line, &mut out);
         assert_eq!((r.grammar, r.level, r.caller), (Grammar::PythonLogging, Level::Error, ""));
         assert!(r.message.raw.starts_with("RPC error: [search]"));
         // 2023-05-10 11:55:02, no zone.

@@ -378,7 +378,8 @@ pub(crate) fn parse_at<'a>(line: &'a str, at: usize, out: &mut LineOut<'a>) -> b
         _ => false,
     } || gostd::parse_panic(line, at, out)
         || banner::parse(line, at, out)
-        || otel::parse_cpp_span_start(line, at, out);
+        || otel::parse_cpp_span_start(line, at, out)
+        || client::parse_exception(line, at, out);
     if ok {
         for r in &mut out.records[before..] {
             if r.offset == 0 {
