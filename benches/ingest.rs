@@ -71,8 +71,8 @@ fn analysis(c: &mut Criterion) {
     g.bench_function("identity+windows+attribute-64MiB", |b| {
         b.iter(|| {
             let identity = Identity::build(&t, &events);
-            let found = windows::find(&t, &events, &identity, false);
-            let ctx = attribute::Context::new(&t, &events, &identity, &found, &[], false);
+            let found = windows::find(&t, &events, &identity);
+            let ctx = attribute::Context::new(&t, &events, &identity, &found, &[]);
             found
                 .windows
                 .iter()

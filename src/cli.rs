@@ -234,7 +234,7 @@ impl CommonArgs {
                 tz_offset_s: tz,
                 skews,
                 fallback_year,
-                several_bundles: self.bundles.len() > 1,
+                ..Default::default()
             },
             progress: true,
             range: (since, until),

@@ -1309,16 +1309,8 @@ fn parse_source(
         if let Some(d) = parsers::pod_describe::parse(&text) {
             let (part, warning) = describe::describe_chunk(&text, &d, spec.component, &spec.name);
             warnings.extend(warning);
-            let mut src = new_source(spec);
-            let mut stitch = Stitcher::default();
-            stitch.push(&mut src, &mut warnings, part);
-            stitch.finish(&mut src, warnings, cfg);
-            if cfg.hash {
-                src.sha256 = Some(crate::record::sha256_hex(text.as_bytes()));
-            }
-            src.compacted = false;
-            src.text = text;
-            return src;
+            // Small, and read whole: its text is kept.
+            return stitch_source(spec, vec![part], text, warnings, cfg, true);
         }
     }
     let ranges = chunks(&text, cfg.chunk_bytes.max(1));
@@ -1339,6 +1331,18 @@ fn parse_source(
             parse_chunk(&text, *r, spec)
         })
         .collect();
+    stitch_source(spec, parts, text, warnings, cfg, keep_text)
+}
+
+/// The source of parsed chunks, in order, with its text when kept.
+fn stitch_source(
+    spec: SourceSpec,
+    parts: Vec<ChunkOut>,
+    text: String,
+    mut warnings: Vec<String>,
+    cfg: &IngestConfig,
+    keep_text: bool,
+) -> Source {
     let mut src = new_source(spec);
     let mut stitch = Stitcher::default();
     for part in parts {

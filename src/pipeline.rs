@@ -196,12 +196,18 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     let skipped = ing.skipped.clone();
     let mut warnings = ing.warnings.clone();
     let spool = ing.spool.take();
-    let mut timeline = Timeline::build(ing, &cfg.timeline);
+    // Several bundles on the command line: the timeline says so to every
+    // later stage (each bundle is its own incident).
+    let timeline_cfg = crate::timeline::TimelineConfig {
+        several_bundles: cfg.inputs.len() > 1,
+        ..cfg.timeline.clone()
+    };
+    let mut timeline = Timeline::build(ing, &timeline_cfg);
     warnings.extend(timeline.warnings.iter().cloned());
     let (events, identity, found, attributions) = if cfg.timeline_only {
         Default::default()
     } else {
-        find_windows(&mut timeline, &settings, cfg.inputs.len() > 1)
+        find_windows(&mut timeline, &settings)
     };
     for (i, sum) in hashing.map_or_else(Vec::new, |h| h.join().unwrap_or_default()) {
         timeline.sources[i].sha256 = sum;
@@ -226,19 +232,18 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
 fn find_windows(
     timeline: &mut Timeline,
     settings: &[crate::settings::Setting],
-    several_bundles: bool,
 ) -> (Vec<recognise::Event>, Identity, windows::Found, Vec<Attribution>) {
     let events = recognise::recognise(timeline);
     // What the recogniser found is in the events now.
     timeline.release_recognised();
     let identity = Identity::build(timeline, &events);
-    let found = windows::find(timeline, &events, &identity, several_bundles);
+    let found = windows::find(timeline, &events, &identity);
     // Every request is in `found` now; only failures' error texts are read later.
     timeline.release_successful_requests();
     let timeline = &*timeline;
     let attributions = {
         let ctx =
-            attribute::Context::new(timeline, &events, &identity, &found, settings, several_bundles);
+            attribute::Context::new(timeline, &events, &identity, &found, settings);
         // Windows are independent: attributed in parallel, collected in order.
         use rayon::prelude::*;
         found

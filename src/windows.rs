@@ -207,13 +207,13 @@ pub struct Found {
 }
 
 /// Finds the faults and the windows.
-pub fn find(t: &Timeline, events: &[Event], identity: &Identity, several_bundles: bool) -> Found {
+pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
     // Independent: side by side.
     let (faults, requests) = rayon::join(|| faults(t, events, identity), || requests(t));
     // Each bundle on the command line is its own incident: its windows come
     // from its own requests and lines, whatever times they share.
-    let bundles: Vec<Option<&str>> = if several_bundles {
-        let mut names: Vec<&str> = t.sources.iter().filter_map(|s| bundle_of(&s.name)).collect();
+    let bundles: Vec<Option<&str>> = if t.several_bundles {
+        let mut names: Vec<&str> = t.sources.iter().filter_map(|s| t.bundle_of(&s.name)).collect();
         names.sort_unstable();
         names.dedup();
         names.into_iter().map(Some).collect()
@@ -222,16 +222,15 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity, several_bundles
     };
     let mut windows: Vec<Window> = Vec::new();
     for bundle in bundles {
-        let own = |si: u32| bundle.is_none_or(|b| bundle_of(&t.sources[si as usize].name) == Some(b));
+        let own = |si: u32| bundle.is_none_or(|b| t.bundle_of(&t.sources[si as usize].name) == Some(b));
         // One bundle reads the list as it is (it can hold millions).
         let mine: std::borrow::Cow<[Request]> = match bundle {
             None => std::borrow::Cow::Borrowed(&requests),
             Some(_) => requests.iter().filter(|q| own(q.at().0)).cloned().collect(),
         };
-        let mut found = if requests.is_empty() {
+        // A bundle without a client log is read from its server logs, whatever the others have.
+        let mut found = if mine.is_empty() {
             from_server(t, events, &faults, &own)
-        } else if mine.is_empty() {
-            Vec::new()
         } else {
             from_client(t, &mine)
         };
@@ -621,12 +620,6 @@ fn unreachable_while_silent(events: &[Event], h: &Hole, ids: &[u32]) -> bool {
             let about = e.stale_or_subject().is_some_and(|n| ids.contains(&n));
             about && (e.stale.is_some_and(|s| s.heartbeat) || e.kind == EventKind::GrpcError)
         })
-}
-
-/// The bundle a source belongs to when several were given (its name's
-/// first folder).
-fn bundle_of(source: &str) -> Option<&str> {
-    source.split_once('/').map(|(b, _)| b)
 }
 
 fn from_server(t: &Timeline, events: &[Event], faults: &Faults, own: &dyn Fn(u32) -> bool) -> Vec<Window> {

@@ -94,6 +94,11 @@ fn windows(d: &Value) -> &Vec<Value> {
     d["windows"].as_array().expect("windows")
 }
 
+/// A window's recommendation whose `key` is `value`.
+fn recommendation<'a>(w: &'a Value, key: &str, value: &str) -> Option<&'a Value> {
+    w["recommendations"].as_array().unwrap().iter().find(|r| r[key] == value)
+}
+
 fn name(b: &Path) -> String {
     b.file_name().unwrap().to_string_lossy().into_owned()
 }
@@ -817,11 +822,7 @@ fn several_bundles_keep_their_own_settings() {
         let exp: Value =
             serde_json::from_str(&std::fs::read_to_string(p.join("expected.json")).unwrap()).unwrap();
         let ttl = exp["settings"]["common.session.ttl"].as_f64().unwrap();
-        let advice = w["recommendations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["setting"] == "common.session.ttl")
+        let advice = recommendation(w, "setting", "common.session.ttl")
             .unwrap_or_else(|| panic!("{n}: no TTL advice in {w:#}"));
         let text = advice["text"].as_str().unwrap();
         assert!(
@@ -916,11 +917,7 @@ fn the_outage_cites_what_kubernetes_says_of_the_kill() {
                 panic!("{n}: no outage cites {} ({} {})", t.describe, t.reason, t.exit_code)
             });
             if t.reason == "OOMKilled" {
-                let advice = w["recommendations"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|r| r["id"] == "memory-limit")
+                let advice = recommendation(w, "id", "memory-limit")
                     .unwrap_or_else(|| panic!("{n}: an OOM kill without memory advice"));
                 let limit = t.memory_limit.as_deref().unwrap();
                 assert!(advice["text"].as_str().unwrap().contains(limit), "{n}: {advice}");
@@ -934,34 +931,10 @@ fn the_outage_cites_what_kubernetes_says_of_the_kill() {
 /// Two bundles of two incidents whose processes share ids (nodes 1 and 2)
 /// and whose times overlap (the second moved to start inside the first's
 /// span, its window 40 s after the first's): each window cites only lines
-/// of its own bundle, and each gets the cause it gets alone.
+/// of its own bundle, and each gets what it gets alone.
 #[test]
 fn overlapping_bundles_keep_their_own_evidence() {
-    let a = root().join("samples/kill-restart-1");
-    let b = root().join("samples/slow-heartbeat-1");
-    let first = |p: &Path| client_truth(&p.join("client/client.jsonl"))[0].clone();
-    let (ta, tb) = (first(&a), first(&b));
-    let by = Duration::milliseconds(ta.end + 40_000 - tb.start);
-    let tmp = tempfile::tempdir().unwrap();
-    let moved = tmp.path().join("slow-heartbeat-1-moved");
-    copy_shifted(&b, &b, &moved, by, false);
-    let tz = ["--tz", "+05:30"];
-    let alone = |p: &Path| windows(&analyze_with(&[p], &tz))[0]["cause"].clone();
-    let (cause_a, cause_b) = (alone(&a), alone(&moved));
-    let d = analyze_with(&[&a, &moved], &tz);
-    let got = windows(&d);
-    assert_eq!(got.len(), 2, "{got:#?}");
-    for (w, (bundle, cause)) in got
-        .iter()
-        .zip([("kill-restart-1/", cause_a), ("slow-heartbeat-1-moved/", cause_b)])
-    {
-        assert_eq!(w["cause"], cause, "{bundle}");
-        let phase_evidence = w["phases"].as_array().unwrap().iter().flat_map(|p| p["evidence"].as_array().unwrap());
-        for e in w["evidence"].as_array().unwrap().iter().chain(phase_evidence) {
-            let source = e["source"].as_str().unwrap();
-            assert!(source.starts_with(bundle), "a window of {bundle} cites {source}: {e}");
-        }
-    }
+    two_incidents("slow-heartbeat-1-moved", |a, b| a.end + 40_000 - b.start);
 }
 
 /// Two incidents at the same moment, one bundle each (the second moved so
@@ -969,28 +942,48 @@ fn overlapping_bundles_keep_their_own_evidence() {
 /// its own failures, cause and evidence, as when each is read alone.
 #[test]
 fn simultaneous_bundles_are_separate_incidents() {
+    two_incidents("slow-heartbeat-1-same-time", |a, b| a.start + 2_000 - b.start);
+}
+
+/// kill-restart-1 and a copy of slow-heartbeat-1 named `moved_name`, moved
+/// by `shift_ms(first window of one, first window of the other)`, read
+/// together: two windows, each as when its bundle is read alone, citing
+/// only its own bundle's lines.
+fn two_incidents(moved_name: &str, shift_ms: impl Fn(&Truth, &Truth) -> i64) {
     let a = root().join("samples/kill-restart-1");
     let b = root().join("samples/slow-heartbeat-1");
     let first = |p: &Path| client_truth(&p.join("client/client.jsonl"))[0].clone();
-    let (ta, tb) = (first(&a), first(&b));
     let tmp = tempfile::tempdir().unwrap();
-    let moved = tmp.path().join("slow-heartbeat-1-same-time");
-    copy_shifted(&b, &b, &moved, Duration::milliseconds(ta.start + 2_000 - tb.start), false);
+    let moved = tmp.path().join(moved_name);
+    copy_shifted(&b, &b, &moved, Duration::milliseconds(shift_ms(&first(&a), &first(&b))), false);
     let tz = ["--tz", "+05:30"];
     let alone = |p: &Path| windows(&analyze_with(&[p], &tz))[0].clone();
     let d = analyze_with(&[&a, &moved], &tz);
     let got = windows(&d);
     assert_eq!(got.len(), 2, "{got:#?}");
-    for (w, (bundle, path)) in got
-        .iter()
-        .zip([("kill-restart-1/", &a), ("slow-heartbeat-1-same-time/", &moved)])
-    {
+    let bundles = [("kill-restart-1/".to_string(), &a), (format!("{moved_name}/"), &moved)];
+    for (w, (bundle, path)) in got.iter().zip(&bundles) {
         let own = alone(path);
         assert_eq!(w["failed_requests"], own["failed_requests"], "{bundle}");
         assert_eq!(w["cause"], own["cause"], "{bundle}");
-        for e in w["evidence"].as_array().unwrap() {
+        let phase_evidence = w["phases"].as_array().unwrap().iter().flat_map(|p| p["evidence"].as_array().unwrap());
+        for e in w["evidence"].as_array().unwrap().iter().chain(phase_evidence) {
             let source = e["source"].as_str().unwrap();
-            assert!(source.starts_with(bundle), "a window of {bundle} cites {source}: {e}");
+            assert!(source.starts_with(bundle.as_str()), "a window of {bundle} cites {source}: {e}");
         }
     }
+}
+
+/// Of two bundles, one with a client log and one without: each is read on
+/// its own terms, the second from its server logs (before, a client log in
+/// one bundle left the other without windows).
+#[test]
+fn a_bundle_without_client_log_beside_one_with() {
+    let a = root().join("samples/kill-restart-1");
+    let tmp = tempfile::tempdir().unwrap();
+    let b = tmp.path().join("slow-heartbeat-1-server");
+    copy_tree(&root().join("samples/slow-heartbeat-1"), &b, &|n| n == "client.jsonl" || n == "pymilvus.log");
+    let d = analyze(&[&a, &b]);
+    let bases: Vec<&str> = windows(&d).iter().map(|w| w["basis"].as_str().unwrap()).collect();
+    assert_eq!(bases, ["client-log", "server-logs"], "{d:#}");
 }

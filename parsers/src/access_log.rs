@@ -154,8 +154,7 @@ mod tests {
         // milvus/milvus_access_log.log of a 2.3.0 capture (kill-restart, proxy.accessLog.enable=true).
         let mut out = LineOut::default();
         let failed = r#"[2026/12/01 17:26:42.685 +00:00] ["TaskFailed: tcp-127.0.0.1:50748-Query"] [timeCost="6 ms"] [traceId=7e4ec6a19bed89b3f515fd2486147a3f] [responseSize=172] [errorCode=1]"#;
-        assert_eq!(parse_line(failed, &mut out), LineKind::Records);
-        let r = out.records[0].clone();
+        let r = crate::one_record(failed, &mut out);
         assert_eq!(
             (r.grammar, r.message.raw, r.level),
             (Grammar::AccessLog, "Query", Level::Warn)
@@ -189,8 +188,7 @@ mod tests {
         // milvus-stdout.log of a capture with proxy.accessLog.enable=true (Milvus 2.3.5).
         let mut out = LineOut::default();
         let line = "[2026/11/26 07:22:25.303 +00:00] [ACCESS] <Unknown: tcp-127.0.0.1:41204> DescribeCollection [status: Failed] [code: 100] [sdk: Python-2.3.6] [msg: can't find collection collection not found[database=default][collection=harness_vectors]] [traceID: 1c5160d79e6ce20893d7cd756755534d] [timeCost: 1.018651ms]";
-        assert_eq!(parse_line(line, &mut out), LineKind::Records);
-        let r = out.records[0].clone();
+        let r = crate::one_record(line, &mut out);
         assert_eq!(
             (r.grammar, r.message.raw, r.level),
             (Grammar::AccessLog, "DescribeCollection", Level::Warn)

@@ -277,8 +277,7 @@ mod tests {
         // kill-restart-1/client/pymilvus.log
         let mut out = LineOut::default();
         let line = "2026-11-26T04:15:28.587Z [WARNING] pymilvus.decorators reader-1: \u{1b}[93m[search] retry:4, cost: 0.27s, reason: <_InactiveRpcError: StatusCode.UNAVAILABLE, failed to connect to all addresses>\u{1b}[0m";
-        assert_eq!(parse_line(line, &mut out), LineKind::Records);
-        let r = out.records[0].clone();
+        let r = crate::one_record(line, &mut out);
         assert_eq!(
             (r.grammar, r.level, r.caller),
             (Grammar::Pymilvus, Level::Warn, "pymilvus.decorators")
@@ -325,7 +324,7 @@ mod tests {
     fn a_raised_milvus_exception_is_a_record() {
         let line = "pymilvus.exceptions.MilvusException: <MilvusException: (code=503, message=failed to search: node offline[node=16]: channel not available[channel=by-dev-rootcoord-dml_7_448156144239980114v0])>";
         let mut out = LineOut::default();
-        let r = first_record(line, &mut out);
+        let r = crate::one_record(line, &mut out);
         assert_eq!((r.grammar, r.level, r.caller, r.ts), (Grammar::PythonLogging, Level::Error, "pymilvus.exceptions.MilvusException", None));
         assert!(r.message.raw.starts_with("<MilvusException: (code=503"));
         for other in ["see MilvusException: x", "  File \"x.py\", line 3, in <module>"] {
@@ -333,11 +332,6 @@ mod tests {
         }
     }
 
-    /// The one record a line must give.
-    fn first_record<'a>(line: &'a str, out: &mut LineOut<'a>) -> crate::Record<'a> {
-        assert_eq!(parse_line(line, out), LineKind::Records, "{line}");
-        out.records[0].clone()
-    }
 
     /// Python logging with a US `datefmt` and no logger name: the layout
     /// issue 10 quotes from a held-out public excerpt (`05/10/2023 11:55:02
@@ -346,7 +340,7 @@ mod tests {
     fn us_dates_and_no_logger_name() {
         let mut out = LineOut::default();
         let line = "05/10/2023 11:55:02 AM - ERROR - RPC error: [search], <MilvusException: (code=503, message=failed to search: node offline[node=16]: channel not available[channel=by-dev-rootcoord-dml_7_448156144239980114v0])>";
-        let r = first_record(line, &mut out);
+        let r = crate::one_record(line, &mut out);
         assert_eq!((r.grammar, r.level, r.caller), (Grammar::PythonLogging, Level::Error, ""));
         assert!(r.message.raw.starts_with("RPC error: [search]"));
         // 2023-05-10 11:55:02, no zone.

@@ -419,3 +419,10 @@ pub fn continues(grammar: Grammar, line: &str) -> bool {
         _ => false,
     }
 }
+
+/// The first record a line must give (tests of the grammars).
+#[cfg(test)]
+pub(crate) fn one_record<'a>(line: &'a str, out: &mut LineOut<'a>) -> Record<'a> {
+    assert_eq!(parse_line(line, out), LineKind::Records, "{line}");
+    out.records[0].clone()
+}

@@ -362,9 +362,6 @@ pub struct Context<'a> {
     pub ttl_us: i64,
     /// Facts of the whole bundle every window reads, found once.
     pub bundle: BundleFacts,
-    /// Several bundles were given: each source's name starts with its
-    /// bundle's, and a window reads its own bundle's settings.
-    several_bundles: bool,
     /// With several bundles, the window's own (its sources' name prefix,
     /// with the `/`): a window sees only its bundle's lines and faults.
     own_bundle: Option<&'a str>,
@@ -433,7 +430,6 @@ impl<'a> Context<'a> {
         identity: &'a Identity,
         found: &'a crate::windows::Found,
         settings: &'a [Setting],
-        several_bundles: bool,
     ) -> Context<'a> {
         let version_2_2 = t.milvus_version().is_some_and(|v| v.contains("2.2."));
         Context {
@@ -445,7 +441,6 @@ impl<'a> Context<'a> {
             requests: &found.requests,
             ttl_us: session_ttl_us(settings, version_2_2),
             bundle: BundleFacts::of(t, &found.faults),
-            several_bundles,
             own_bundle: None,
             version_2_2,
         }
@@ -455,7 +450,7 @@ impl<'a> Context<'a> {
     /// the settings (and TTL) of the bundle its lines come from — its first
     /// failed request's log, else its first Milvus line.
     pub fn for_window(&self, w: &Window) -> Context<'a> {
-        if !self.several_bundles {
+        if !self.t.several_bundles {
             return *self;
         }
         let at = w.failures.first().map(|q| q.at()).or_else(|| {
@@ -465,7 +460,7 @@ impl<'a> Context<'a> {
         });
         let Some((si, _)) = at else { return *self };
         let name = &self.t.sources[si as usize].name;
-        let Some((bundle, _)) = name.split_once('/') else {
+        let Some(bundle) = self.t.bundle_of(name) else {
             return *self;
         };
         let own = |s: &Setting| s.source.split_once('/').is_some_and(|(b, _)| b == bundle);

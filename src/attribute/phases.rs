@@ -41,7 +41,7 @@ pub(super) fn phases(ctx: &Context, w: &Window, chain: &Chain) -> Vec<Phase> {
     if pauses.len() < 2 || chain.outage.is_some() {
         b.outage();
         b.metadata_sync();
-        b.after_the_fault();
+        b.after_the_fault(true);
         return b.out;
     }
     // Repeated pauses (DESIGN.md): each silence its own outage segment, in
@@ -52,9 +52,7 @@ pub(super) fn phases(ctx: &Context, w: &Window, chain: &Chain) -> Vec<Phase> {
         b.limit = pauses.get(i + 1).map_or(w.end, |next| next.start_us.min(w.end));
         let ev = pause_evidence(ctx, h);
         b.push(PhaseId::Outage, h.end_us, Cause::NodeUnresponsive, ev);
-        b.detection();
-        let serviceable = b.serviceable();
-        b.reassignment_and_replay(serviceable);
+        b.after_the_fault(false);
         b.extend_last_to_limit();
     }
     b.out
@@ -70,13 +68,15 @@ impl<'a> Builder<'a, '_> {
         }
     }
 
-    /// Detection, reassignment, replay and routing after the fault, up to
-    /// the limit.
-    fn after_the_fault(&mut self) {
+    /// Detection, reassignment, replay and (when asked) routing after the
+    /// fault, up to the limit.
+    fn after_the_fault(&mut self, routing: bool) {
         self.detection();
         let serviceable = self.serviceable();
         self.reassignment_and_replay(serviceable);
-        self.routing(serviceable);
+        if routing {
+            self.routing(serviceable);
+        }
     }
 
     /// Adds a phase from the cursor to `end` (clipped to the window and
