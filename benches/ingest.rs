@@ -102,18 +102,21 @@ fn reports(c: &mut Criterion) {
     let mut g = c.benchmark_group("report");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes as u64));
-    g.bench_function("model-64MiB", |b| b.iter(|| model::build(&a, true).hashes.len()));
+    g.bench_function("model-64MiB", |b| {
+        b.iter(|| model::build(&a, true).hashes.len())
+    });
     let s = model::build(&a, true);
     g.bench_function("charts-64MiB", |b| {
-        b.iter(|| charts::Charts::draw(&s, &s.carded()).unwrap().timeline.len())
+        b.iter(|| {
+            charts::Charts::draw(&s, &s.carded())
+                .unwrap()
+                .timeline
+                .len()
+        })
     });
     let charts = charts::Charts::draw(&s, &s.carded()).unwrap();
-    g.bench_function("html-64MiB", |b| {
-        b.iter(|| html::render(&s, &charts).len())
-    });
-    g.bench_function("markdown-64MiB", |b| {
-        b.iter(|| markdown::render(&s).len())
-    });
+    g.bench_function("html-64MiB", |b| b.iter(|| html::render(&s, &charts).len()));
+    g.bench_function("markdown-64MiB", |b| b.iter(|| markdown::render(&s).len()));
     g.finish();
 }
 

@@ -105,7 +105,9 @@ impl Component {
         let mut distinct: Vec<Component> = roles
             .iter()
             .map(|r| match r {
-                Component::Indexcoord if roles.contains(&Component::Datacoord) => Component::Datacoord,
+                Component::Indexcoord if roles.contains(&Component::Datacoord) => {
+                    Component::Datacoord
+                }
                 r => *r,
             })
             .collect();
@@ -294,7 +296,10 @@ mod tests {
         assert_eq!(C::of_registered(&[]), None);
         assert_eq!(C::of_registered(&[C::Querynode]), Some(C::Querynode));
         // 2.3 DataCoord registers datacoord and indexcoord (cluster capture).
-        assert_eq!(C::of_registered(&[C::Datacoord, C::Indexcoord]), Some(C::Datacoord));
+        assert_eq!(
+            C::of_registered(&[C::Datacoord, C::Indexcoord]),
+            Some(C::Datacoord)
+        );
         assert_eq!(
             C::of_registered(&[C::Rootcoord, C::Datacoord, C::Querycoord, C::Indexcoord]),
             Some(C::Mixcoord)

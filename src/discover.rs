@@ -342,7 +342,11 @@ fn fingerprint(path: &Path, is_dir: bool) -> Vec<u8> {
                 match e.file_type() {
                     Ok(t) if t.is_dir() => stack.push(e.path()),
                     Ok(t) if t.is_file() => {
-                        let rel = e.path().strip_prefix(path).map(Path::to_path_buf).unwrap_or_default();
+                        let rel = e
+                            .path()
+                            .strip_prefix(path)
+                            .map(Path::to_path_buf)
+                            .unwrap_or_default();
                         files.push((rel.to_string_lossy().into_owned(), e.path()));
                     }
                     _ => {}
@@ -587,7 +591,10 @@ fn take_member(
 /// The spool folder, made on first use (in `$TMPDIR`).
 fn spool_dir(out: &mut Discovered) -> Option<&Path> {
     if out.spool.is_none() {
-        match tempfile::Builder::new().prefix("milvus-postmortem-").tempdir() {
+        match tempfile::Builder::new()
+            .prefix("milvus-postmortem-")
+            .tempdir()
+        {
             Ok(d) => out.spool = Some(d),
             Err(e) => {
                 out.warnings.push(format!(
@@ -763,7 +770,10 @@ mod tests {
         .unwrap();
         assert_eq!(x.matching("README.txt"), Some("README.txt"));
         assert_eq!(x.matching("notes/README.txt"), Some("README.txt"));
-        assert_eq!(x.matching("ground_truth_evidence.md"), Some("ground_truth*"));
+        assert_eq!(
+            x.matching("ground_truth_evidence.md"),
+            Some("ground_truth*")
+        );
         assert_eq!(x.matching("harness/kafka-shim.log"), Some("harness/**"));
         assert_eq!(x.matching("logs/harness/x.log"), None);
         assert_eq!(x.matching("pod_log/proxy.log.gz"), Some("*.log.gz"));
@@ -863,7 +873,10 @@ mod tests {
         };
         let mut t = tar::Builder::new(Vec::new());
         let members: [(&str, Vec<u8>); 3] = [
-            ("b/milvus/standalone-1.log", b"line one\nline two\n".to_vec()),
+            (
+                "b/milvus/standalone-1.log",
+                b"line one\nline two\n".to_vec(),
+            ),
             ("b/milvus/old.log.gz", gz(b"rotated\n")),
             ("b/client/client.jsonl", vec![b'x'; 5000]),
         ];
@@ -891,7 +904,9 @@ mod tests {
         }
         assert!(matches!(&by_name("old.log").content, Content::GzFile(p) if p.starts_with(&spool)));
         match &by_name("client.jsonl").content {
-            Content::Bytes(b, Some(w)) => assert!(b.len() == 4096 && w.contains("larger than"), "{w}"),
+            Content::Bytes(b, Some(w)) => {
+                assert!(b.len() == 4096 && w.contains("larger than"), "{w}")
+            }
             c => panic!("a cut member is held with its warning: {c:?}"),
         }
         drop(found);

@@ -82,8 +82,12 @@ struct Place {
 fn deployment_of(pod: &str) -> Option<&str> {
     let (head, tail) = pod.rsplit_once('-')?;
     let (_, hash) = head.rsplit_once('-')?;
-    let alnum = |s: &str| s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    (tail.len() == 5 && alnum(tail) && (9..=10).contains(&hash.len()) && alnum(hash)).then_some(head)
+    let alnum = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    (tail.len() == 5 && alnum(tail) && (9..=10).contains(&hash.len()) && alnum(hash))
+        .then_some(head)
 }
 
 /// A node replaces the latest earlier one that advertised one of its roles
@@ -94,12 +98,17 @@ fn deployment_of(pod: &str) -> Option<&str> {
 /// line came before it started (a killed pod replaced by a new pod at a new
 /// address): not the same place, the same part of the cluster.
 fn link_same_places(nodes: &mut [NodeIdentity], places: &[Option<Place>]) {
-    let groups: Vec<Option<&str>> = places.iter().map(|p| p.as_ref().map(|p| p.group.as_str())).collect();
+    let groups: Vec<Option<&str>> = places
+        .iter()
+        .map(|p| p.as_ref().map(|p| p.group.as_str()))
+        .collect();
     for i in 0..nodes.len() {
         let (earlier, rest) = nodes.split_at_mut(i);
         let n = &mut rest[0];
         // Two bundles are two incidents: the same address is no place.
-        let same_bundle = |j: usize| places[i].as_ref().map(|p| &p.bundle) == places[j].as_ref().map(|p| &p.bundle);
+        let same_bundle = |j: usize| {
+            places[i].as_ref().map(|p| &p.bundle) == places[j].as_ref().map(|p| &p.bundle)
+        };
         let same_address = |(j, o): &(usize, &NodeIdentity)| {
             same_bundle(*j)
                 && n.addresses

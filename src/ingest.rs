@@ -19,7 +19,9 @@ mod describe;
 use crate::component::{self, Component};
 use crate::discover::{Content, Discovered, SourceSpec};
 use crate::recognise::ReadLater;
-use crate::record::{Accounting, FieldSpan, Recognised, Record, RecordText, RequestRow, Source, Span, View};
+use crate::record::{
+    Accounting, FieldSpan, Recognised, Record, RecordText, RequestRow, Source, Span, View,
+};
 use indicatif::ProgressBar;
 use parsers::{Grammar, LineKind, LineOut};
 use rayon::prelude::*;
@@ -135,13 +137,15 @@ fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover:
     // its text need not be kept: it is streamed in chunks, never held whole.
     let mut spec = match (&spec.content, cfg.keep_text) {
         // A `kubectl describe` document is read whole (it is small).
-        (Content::File(_), false) if spec.component != Component::Kubernetes => match stream::parse_file(spec, cfg) {
-            stream::Streamed::Done(src) => return Ok(*src),
-            stream::Streamed::Unreadable(skip) => return Err(skip),
-            // Bytes that are not the text as read (invalid UTF-8, a Docker
-            // json-file log): read whole below, as any other source.
-            stream::Streamed::NotPlain(spec) => *spec,
-        },
+        (Content::File(_), false) if spec.component != Component::Kubernetes => {
+            match stream::parse_file(spec, cfg) {
+                stream::Streamed::Done(src) => return Ok(*src),
+                stream::Streamed::Unreadable(skip) => return Err(skip),
+                // Bytes that are not the text as read (invalid UTF-8, a Docker
+                // json-file log): read whole below, as any other source.
+                stream::Streamed::NotPlain(spec) => *spec,
+            }
+        }
         _ => spec,
     };
     let name = spec.name.clone();
@@ -377,7 +381,11 @@ mod stream {
     /// Reads the next newline-aligned chunk of about `size` bytes: `carry`
     /// holds the bytes after the last newline of the previous read.
     /// Returns `None` at the end of the file.
-    fn next_chunk(f: &mut std::fs::File, carry: &mut Vec<u8>, size: usize) -> std::io::Result<Option<Vec<u8>>> {
+    fn next_chunk(
+        f: &mut std::fs::File,
+        carry: &mut Vec<u8>,
+        size: usize,
+    ) -> std::io::Result<Option<Vec<u8>>> {
         let mut buf = std::mem::take(carry);
         loop {
             let want = size.saturating_sub(buf.len()).max(1 << 16);
@@ -504,7 +512,11 @@ mod stream {
 
     /// The streaming itself; `None` when the bytes need the whole-text path.
     /// The next batch is read while the one before is parsed and stitched.
-    fn read_file(spec: &SourceSpec, path: &std::path::Path, cfg: &IngestConfig) -> Result<Option<Source>, String> {
+    fn read_file(
+        spec: &SourceSpec,
+        path: &std::path::Path,
+        cfg: &IngestConfig,
+    ) -> Result<Option<Source>, String> {
         let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
         let file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
         let mut reader = Reader {
@@ -578,7 +590,15 @@ fn fit(src: &mut Source) {
             $v.shrink_to_fit();
         )*};
     }
-    fit_each!(src.records, src.texts, src.arena, src.fields, src.recognised, src.requests, src.request_errors);
+    fit_each!(
+        src.records,
+        src.texts,
+        src.arena,
+        src.fields,
+        src.recognised,
+        src.requests,
+        src.request_errors
+    );
 }
 
 /// True when the first non-empty line is a Docker json-file record.
@@ -1011,7 +1031,10 @@ fn push_record(c: &mut ChunkOut, rec: Record, text: RecordText) {
 /// A span of a chunk's text or old arena copied into `arena`.
 fn copy_span(from: &View<'_>, arena: &mut String, s: Span) -> Span {
     if s.len == 0 {
-        return Span { escape: s.escape, ..Span::EMPTY };
+        return Span {
+            escape: s.escape,
+            ..Span::EMPTY
+        };
     }
     let start = arena.len() as u32;
     arena.push_str(from.raw_of(s));
@@ -1058,7 +1081,9 @@ fn extend_cpp_span(full: &str, line: &str, c: &mut ChunkOut, idx: usize) {
 /// was cut by a wrap.
 fn ends_inside_record(grammar: Grammar, line: &str) -> bool {
     let record = match grammar {
-        Grammar::MilvusText | Grammar::MilvusJson | Grammar::EtcdJson | Grammar::EtcdClientJson => true,
+        Grammar::MilvusText | Grammar::MilvusJson | Grammar::EtcdJson | Grammar::EtcdClientJson => {
+            true
+        }
         // A wrapper around the start of a record its grammar could not read.
         Grammar::Wrapped => starts_record(line),
         _ => false,
@@ -1104,9 +1129,15 @@ fn reparse_joined(full: &str, c: &mut ChunkOut, component: Component) -> Option<
     if rec.grammar.is_some() || text.message.in_arena {
         return None;
     }
-    let (start, end) = (text.message.start as usize, (text.message.start + text.message.len) as usize);
+    let (start, end) = (
+        text.message.start as usize,
+        (text.message.start + text.message.len) as usize,
+    );
     let spanned = full.get(start..end)?;
-    let joined: String = spanned.chars().filter(|&ch| ch != '\n' && ch != '\r').collect();
+    let joined: String = spanned
+        .chars()
+        .filter(|&ch| ch != '\n' && ch != '\r')
+        .collect();
     let mut out = LineOut::default();
     if parsers::parse_line(&joined, &mut out) != LineKind::Records {
         return None;
@@ -1117,7 +1148,8 @@ fn reparse_joined(full: &str, c: &mut ChunkOut, component: Component) -> Option<
     c.texts.pop();
     // The fragments were counted as unparsed lines, and quoted.
     c.acct.lines_unparsed -= fragments;
-    c.unparsed.retain(|(l, _)| u64::from(*l) < u64::from(line_no));
+    c.unparsed
+        .retain(|(l, _)| u64::from(*l) < u64::from(line_no));
     c.acct.lines_parsed += 1;
     c.acct.lines_continuation += fragments - 1;
     let g = out.records[0].grammar;
@@ -1149,7 +1181,12 @@ fn convert_fields(full: &str, fields: &[(&str, String)], c: &mut ChunkOut) {
 
 /// A line no grammar read: a record without grammar or time whose message
 /// is the whole line.
-fn unparsed_record(line: u32, offset: usize, len: usize, component: Component) -> (Record, RecordText) {
+fn unparsed_record(
+    line: u32,
+    offset: usize,
+    len: usize,
+    component: Component,
+) -> (Record, RecordText) {
     let mut rec = Record::new(line, offset as u32, component);
     rec.set_ts_inferred(true);
     let text = RecordText {
@@ -1500,12 +1537,24 @@ mod tests {
     #[test]
     fn a_record_stays_small() {
         // One per physical line: its size is the memory of a bundle.
-        assert!(std::mem::size_of::<Record>() <= 24, "{}", std::mem::size_of::<Record>());
+        assert!(
+            std::mem::size_of::<Record>() <= 24,
+            "{}",
+            std::mem::size_of::<Record>()
+        );
         // One per request of a client log.
-        assert!(std::mem::size_of::<RequestRow>() <= 16, "{}", std::mem::size_of::<RequestRow>());
+        assert!(
+            std::mem::size_of::<RequestRow>() <= 16,
+            "{}",
+            std::mem::size_of::<RequestRow>()
+        );
         assert!(std::mem::size_of::<crate::windows::Request>() <= 24);
         // One per recognised line.
-        assert!(std::mem::size_of::<crate::recognise::Event>() <= 48, "{}", std::mem::size_of::<crate::recognise::Event>());
+        assert!(
+            std::mem::size_of::<crate::recognise::Event>() <= 48,
+            "{}",
+            std::mem::size_of::<crate::recognise::Event>()
+        );
     }
 
     #[test]
@@ -1546,14 +1595,7 @@ mod tests {
             let key = |s: &Source| {
                 s.records
                     .iter()
-                    .map(|r| {
-                        (
-                            r.line,
-                            r.offset,
-                            r.grammar,
-                            s.message(r).into_owned(),
-                        )
-                    })
+                    .map(|r| (r.line, r.offset, r.grammar, s.message(r).into_owned()))
                     .collect::<Vec<_>>()
             };
             assert_eq!(key(&parts), key(&whole), "chunk {size}");
@@ -1622,7 +1664,11 @@ mod tests {
 
     /// A file read whole (its text kept), and streamed in 64 KiB chunks
     /// without its text (`base` gives the other settings of the second).
-    fn whole_and_streamed(path: &std::path::Path, name: &str, base: &IngestConfig) -> (Source, Source) {
+    fn whole_and_streamed(
+        path: &std::path::Path,
+        name: &str,
+        base: &IngestConfig,
+    ) -> (Source, Source) {
         let file_spec = || SourceSpec {
             content: Content::File(path.to_path_buf()),
             ..spec(name, "")
@@ -1654,7 +1700,8 @@ mod tests {
             "parsers/tests/data/otel-stdout-2.3.5.log",
         ] {
             let path = std::path::Path::new(root).join(file);
-            let (whole, compact) = whole_and_streamed(&path, "milvus/milvus-stdout.log", &IngestConfig::default());
+            let (whole, compact) =
+                whole_and_streamed(&path, "milvus/milvus-stdout.log", &IngestConfig::default());
             assert!(compact.compacted, "{file}");
             assert!(whole.records.len() > 10, "{file}");
             let sources = [whole, compact];
@@ -1662,7 +1709,11 @@ mod tests {
             for ri in 0..sources[0].records.len() {
                 let kept = again.text(0, ri);
                 let read = again.text(1, ri);
-                assert_eq!(read, kept, "{file}: record {ri} (line {})", sources[0].records[ri].line);
+                assert_eq!(
+                    read, kept,
+                    "{file}: record {ri} (line {})",
+                    sources[0].records[ri].line
+                );
             }
         }
     }
@@ -1678,8 +1729,11 @@ mod tests {
             "/samples/kill-restart-1/milvus/standalone-2.log"
         );
         let text = std::fs::read_to_string(path).unwrap();
-        let (whole, streamed) =
-            whole_and_streamed(path.as_ref(), "milvus/standalone-2.log", &IngestConfig::default());
+        let (whole, streamed) = whole_and_streamed(
+            path.as_ref(),
+            "milvus/standalone-2.log",
+            &IngestConfig::default(),
+        );
         assert!(streamed.compacted && streamed.text.is_empty());
         assert_eq!(streamed.accounting, whole.accounting);
         assert_eq!(streamed.formats, whole.formats);
@@ -1701,16 +1755,25 @@ mod tests {
         let (mut kept_fields, mut kept_messages) = (0, 0);
         for x in &whole.recognised {
             let read = ReadLater::of_rule(x.rule);
-            let (a, b) = (&whole.records[x.record as usize], &streamed.records[x.record as usize]);
+            let (a, b) = (
+                &whole.records[x.record as usize],
+                &streamed.records[x.record as usize],
+            );
             if read.message {
                 assert_eq!(streamed.message(b), whole.message(a));
                 kept_messages += 1;
             }
             assert_eq!(read_later(&streamed, b, read), read_later(&whole, a, read));
-            assert_eq!(streamed.fields_of(b).count(), read_later(&whole, a, read).len());
+            assert_eq!(
+                streamed.fields_of(b).count(),
+                read_later(&whole, a, read).len()
+            );
             kept_fields += read_later(&streamed, b, read).len();
         }
-        assert!(kept_fields > 0 && kept_messages > 0, "{kept_fields} {kept_messages}");
+        assert!(
+            kept_fields > 0 && kept_messages > 0,
+            "{kept_fields} {kept_messages}"
+        );
         // `timeline --events` keeps every recognised message.
         let events = whole_and_streamed(
             path.as_ref(),
@@ -1722,13 +1785,21 @@ mod tests {
         )
         .1;
         for x in &whole.recognised {
-            let (a, b) = (&whole.records[x.record as usize], &events.records[x.record as usize]);
+            let (a, b) = (
+                &whole.records[x.record as usize],
+                &events.records[x.record as usize],
+            );
             assert_eq!(events.message(b), whole.message(a));
         }
         // Every line, kept or not, is the file's line.
         let lines: Vec<&str> = text.lines().collect();
         for (i, r) in streamed.records.iter().enumerate().step_by(97) {
-            assert_eq!(streamed.line_text(i as u32), lines[r.line as usize - 1], "line {}", r.line);
+            assert_eq!(
+                streamed.line_text(i as u32),
+                lines[r.line as usize - 1],
+                "line {}",
+                r.line
+            );
         }
         // Not hashed on the read path: from its file, as the pipeline does.
         assert_eq!(streamed.sha256, None);
@@ -1744,7 +1815,8 @@ mod tests {
     fn reread_of_a_shrunk_file_is_empty() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("q.log");
-        let line = "[2026/11/26 04:15:52.437 +00:00] [INFO] [gc/gc_tuner.go:90] [\"GC Tune done\"]\n";
+        let line =
+            "[2026/11/26 04:15:52.437 +00:00] [INFO] [gc/gc_tuner.go:90] [\"GC Tune done\"]\n";
         std::fs::write(&path, line.repeat(50)).unwrap();
         let cfg = IngestConfig {
             keep_text: false,

@@ -143,7 +143,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             // Filters are checked before any input is read.
             args.selection(Default::default()).map_err(bad_args)?;
             // Every line's text is read again from its file as it is written.
-            let what = if args.events { Load::Events } else { Load::Records };
+            let what = if args.events {
+                Load::Events
+            } else {
+                Load::Records
+            };
             let (a, sel) = load(&args.common, false, what)?;
             if let Some(p) = &a.progress {
                 p.stage("writing timeline");

@@ -232,7 +232,12 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
 fn find_windows(
     timeline: &mut Timeline,
     settings: &[crate::settings::Setting],
-) -> (Vec<recognise::Event>, Identity, windows::Found, Vec<Attribution>) {
+) -> (
+    Vec<recognise::Event>,
+    Identity,
+    windows::Found,
+    Vec<Attribution>,
+) {
     let events = recognise::recognise(timeline);
     // What the recogniser found is in the events now.
     timeline.release_recognised();
@@ -242,8 +247,7 @@ fn find_windows(
     timeline.release_successful_requests();
     let timeline = &*timeline;
     let attributions = {
-        let ctx =
-            attribute::Context::new(timeline, &events, &identity, &found, settings);
+        let ctx = attribute::Context::new(timeline, &events, &identity, &found, settings);
         // Windows are independent: attributed in parallel, collected in order.
         use rayon::prelude::*;
         found

@@ -165,7 +165,10 @@ impl Record {
     /// The time as written on the record, else that of a wrapper around it;
     /// read before the timeline stage sets the UTC time.
     pub fn stamp(&self) -> Option<Timestamp> {
-        debug_assert!(self.flags & flag::RESOLVED == 0, "stamp read after the timeline");
+        debug_assert!(
+            self.flags & flag::RESOLVED == 0,
+            "stamp read after the timeline"
+        );
         (self.flags & flag::HAS_STAMP != 0).then(|| Timestamp {
             local_us: self.ts,
             offset_s: (self.flags & flag::HAS_OFFSET != 0).then_some(self.aux as i32),
@@ -186,7 +189,10 @@ impl Record {
         self.ts = t.local_us;
         self.set_flag(flag::YEAR_KNOWN, t.year_known);
         self.set_flag(flag::HAS_OFFSET, t.offset_s.is_some());
-        debug_assert!(self.flags & flag::RESOLVED == 0, "stamp set after the timeline");
+        debug_assert!(
+            self.flags & flag::RESOLVED == 0,
+            "stamp set after the timeline"
+        );
         self.aux = t.offset_s.unwrap_or(0) as u32;
     }
 
@@ -201,7 +207,10 @@ impl Record {
 
     /// Assigns the record to an incarnation (timeline, once the time is set).
     pub fn set_incarnation(&mut self, incarnation: Option<u32>) {
-        debug_assert!(self.flags & flag::RESOLVED != 0, "incarnation set before the time");
+        debug_assert!(
+            self.flags & flag::RESOLVED != 0,
+            "incarnation set before the time"
+        );
         self.aux = incarnation.map_or(0, |i| i + 1);
     }
 }
@@ -548,7 +557,9 @@ impl<'a> View<'a> {
 
     fn field_spans(&self, r: &Record) -> &'a [FieldSpan] {
         let f = &self.spans(r).fields;
-        self.fields.get(f.start as usize..f.end as usize).unwrap_or(&[])
+        self.fields
+            .get(f.start as usize..f.end as usize)
+            .unwrap_or(&[])
     }
 
     /// The fields of a record, unescaped.
@@ -615,7 +626,6 @@ impl Source {
         self.view().message(r)
     }
 
-
     /// The physical line of a record, as written (without its newline):
     /// from the text kept, else read again from the file.
     pub fn line_text(&self, record: u32) -> std::borrow::Cow<'_, str> {
@@ -638,8 +648,12 @@ impl Source {
 
     /// The recognised rows of the records `from..=to` (record indexes).
     pub fn recognised_in(&self, from: usize, to: usize) -> &[Recognised] {
-        let lo = self.recognised.partition_point(|x| (x.record as usize) < from);
-        let hi = self.recognised.partition_point(|x| (x.record as usize) <= to);
+        let lo = self
+            .recognised
+            .partition_point(|x| (x.record as usize) < from);
+        let hi = self
+            .recognised
+            .partition_point(|x| (x.record as usize) <= to);
         &self.recognised[lo..hi.max(lo)]
     }
 }

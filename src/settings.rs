@@ -160,9 +160,18 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(format!("{dir}/expected.json")).unwrap())
                 .unwrap();
         let s = read("milvus.yaml", &text);
-        for key in ["common.session.ttl", "queryCoord.heartbeatAvailableInterval"] {
-            let want = truth["settings"][key].as_f64().expect("expected.json names it");
-            assert_eq!(s.iter().find(|x| x.key == key).map(|x| x.value), Some(want), "{key}");
+        for key in [
+            "common.session.ttl",
+            "queryCoord.heartbeatAvailableInterval",
+        ] {
+            let want = truth["settings"][key]
+                .as_f64()
+                .expect("expected.json names it");
+            assert_eq!(
+                s.iter().find(|x| x.key == key).map(|x| x.value),
+                Some(want),
+                "{key}"
+            );
         }
     }
 }

@@ -205,7 +205,9 @@ impl Timeline {
     /// The bundle a source name or an incarnation's group belongs to, when
     /// several were given: its first folder.
     pub fn bundle_of<'a>(&self, name: &'a str) -> Option<&'a str> {
-        self.several_bundles.then(|| name.split('/').next()).flatten()
+        self.several_bundles
+            .then(|| name.split('/').next())
+            .flatten()
     }
 
     /// The emitter of a record: the server id of its incarnation, when known.
@@ -555,14 +557,15 @@ fn segments(si: usize, s: &Source) -> Vec<Segment> {
     // The record of the last log-file line: `Log directory` and `Set log
     // file to` next to each other are one opening.
     let mut opened_at = 0usize;
-    let starts = s.recognised.iter().filter_map(|x| {
-        match rules::by_id(x.rule).map(|r| r.signal) {
+    let starts = s
+        .recognised
+        .iter()
+        .filter_map(|x| match rules::by_id(x.rule).map(|r| r.signal) {
             Some(Signal::BannerPrinted) => Some((x.record as usize, Some(true))),
             Some(Signal::Started) => Some((x.record as usize, Some(false))),
             Some(Signal::LogFileSet | Signal::LogDirectorySet) => Some((x.record as usize, None)),
             _ => None,
-        }
-    });
+        });
     for (i, kind) in starts {
         // A process opens its log file once (`Set log file to`): a second
         // opening in one run of a file is the next process appending to it,
@@ -711,7 +714,8 @@ fn merge_same_process(incarnations: &mut [Incarnation], several_bundles: bool) -
             let into = runs[..k].iter().copied().find(|&a| {
                 alias[a] == a
                     && incarnations[a].group != incarnations[b].group
-                    && bundle(&incarnations[a], several_bundles) == bundle(&incarnations[b], several_bundles)
+                    && bundle(&incarnations[a], several_bundles)
+                        == bundle(&incarnations[b], several_bundles)
                     && incarnations[a].start_us <= be + SAME_START_US
                     && bs <= incarnations[a].end_us + SAME_START_US
             });
@@ -786,8 +790,8 @@ fn join_into(incarnations: &mut [Incarnation], alias: &mut [usize], from: usize,
 
 /// Adds what another view of the same process tells about it.
 fn join_run(inc: &mut Incarnation, other: &Incarnation, sources: Vec<String>) {
-    let better_start = other.start_seen
-        && (!inc.start_seen || (other.start_precise && !inc.start_precise));
+    let better_start =
+        other.start_seen && (!inc.start_seen || (other.start_precise && !inc.start_precise));
     if better_start {
         inc.start_us = other.start_us;
         inc.start_at = other.start_at.clone();
@@ -846,7 +850,9 @@ fn cut_at_starts(segs: Vec<Segment>, sources: &[Source]) -> Vec<Segment> {
     for g in segs {
         let mut cuts: Vec<i64> = starts
             .iter()
-            .filter(|(src, t)| *src != g.source && *t > g.start_us + SAME_START_US && *t <= g.end_us)
+            .filter(|(src, t)| {
+                *src != g.source && *t > g.start_us + SAME_START_US && *t <= g.end_us
+            })
             .map(|(_, t)| *t)
             .collect();
         if g.marker.is_some() || cuts.is_empty() {
@@ -1010,7 +1016,9 @@ fn renumber_by_start(
     incarnations: Vec<Incarnation>,
     alias: &[usize],
 ) -> Vec<Incarnation> {
-    let mut by_start: Vec<usize> = (0..incarnations.len()).filter(|i| alias[*i] == *i).collect();
+    let mut by_start: Vec<usize> = (0..incarnations.len())
+        .filter(|i| alias[*i] == *i)
+        .collect();
     by_start.sort_by_key(|i| (incarnations[*i].start_us, incarnations[*i].group.clone()));
     let mut renumber = vec![0u32; incarnations.len()];
     for (new, old) in by_start.iter().enumerate() {
@@ -1087,7 +1095,11 @@ mod tests {
         let at = |s: &str| parsers::timestamp::datetime(s).unwrap().1.local_us;
         assert_eq!(
             times,
-            [at("2024-12-31 23:59:00"), at("2025-01-01 00:01:00"), at("2025-01-01 00:02:00")]
+            [
+                at("2024-12-31 23:59:00"),
+                at("2025-01-01 00:01:00"),
+                at("2025-01-01 00:02:00")
+            ]
         );
         assert!(t.warnings.is_empty(), "{:?}", t.warnings);
     }

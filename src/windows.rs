@@ -20,8 +20,8 @@ use crate::recognise::rules::{Origin, Signal};
 use crate::recognise::{between, origin_of, Event, EventKind};
 use crate::timeline::Timeline;
 use parsers::Grammar;
-use regex::Regex;
 use rayon::prelude::*;
+use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
@@ -213,7 +213,11 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
     // Each bundle on the command line is its own incident: its windows come
     // from its own requests and lines, whatever times they share.
     let bundles: Vec<Option<&str>> = if t.several_bundles {
-        let mut names: Vec<&str> = t.sources.iter().filter_map(|s| t.bundle_of(&s.name)).collect();
+        let mut names: Vec<&str> = t
+            .sources
+            .iter()
+            .filter_map(|s| t.bundle_of(&s.name))
+            .collect();
         names.sort_unstable();
         names.dedup();
         names.into_iter().map(Some).collect()
@@ -222,7 +226,8 @@ pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
     };
     let mut windows: Vec<Window> = Vec::new();
     for bundle in bundles {
-        let own = |si: u32| bundle.is_none_or(|b| t.bundle_of(&t.sources[si as usize].name) == Some(b));
+        let own =
+            |si: u32| bundle.is_none_or(|b| t.bundle_of(&t.sources[si as usize].name) == Some(b));
         // One bundle reads the list as it is (it can hold millions).
         let mine: std::borrow::Cow<[Request]> = match bundle {
             None => std::borrow::Cow::Borrowed(&requests),
@@ -447,7 +452,10 @@ fn successors(t: &Timeline, identity: &Identity) -> Vec<(u32, u32)> {
             let b = n.incarnation?;
             // A new pod at a new address is a replacement, not a restart.
             let a = identity.incarnation_of(n.replaces.filter(|_| n.same_place)?)?;
-            let (ia, ib) = (t.incarnations.get(a as usize)?, t.incarnations.get(b as usize)?);
+            let (ia, ib) = (
+                t.incarnations.get(a as usize)?,
+                t.incarnations.get(b as usize)?,
+            );
             (a != b && ib.start_us >= ia.end_us && !has_next.contains(&a) && !has_prev.contains(&b))
                 .then_some((a, b))
         })
@@ -592,7 +600,10 @@ fn holes(t: &Timeline, events: &[Event], identity: &Identity) -> Vec<Hole> {
 fn heard_until(events: &[Event], h: &Hole, ids: &[u32]) -> i64 {
     between(events, h.start_us + 1, h.end_us - 1)
         .iter()
-        .filter(|e| e.stale.is_some_and(|s| s.heartbeat && ids.contains(&s.node)))
+        .filter(|e| {
+            e.stale
+                .is_some_and(|s| s.heartbeat && ids.contains(&s.node))
+        })
         .filter_map(|e| e.value())
         .map(|us| (us as i64).clamp(h.start_us, h.end_us))
         .fold(h.start_us, i64::max)
@@ -622,11 +633,19 @@ fn unreachable_while_silent(events: &[Event], h: &Hole, ids: &[u32]) -> bool {
         })
 }
 
-fn from_server(t: &Timeline, events: &[Event], faults: &Faults, own: &dyn Fn(u32) -> bool) -> Vec<Window> {
+fn from_server(
+    t: &Timeline,
+    events: &[Event],
+    faults: &Faults,
+    own: &dyn Fn(u32) -> bool,
+) -> Vec<Window> {
     // (start, end, failures counted)
     let mut spans: Vec<(i64, i64, u64)> = Vec::new();
     let took = slow_requests(t, events);
-    for e in events.iter().filter(|e| e.signal() == Signal::ProxyFailure && own(e.at.0)) {
+    for e in events
+        .iter()
+        .filter(|e| e.signal() == Signal::ProxyFailure && own(e.at.0))
+    {
         // A failure the Proxy dated with its duration started that long
         // before (a request that timed out after 10 s started 10 s earlier).
         let (src, r) = t.record(e.at);
@@ -636,10 +655,18 @@ fn from_server(t: &Timeline, events: &[Event], faults: &Faults, own: &dyn Fn(u32
             .map_or(e.ts, |us| e.ts - us);
         spans.push((start, e.ts, 1));
     }
-    for o in faults.outages.iter().filter(|o| o.last_line.is_none_or(|at| own(at.0))) {
+    for o in faults
+        .outages
+        .iter()
+        .filter(|o| o.last_line.is_none_or(|at| own(at.0)))
+    {
         spans.push((o.stop_us, o.serving_us.max(o.restart_us), 0));
     }
-    for h in faults.holes.iter().filter(|h| h.consequential && own(h.before.0)) {
+    for h in faults
+        .holes
+        .iter()
+        .filter(|h| h.consequential && own(h.before.0))
+    {
         spans.push((h.heard_until_us, h.end_us, 0));
     }
     spans.sort_unstable();
@@ -725,7 +752,10 @@ fn describe(w: &mut Window, t: &Timeline, events: &[Event], own: &(dyn Fn(u32) -
         w.channels
             .extend(CHANNEL.captures_iter(text).map(|c| c[1].to_string()));
     }
-    for e in between(events, w.start, w.end).iter().filter(|e| own(e.at.0)) {
+    for e in between(events, w.start, w.end)
+        .iter()
+        .filter(|e| own(e.at.0))
+    {
         let involved = matches!(
             e.kind,
             EventKind::NodeDown

@@ -32,7 +32,14 @@ fn report_writers_read_only_the_model() {
         "src/report/charts.rs",
         "src/report/palette.rs",
     ] {
-        for stage in ["windows", "recognise", "timeline", "identity", "pipeline", "ingest"] {
+        for stage in [
+            "windows",
+            "recognise",
+            "timeline",
+            "identity",
+            "pipeline",
+            "ingest",
+        ] {
             assert!(
                 !crate_paths(writer).iter().any(|p| p == stage),
                 "{writer} reaches into crate::{stage}; it should read report::model"

@@ -206,11 +206,18 @@ fn catalogued_lines_of_the_public_corpus_get_their_event() {
         let events = timeline_jsonl(&[&path], &["--events"]);
         let mut got: BTreeMap<(u64, String), u64> = BTreeMap::new();
         for e in &events {
-            let key = (e["line"].as_u64().unwrap(), e["kind"].as_str().unwrap().to_string());
+            let key = (
+                e["line"].as_u64().unwrap(),
+                e["kind"].as_str().unwrap().to_string(),
+            );
             *got.entry(key).or_default() += 1;
         }
         for l in labels.iter().filter(|l| l.file == f) {
-            assert!(l.line >= 1 && l.line <= lines, "{f}:{} is not a line", l.line);
+            assert!(
+                l.line >= 1 && l.line <= lines,
+                "{f}:{} is not a line",
+                l.line
+            );
             let n = got.get(&(l.line, l.kind.clone())).copied().unwrap_or(0);
             expected += l.records;
             found += n.min(l.records);
@@ -220,7 +227,10 @@ fn catalogued_lines_of_the_public_corpus_get_their_event() {
         }
     }
     let share = found as f64 / expected as f64;
-    eprintln!("public corpus: {found} of {expected} labelled records recognised ({:.1} %)", share * 100.0);
+    eprintln!(
+        "public corpus: {found} of {expected} labelled records recognised ({:.1} %)",
+        share * 100.0
+    );
     for m in &missed {
         eprintln!("  missed {m}");
     }
@@ -232,11 +242,14 @@ fn catalogued_lines_of_the_public_corpus_get_their_event() {
 /// dropping it silently.
 #[test]
 fn recognised_lines_without_any_time_are_named() {
-    let f = crate::shared_or_skip!().join("corpus/public/milvus-25357-client-nodeoffline-querynode-crash-on-search.log");
+    let f = crate::shared_or_skip!()
+        .join("corpus/public/milvus-25357-client-nodeoffline-querynode-crash-on-search.log");
     let d = analyze(&[&f]);
     let warnings = d["accounting"]["warnings"].to_string();
     assert!(
-        warnings.contains("no line of the bundle has a time: its 1 recognised line(s) cannot be placed"),
+        warnings.contains(
+            "no line of the bundle has a time: its 1 recognised line(s) cannot be placed"
+        ),
         "{warnings}"
     );
 }

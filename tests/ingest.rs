@@ -121,7 +121,11 @@ fn only_exclude_leaves_files_out() {
     let b = root().join("samples/kill-restart-1");
     let sources = |args: &[&str]| -> Vec<String> {
         let out = crate::util::run_as_given(args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let d: Value = serde_json::from_slice(&out.stdout).unwrap();
         d["accounting"]["sources"]
             .as_array()
@@ -135,11 +139,24 @@ fn only_exclude_leaves_files_out() {
     assert!(all.contains(&"README.txt".to_string()), "{all:?}");
     assert!(all.contains(&"ground_truth.json".to_string()), "{all:?}");
     let fewer = sources(&[
-        "analyze", &path, "--json", "-", "--exclude", "README.txt", "--exclude", "milvus/*-stderr.log",
+        "analyze",
+        &path,
+        "--json",
+        "-",
+        "--exclude",
+        "README.txt",
+        "--exclude",
+        "milvus/*-stderr.log",
     ]);
     assert!(!fewer.contains(&"README.txt".to_string()), "{fewer:?}");
-    assert!(!fewer.contains(&"milvus/milvus-stderr.log".to_string()), "{fewer:?}");
-    assert!(fewer.contains(&"milvus/milvus-stdout.log".to_string()), "{fewer:?}");
+    assert!(
+        !fewer.contains(&"milvus/milvus-stderr.log".to_string()),
+        "{fewer:?}"
+    );
+    assert!(
+        fewer.contains(&"milvus/milvus-stdout.log".to_string()),
+        "{fewer:?}"
+    );
     // A malformed pattern is refused, naming it.
     let bad = crate::util::run_as_given(&["analyze", &path, "--json", "-", "--exclude", "[x"]);
     assert!(!bad.status.success());
@@ -297,7 +314,9 @@ fn samples_match_their_expected_processes() {
             );
             // The start is the `starting running Milvus components` line,
             // on stdout (standalone) or in the pod's log.
-            let start_source = w["start_source"].as_str().unwrap_or("milvus/milvus-stdout.log");
+            let start_source = w["start_source"]
+                .as_str()
+                .unwrap_or("milvus/milvus-stdout.log");
             assert_eq!(g["start_at"]["source"], start_source, "{name}");
         }
         for (k, v) in exp["settings"].as_object().unwrap() {

@@ -593,12 +593,22 @@ fn many_windows_one_card_per_shape() {
     let windows = r.json["windows"].as_array().unwrap();
     assert_eq!(windows.len(), repeats * per_repeat.len());
     for (i, w) in windows.iter().enumerate() {
-        assert_eq!(w["cause"], per_repeat[i % per_repeat.len()]["cause"], "window {}", i + 1);
+        assert_eq!(
+            w["cause"],
+            per_repeat[i % per_repeat.len()]["cause"],
+            "window {}",
+            i + 1
+        );
     }
     let mut shapes: Vec<(Value, Value, Vec<Value>)> = Vec::new();
     let mut firsts = Vec::new();
     for (i, w) in windows.iter().enumerate() {
-        let phases = w["phases"].as_array().unwrap().iter().map(|p| p["id"].clone()).collect();
+        let phases = w["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].clone())
+            .collect();
         let shape = (w["cause"].clone(), w["contributing"].clone(), phases);
         if !shapes.contains(&shape) {
             shapes.push(shape);
@@ -618,5 +628,9 @@ fn many_windows_one_card_per_shape() {
     assert_eq!(rows, windows.len(), "every window is listed");
     let details = r.md.matches("\n## Window ").count();
     assert_eq!(details, firsts.len());
-    assert!(r.md.contains(&format!("{} windows of {} shapes", windows.len(), firsts.len())));
+    assert!(r.md.contains(&format!(
+        "{} windows of {} shapes",
+        windows.len(),
+        firsts.len()
+    )));
 }

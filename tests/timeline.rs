@@ -273,7 +273,10 @@ fn export_milvus_log_layout_with_previous_container() {
     assert_eq!(src("pod_log/my-release-etcd-0.log")["component"], "etcd");
     assert_eq!(d["accounting"]["lines_unparsed"], 0);
     // Kubernetes' account of the pod is read, not skipped, and is no process.
-    assert_eq!(src(&format!("pod_describe/{pod}"))["component"], "kubernetes");
+    assert_eq!(
+        src(&format!("pod_describe/{pod}"))["component"],
+        "kubernetes"
+    );
     let inc = d["incarnations"].as_array().unwrap();
     assert_eq!(inc.len(), 2, "{inc:?}");
     assert_eq!(

@@ -96,7 +96,11 @@ fn windows(d: &Value) -> &Vec<Value> {
 
 /// A window's recommendation whose `key` is `value`.
 fn recommendation<'a>(w: &'a Value, key: &str, value: &str) -> Option<&'a Value> {
-    w["recommendations"].as_array().unwrap().iter().find(|r| r[key] == value)
+    w["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[key] == value)
 }
 
 fn name(b: &Path) -> String {
@@ -181,7 +185,10 @@ fn assert_server_bounds(n: &str, g: &Value, t: &Truth) {
         .iter()
         .find(|(x, _)| *x == n)
         .map_or(5_000, |(_, l)| *l);
-    let (s, e) = (ms(g["start"].as_str().unwrap()), ms(g["end"].as_str().unwrap()));
+    let (s, e) = (
+        ms(g["start"].as_str().unwrap()),
+        ms(g["end"].as_str().unwrap()),
+    );
     assert!(
         (t.start - 1_000..=t.start + 1_000).contains(&s),
         "{n}: server-only start {} ms from the client's",
@@ -203,7 +210,12 @@ fn neutral_names(b: &Path, into: &Path) -> PathBuf {
     let mut file_logs: Vec<PathBuf> = std::fs::read_dir(b.join("milvus"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("standalone-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("standalone-")
+        })
         .collect();
     // By server id, then the rotated parts of one id by their names.
     let id = |p: &PathBuf| -> u32 {
@@ -216,11 +228,22 @@ fn neutral_names(b: &Path, into: &Path) -> PathBuf {
             .unwrap()
     };
     file_logs.sort_by_key(|p| (id(p), p.clone()));
-    let gz = |p: &Path| if p.extension().is_some_and(|e| e == "gz") { ".gz" } else { "" };
+    let gz = |p: &Path| {
+        if p.extension().is_some_and(|e| e == "gz") {
+            ".gz"
+        } else {
+            ""
+        }
+    };
     let mut copies: Vec<(PathBuf, String)> = file_logs
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.clone(), format!("logs/node-{}.log{}", (b'a' + i as u8) as char, gz(p))))
+        .map(|(i, p)| {
+            (
+                p.clone(),
+                format!("logs/node-{}.log{}", (b'a' + i as u8) as char, gz(p)),
+            )
+        })
         .collect();
     for (from, to_name) in [
         ("milvus/milvus-stdout.log", "logs/out.log"),
@@ -269,7 +292,10 @@ fn derived_causes(b: &Path) -> Option<Vec<String>> {
 #[test]
 fn neutral_file_names_give_the_same_answer() {
     let tmp = tempfile::tempdir().unwrap();
-    for b in with_client_log().into_iter().filter(|b| b.join("milvus").is_dir()) {
+    for b in with_client_log()
+        .into_iter()
+        .filter(|b| b.join("milvus").is_dir())
+    {
         let n = name(&b);
         let truth = client_truth(&b.join("client/client.jsonl"));
         let d = analyze(&[&neutral_names(&b, tmp.path())]);
@@ -351,11 +377,17 @@ type WindowCause = (&'static str, &'static [&'static str]);
 ///   than its resume while it answered again: rule 2, `session-timeout`.
 const CAUSES: &[(&str, &[WindowCause])] = &[
     ("kill-restart-1", &[("session-timeout", &[])]),
-    ("kill-restart-2", &[("process-down", &["grpc-channel-rebuild"])]),
+    (
+        "kill-restart-2",
+        &[("process-down", &["grpc-channel-rebuild"])],
+    ),
     ("freeze-2", &[("node-unresponsive", &[])]),
     ("etcd-stall-1", &[("etcd-unavailable", &[])]),
     ("stutter-3", &[("session-timeout", &["node-unresponsive"])]),
-    ("cluster-querynode-kill-1", &[("session-timeout", &["coordination-delay"])]),
+    (
+        "cluster-querynode-kill-1",
+        &[("session-timeout", &["coordination-delay"])],
+    ),
     (
         "cluster-querynode-freeze-1",
         &[("node-unresponsive", &[]), ("session-timeout", &[])],
@@ -395,7 +427,12 @@ fn causes_of_the_injected_faults() {
         assert_causes(n, &analyze(&[&b]), want, true);
         // The cause comes from the server logs, not from the client's view.
         let srv = server_only(&b, tmp.path());
-        assert_causes(&format!("{n} (server logs only)"), &analyze(&[&srv]), want, false);
+        assert_causes(
+            &format!("{n} (server logs only)"),
+            &analyze(&[&srv]),
+            want,
+            false,
+        );
     }
 }
 
@@ -499,9 +536,16 @@ fn samples_give_their_expected_causes() {
                     .collect();
                 let outages = ids.iter().filter(|i| **i == "outage").count() as u64;
                 assert_eq!(outages, want, "{n}: {ids:?}");
-                let second = ids.iter().enumerate().filter(|(_, i)| **i == "outage").nth(1);
+                let second = ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| **i == "outage")
+                    .nth(1);
                 if let Some((at, _)) = second {
-                    assert!(!ids[at..].contains(&"routing"), "{n}: routing after a second pause: {ids:?}");
+                    assert!(
+                        !ids[at..].contains(&"routing"),
+                        "{n}: routing after a second pause: {ids:?}"
+                    );
                 }
             }
         }
@@ -767,7 +811,10 @@ fn identity_links_restarts_to_their_place() {
     // Deployment at a new address, or the same pod restarted in place)
     // replaces the killed one, as the harness recorded; a 2-replica kill
     // without restart replaces nothing.
-    for b in real_bundles().into_iter().filter(|b| crate::util::cluster_capture(b)) {
+    for b in real_bundles()
+        .into_iter()
+        .filter(|b| crate::util::cluster_capture(b))
+    {
         let truth: Value =
             serde_json::from_str(&std::fs::read_to_string(b.join("ground_truth.json")).unwrap())
                 .unwrap();
@@ -775,10 +822,19 @@ fn identity_links_restarts_to_their_place() {
         let d = analyze(&[&b]);
         match (f["node_id"].as_u64(), f["restarted_node_id"].as_u64()) {
             (Some(old), Some(new)) => {
-                assert_eq!(node(&d, &new.to_string())["replaces"], old.to_string(), "{}", name(&b))
+                assert_eq!(
+                    node(&d, &new.to_string())["replaces"],
+                    old.to_string(),
+                    "{}",
+                    name(&b)
+                )
             }
             _ => assert!(
-                d["nodes"].as_array().unwrap().iter().all(|n| n["replaces"].is_null()),
+                d["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|n| n["replaces"].is_null()),
                 "{}: {}",
                 name(&b),
                 d["nodes"]
@@ -814,19 +870,25 @@ fn the_range_selects_windows() {
 #[test]
 fn several_bundles_keep_their_own_settings() {
     let names = ["kill-restart-1", "slow-heartbeat-1"];
-    let paths: Vec<PathBuf> = names.iter().map(|n| root().join("samples").join(n)).collect();
+    let paths: Vec<PathBuf> = names
+        .iter()
+        .map(|n| root().join("samples").join(n))
+        .collect();
     let d = analyze(&paths.iter().map(PathBuf::as_path).collect::<Vec<_>>());
     let got = windows(&d);
     assert_eq!(got.len(), names.len(), "{got:#?}");
     for (w, (n, p)) in got.iter().zip(names.iter().zip(&paths)) {
         let exp: Value =
-            serde_json::from_str(&std::fs::read_to_string(p.join("expected.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(p.join("expected.json")).unwrap())
+                .unwrap();
         let ttl = exp["settings"]["common.session.ttl"].as_f64().unwrap();
         let advice = recommendation(w, "setting", "common.session.ttl")
             .unwrap_or_else(|| panic!("{n}: no TTL advice in {w:#}"));
         let text = advice["text"].as_str().unwrap();
         assert!(
-            text.contains(&format!("common.session.ttl = {ttl} s ({n}/milvus/configs/milvus.yaml:")),
+            text.contains(&format!(
+                "common.session.ttl = {ttl} s ({n}/milvus/configs/milvus.yaml:"
+            )),
             "{n}: {text}"
         );
     }
@@ -843,16 +905,25 @@ fn the_same_bundle_twice_is_read_once() {
     let once = analyze(&[&b]);
     let twice = analyze(&[&b, &copy]);
     let warnings = twice["accounting"]["warnings"].to_string();
-    assert!(warnings.contains("kill-restart-1-again: the same content as"), "{warnings}");
+    assert!(
+        warnings.contains("kill-restart-1-again: the same content as"),
+        "{warnings}"
+    );
     let failed = |d: &Value| -> Vec<Value> {
-        windows(d).iter().map(|w| w["failed_requests"].clone()).collect()
+        windows(d)
+            .iter()
+            .map(|w| w["failed_requests"].clone())
+            .collect()
     };
     assert_eq!(failed(&twice), failed(&once));
     assert!(!twice["accounting"]["sources"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|s| s["source"].as_str().unwrap().starts_with("kill-restart-1-again/")));
+        .any(|s| s["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("kill-restart-1-again/")));
 }
 
 /// A terminated container in a `kubectl describe pod` document, read by the
@@ -868,10 +939,9 @@ fn terminations(b: &Path) -> Vec<Termination> {
     let Ok(dir) = std::fs::read_dir(b.join("pod_describe")) else {
         return Vec::new();
     };
-    let block = Regex::new(
-        r"(?m)^ +(?:Last )?State: +Terminated\n +Reason: +(\w+)\n +Exit Code: +(\d+)",
-    )
-    .unwrap();
+    let block =
+        Regex::new(r"(?m)^ +(?:Last )?State: +Terminated\n +Reason: +(\w+)\n +Exit Code: +(\d+)")
+            .unwrap();
     let limit = Regex::new(r"(?m)^ +Limits:\n(?: +cpu: +\S+\n)? +memory: +(\S+)").unwrap();
     let mut out = Vec::new();
     for f in dir.map(|e| e.unwrap().path()) {
@@ -914,13 +984,19 @@ fn the_outage_cites_what_kubernetes_says_of_the_kill() {
                 })
             });
             let w = cited.unwrap_or_else(|| {
-                panic!("{n}: no outage cites {} ({} {})", t.describe, t.reason, t.exit_code)
+                panic!(
+                    "{n}: no outage cites {} ({} {})",
+                    t.describe, t.reason, t.exit_code
+                )
             });
             if t.reason == "OOMKilled" {
                 let advice = recommendation(w, "id", "memory-limit")
                     .unwrap_or_else(|| panic!("{n}: an OOM kill without memory advice"));
                 let limit = t.memory_limit.as_deref().unwrap();
-                assert!(advice["text"].as_str().unwrap().contains(limit), "{n}: {advice}");
+                assert!(
+                    advice["text"].as_str().unwrap().contains(limit),
+                    "{n}: {advice}"
+                );
             }
             checked += 1;
         }
@@ -942,7 +1018,9 @@ fn overlapping_bundles_keep_their_own_evidence() {
 /// its own failures, cause and evidence, as when each is read alone.
 #[test]
 fn simultaneous_bundles_are_separate_incidents() {
-    two_incidents("slow-heartbeat-1-same-time", |a, b| a.start + 2_000 - b.start);
+    two_incidents("slow-heartbeat-1-same-time", |a, b| {
+        a.start + 2_000 - b.start
+    });
 }
 
 /// kill-restart-1 and a copy of slow-heartbeat-1 named `moved_name`, moved
@@ -955,21 +1033,42 @@ fn two_incidents(moved_name: &str, shift_ms: impl Fn(&Truth, &Truth) -> i64) {
     let first = |p: &Path| client_truth(&p.join("client/client.jsonl"))[0].clone();
     let tmp = tempfile::tempdir().unwrap();
     let moved = tmp.path().join(moved_name);
-    copy_shifted(&b, &b, &moved, Duration::milliseconds(shift_ms(&first(&a), &first(&b))), false);
+    copy_shifted(
+        &b,
+        &b,
+        &moved,
+        Duration::milliseconds(shift_ms(&first(&a), &first(&b))),
+        false,
+    );
     let tz = ["--tz", "+05:30"];
     let alone = |p: &Path| windows(&analyze_with(&[p], &tz))[0].clone();
     let d = analyze_with(&[&a, &moved], &tz);
     let got = windows(&d);
     assert_eq!(got.len(), 2, "{got:#?}");
-    let bundles = [("kill-restart-1/".to_string(), &a), (format!("{moved_name}/"), &moved)];
+    let bundles = [
+        ("kill-restart-1/".to_string(), &a),
+        (format!("{moved_name}/"), &moved),
+    ];
     for (w, (bundle, path)) in got.iter().zip(&bundles) {
         let own = alone(path);
         assert_eq!(w["failed_requests"], own["failed_requests"], "{bundle}");
         assert_eq!(w["cause"], own["cause"], "{bundle}");
-        let phase_evidence = w["phases"].as_array().unwrap().iter().flat_map(|p| p["evidence"].as_array().unwrap());
-        for e in w["evidence"].as_array().unwrap().iter().chain(phase_evidence) {
+        let phase_evidence = w["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["evidence"].as_array().unwrap());
+        for e in w["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(phase_evidence)
+        {
             let source = e["source"].as_str().unwrap();
-            assert!(source.starts_with(bundle.as_str()), "a window of {bundle} cites {source}: {e}");
+            assert!(
+                source.starts_with(bundle.as_str()),
+                "a window of {bundle} cites {source}: {e}"
+            );
         }
     }
 }
@@ -982,8 +1081,13 @@ fn a_bundle_without_client_log_beside_one_with() {
     let a = root().join("samples/kill-restart-1");
     let tmp = tempfile::tempdir().unwrap();
     let b = tmp.path().join("slow-heartbeat-1-server");
-    copy_tree(&root().join("samples/slow-heartbeat-1"), &b, &|n| n == "client.jsonl" || n == "pymilvus.log");
+    copy_tree(&root().join("samples/slow-heartbeat-1"), &b, &|n| {
+        n == "client.jsonl" || n == "pymilvus.log"
+    });
     let d = analyze(&[&a, &b]);
-    let bases: Vec<&str> = windows(&d).iter().map(|w| w["basis"].as_str().unwrap()).collect();
+    let bases: Vec<&str> = windows(&d)
+        .iter()
+        .map(|w| w["basis"].as_str().unwrap())
+        .collect();
     assert_eq!(bases, ["client-log", "server-logs"], "{d:#}");
 }

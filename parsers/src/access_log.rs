@@ -116,7 +116,10 @@ fn parse_zap<'a>(s: &'a str, ts: timestamp::Timestamp, out: &mut LineOut<'a>) ->
             out.fields.truncate(start);
             return false;
         };
-        let v = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v);
+        let v = v
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(v);
         failed |= k == "errorCode" && v != "0";
         out.fields.push(Field {
             key: Text::plain(k),
@@ -173,7 +176,10 @@ mod tests {
         );
         let ok = r#"[2026/12/01 17:24:35.678 +00:00] ["OK: tcp-127.0.0.1:50072-Connect"] [timeCost="1 ms"] [traceId=9112c6b027389bafa1d7a837810e4344] [responseSize=138] [errorCode=0]"#;
         assert_eq!(parse_line(ok, &mut out), LineKind::Records);
-        assert_eq!((out.records[0].message.raw, out.records[0].level), ("Connect", Level::Info));
+        assert_eq!(
+            (out.records[0].message.raw, out.records[0].level),
+            ("Connect", Level::Info)
+        );
         let first = r#"[2026/12/01 17:24:33.484 +00:00] ["Access log start successful"]"#;
         assert_eq!(parse_line(first, &mut out), LineKind::Records);
         assert_eq!(out.records[0].message.raw, "Access log start successful");

@@ -132,7 +132,11 @@ pub(crate) fn parse_exception<'a>(line: &'a str, at: usize, out: &mut LineOut<'a
         return false;
     };
     let module = &s[..pos];
-    let dotted = |m: &str| m.ends_with('.') && m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+    let dotted = |m: &str| {
+        m.ends_with('.')
+            && m.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+    };
     if !(module.is_empty() || dotted(module)) {
         return false;
     }
@@ -325,13 +329,23 @@ mod tests {
         let line = "pymilvus.exceptions.MilvusException: <MilvusException: (code=503, message=failed to search: node offline[node=16]: channel not available[channel=by-dev-rootcoord-dml_7_448156144239980114v0])>";
         let mut out = LineOut::default();
         let r = crate::one_record(line, &mut out);
-        assert_eq!((r.grammar, r.level, r.caller, r.ts), (Grammar::PythonLogging, Level::Error, "pymilvus.exceptions.MilvusException", None));
+        assert_eq!(
+            (r.grammar, r.level, r.caller, r.ts),
+            (
+                Grammar::PythonLogging,
+                Level::Error,
+                "pymilvus.exceptions.MilvusException",
+                None
+            )
+        );
         assert!(r.message.raw.starts_with("<MilvusException: (code=503"));
-        for other in ["see MilvusException: x", "  File \"x.py\", line 3, in <module>"] {
+        for other in [
+            "see MilvusException: x",
+            "  File \"x.py\", line 3, in <module>",
+        ] {
             assert_eq!(parse_line(other, &mut out), LineKind::Unknown, "{other}");
         }
     }
-
 
     /// Python logging with a US `datefmt` and no logger name: the layout
     /// issue 10 quotes from a held-out public excerpt (`05/10/2023 11:55:02
@@ -341,15 +355,27 @@ mod tests {
         let mut out = LineOut::default();
         let line = "05/10/2023 11:55:02 AM - ERROR - RPC error: [search], <MilvusException: (code=503, message=failed to search: node offline[node=16]: channel not available[channel=by-dev-rootcoord-dml_7_448156144239980114v0])>";
         let r = crate::one_record(line, &mut out);
-        assert_eq!((r.grammar, r.level, r.caller), (Grammar::PythonLogging, Level::Error, ""));
+        assert_eq!(
+            (r.grammar, r.level, r.caller),
+            (Grammar::PythonLogging, Level::Error, "")
+        );
         assert!(r.message.raw.starts_with("RPC error: [search]"));
         // 2023-05-10 11:55:02, no zone.
         let ts = r.ts.unwrap();
         assert_eq!((ts.local_us, ts.offset_s), (1_683_719_702_000_000, None));
-        assert_eq!(parse_line("05/10/2023 12:05:02 PM - WARNING - x", &mut out), LineKind::Records);
+        assert_eq!(
+            parse_line("05/10/2023 12:05:02 PM - WARNING - x", &mut out),
+            LineKind::Records
+        );
         assert_eq!(out.records[0].ts.unwrap().local_us, 1_683_720_302_000_000);
-        assert_eq!(parse_line("05/10/2023 12:05:02 AM - INFO - x", &mut out), LineKind::Records);
+        assert_eq!(
+            parse_line("05/10/2023 12:05:02 AM - INFO - x", &mut out),
+            LineKind::Records
+        );
         assert_eq!(out.records[0].ts.unwrap().local_us, 1_683_677_102_000_000);
-        assert_eq!(parse_line("05/10/2023 13:05:02 PM - INFO - x", &mut out), LineKind::Unknown);
+        assert_eq!(
+            parse_line("05/10/2023 13:05:02 PM - INFO - x", &mut out),
+            LineKind::Unknown
+        );
     }
 }

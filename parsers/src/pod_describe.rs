@@ -108,7 +108,10 @@ impl PodDescription<'_> {
 /// True when `text` is `kubectl describe pod` output (its first lines name
 /// the pod and its namespace).
 pub fn is_pod_describe(text: &str) -> bool {
-    let mut keys = text.lines().take(4).filter_map(|l| l.split_once(':').map(|(k, _)| k));
+    let mut keys = text
+        .lines()
+        .take(4)
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k));
     keys.next() == Some("Name") && keys.any(|k| k == "Namespace")
 }
 
@@ -330,7 +333,10 @@ Events:
         assert_eq!(d.namespace, "qa-milvus");
         let c = &d.containers[0];
         assert_eq!((c.name, c.restart_count), ("standalone", Some(1)));
-        assert_eq!((c.memory_limit, c.memory_request), (Some("16Gi"), Some("9Gi")));
+        assert_eq!(
+            (c.memory_limit, c.memory_request),
+            (Some("16Gi"), Some("9Gi"))
+        );
         let last = c.states.iter().find(|s| s.last).unwrap();
         assert_eq!(
             (last.line, last.phase, last.reason, last.exit_code),
@@ -343,7 +349,10 @@ Events:
         );
         assert_eq!(d.events.len(), 2);
         let e = &d.events[0];
-        assert_eq!((e.line, e.kind, e.reason, e.from), (28, "Warning", "BackOff", "kubelet"));
+        assert_eq!(
+            (e.line, e.kind, e.reason, e.from),
+            (28, "Warning", "BackOff", "kubelet")
+        );
         assert_eq!(e.message, "Back-off restarting failed container");
         assert_eq!(e.age_us(), Some(180_000_000));
         // Running since 11:03:20 UTC, the `Started` row 2m30s old.

@@ -266,7 +266,11 @@ fn milvus_fixed(i: &str) -> Option<(&str, Timestamp)> {
         _ => c == l,
     });
     // A digit after the zone would make it part of something else.
-    if !fits || i.as_bytes().get(LAYOUT.len()).is_some_and(u8::is_ascii_digit) {
+    if !fits
+        || i.as_bytes()
+            .get(LAYOUT.len())
+            .is_some_and(u8::is_ascii_digit)
+    {
         return None;
     }
     let n = |from: usize, len: usize| {
@@ -333,8 +337,15 @@ pub fn syslog(i: &str) -> IResult<&str, Timestamp> {
 /// `05/10/2023 11:55:02 AM` (no zone).
 pub fn us_twelve_hour(i: &str) -> IResult<&str, Timestamp> {
     let err = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag));
-    let (r, (mo, _, d, _, y, _)) =
-        (digits(2), sep(b"/"), digits(2), sep(b"/"), digits(4), sep(b" ")).parse(i)?;
+    let (r, (mo, _, d, _, y, _)) = (
+        digits(2),
+        sep(b"/"),
+        digits(2),
+        sep(b"/"),
+        digits(4),
+        sep(b" "),
+    )
+        .parse(i)?;
     let (r, (h, mi, s)) = clock(r)?;
     let (r, us) = fraction(r).unwrap_or((r, 0));
     let (r, pm) = if let Some(r) = r.strip_prefix(" AM") {
@@ -348,7 +359,10 @@ pub fn us_twelve_hour(i: &str) -> IResult<&str, Timestamp> {
         return Err(err());
     }
     let h = h % 12 + if pm { 12 } else { 0 };
-    Ok((r, checked(i, (y as i32, mo, d), (h, mi, s, us), None, true)?))
+    Ok((
+        r,
+        checked(i, (y as i32, mo, d), (h, mi, s, us), None, true)?,
+    ))
 }
 
 /// RFC 1123 with a numeric zone, as `kubectl describe` prints times:
@@ -359,14 +373,21 @@ pub fn rfc1123(i: &str) -> IResult<&str, Timestamp> {
     let (r, d) = take_while_m_n(1, 2, |c: char| c.is_ascii_digit()).parse(r)?;
     let d: u32 = d.parse().map_err(|_| err())?;
     let r = r.strip_prefix(' ').ok_or_else(err)?;
-    let mo = MONTHS.iter().position(|m| r.starts_with(m)).ok_or_else(err)? as u32 + 1;
+    let mo = MONTHS
+        .iter()
+        .position(|m| r.starts_with(m))
+        .ok_or_else(err)? as u32
+        + 1;
     let r = r[3..].strip_prefix(' ').ok_or_else(err)?;
     let (r, y) = digits(4)(r)?;
     let r = r.strip_prefix(' ').ok_or_else(err)?;
     let (r, (h, mi, s)) = clock(r)?;
     let r = r.strip_prefix(' ').ok_or_else(err)?;
     let (r, offset) = zone(r)?;
-    Ok((r, checked(i, (y as i32, mo, d), (h, mi, s, 0), Some(offset), true)?))
+    Ok((
+        r,
+        checked(i, (y as i32, mo, d), (h, mi, s, 0), Some(offset), true)?,
+    ))
 }
 
 /// The glog stamp after the level letter: `20261126 04:14:41.680169` or the

@@ -315,7 +315,11 @@ mod tests {
         );
         assert_eq!(
             (v[0].0, v[0].1, v[0].2.as_str()),
-            (Grammar::EtcdJson, Some(1_578_297_604_125_000), "failed to detect default host")
+            (
+                Grammar::EtcdJson,
+                Some(1_578_297_604_125_000),
+                "failed to detect default host"
+            )
         );
         // A diff's `+` before it (as a held-out excerpt shows it).
         let v = parse(
@@ -324,7 +328,10 @@ mod tests {
         assert_eq!(v[0].0, Grammar::EtcdJson);
         // A time of day alone is no wrapper.
         let mut out = LineOut::default();
-        assert_eq!(parse_line("16:00:04 nothing here", &mut out), LineKind::Unknown);
+        assert_eq!(
+            parse_line("16:00:04 nothing here", &mut out),
+            LineKind::Unknown
+        );
     }
 
     #[test]

@@ -54,8 +54,7 @@ fn shared_bundle_streams_have_no_unknown_line() {
         "client/pymilvus.log",
         "client/client.jsonl",
     ] {
-        let text = std::fs::read_to_string(format!("{base}/{f}"))
-            .expect("samples/kill-restart-1");
+        let text = std::fs::read_to_string(format!("{base}/{f}")).expect("samples/kill-restart-1");
         let (_, unknown) = frame(&text);
         assert!(unknown.is_empty(), "{f}: {unknown:?}");
     }

@@ -106,7 +106,11 @@ mod tests {
             "b/pod_log_previous/my-release-milvus-querynode-8mpr24jv4c-7dtcg.log.gz",
             "my-release-milvus-querynode-8mpr24jv4c-7dtcg-pre.log",
         ] {
-            assert_eq!(pod_of(name), "my-release-milvus-querynode-8mpr24jv4c-7dtcg", "{name}");
+            assert_eq!(
+                pod_of(name),
+                "my-release-milvus-querynode-8mpr24jv4c-7dtcg",
+                "{name}"
+            );
         }
     }
 }

@@ -412,9 +412,9 @@ impl BundleFacts {
                 .iter()
                 .filter(|h| {
                     h.consequential
-                        || t.incarnations.get(h.incarnation as usize).is_some_and(|i| {
-                            i.component == crate::component::Component::Standalone
-                        })
+                        || t.incarnations
+                            .get(h.incarnation as usize)
+                            .is_some_and(|i| i.component == crate::component::Component::Standalone)
                 })
                 .map(|h| h.end_us - h.start_us)
                 .max(),
@@ -468,7 +468,10 @@ impl<'a> Context<'a> {
         c.own_bundle = Some(&name[..bundle.len() + 1]);
         // Each bundle's config files were read one after another; a bundle
         // without a milvus.yaml takes no other bundle's.
-        c.settings = match (self.settings.iter().position(own), self.settings.iter().rposition(own)) {
+        c.settings = match (
+            self.settings.iter().position(own),
+            self.settings.iter().rposition(own),
+        ) {
             (Some(lo), Some(hi)) => &self.settings[lo..=hi],
             _ => &[],
         };
@@ -669,7 +672,9 @@ impl<'a> Chain<'a> {
     /// (consequential), in time order: more than one when it paused
     /// repeatedly.
     pub(crate) fn pauses(&self) -> Vec<&'a Hole> {
-        let Some(h) = self.hole else { return Vec::new() };
+        let Some(h) = self.hole else {
+            return Vec::new();
+        };
         let mut v: Vec<&Hole> = self
             .silences
             .iter()
@@ -850,7 +855,6 @@ fn stale_note(ctx: &Context, e: &Event, misjudged: bool) -> String {
         _ => format!("work routed to {who}, which is no longer the process answering"),
     }
 }
-
 
 /// The ordered root-cause rule. Returns the cause, the reason, the evidence
 /// and a base confidence.

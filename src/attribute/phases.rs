@@ -49,7 +49,9 @@ pub(super) fn phases(ctx: &Context, w: &Window, chain: &Chain) -> Vec<Phase> {
     // a second pause is never routing: what no phase places there is the
     // last phase's, the fault before's.
     for (i, h) in pauses.iter().enumerate() {
-        b.limit = pauses.get(i + 1).map_or(w.end, |next| next.start_us.min(w.end));
+        b.limit = pauses
+            .get(i + 1)
+            .map_or(w.end, |next| next.start_us.min(w.end));
         let ev = pause_evidence(ctx, h);
         b.push(PhaseId::Outage, h.end_us, Cause::NodeUnresponsive, ev);
         b.after_the_fault(false);
@@ -106,9 +108,8 @@ impl<'a> Builder<'a, '_> {
         let ev = outage_evidence(self.ctx, chain);
         match (chain.outage, chain.hole) {
             (Some(o), Some(_)) if chain.began_silent() => {
-                let (silent, down): (Vec<Evidence>, Vec<Evidence>) = ev
-                    .into_iter()
-                    .partition(|e| e.ts <= o.stop_us);
+                let (silent, down): (Vec<Evidence>, Vec<Evidence>) =
+                    ev.into_iter().partition(|e| e.ts <= o.stop_us);
                 self.push(PhaseId::Outage, o.stop_us, Cause::NodeUnresponsive, silent);
                 self.push(PhaseId::Outage, o.restart_us, Cause::ProcessDown, down);
             }
@@ -347,12 +348,18 @@ fn replay_evidence(ctx: &Context, from: i64, to: i64) -> Vec<Evidence> {
 
 /// What `kubectl describe` says of the end of a process's container.
 fn kill_note(k: &super::kubernetes::ContainerKill) -> String {
-    let code = k.exit_code.map(|c| format!(", exit code {c}")).unwrap_or_default();
+    let code = k
+        .exit_code
+        .map(|c| format!(", exit code {c}"))
+        .unwrap_or_default();
     let limit = match (k.oom(), &k.memory_limit) {
         (true, Some(l)) => format!(" at its memory limit {l}"),
         _ => String::new(),
     };
-    format!("Kubernetes: container {} of pod {} {}{code}{limit}", k.container, k.pod, k.reason)
+    format!(
+        "Kubernetes: container {} of pod {} {}{code}{limit}",
+        k.container, k.pod, k.reason
+    )
 }
 
 /// The lines that show the fault: the silence's edges and the clock jump on

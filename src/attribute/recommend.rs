@@ -53,7 +53,12 @@ pub fn recommend(ctx: &Context, w: &Window, a: &Attribution, chain: &Chain) -> V
                         e.signal() == Signal::NodeRemoved
                             && e.subject().is_some_and(|s| chain.dead_ids.contains(&s))
                     })
-                    .map(|e| (ctx.identity.describe(e.subject().unwrap_or(0)), secs(e.ts - f)))
+                    .map(|e| {
+                        (
+                            ctx.identity.describe(e.subject().unwrap_or(0)),
+                            secs(e.ts - f),
+                        )
+                    })
             });
             out.push(Recommendation {
                 id: "session-ttl",

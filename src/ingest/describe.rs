@@ -91,22 +91,51 @@ impl Fact<'_, '_> {
                     }
                 };
                 push("exit_code", s.exit_code.map(|x| x.to_string()));
-                push("started", s.started.and_then(|t| t.utc_us()).map(parsers::timestamp::rfc3339_ms));
-                push("finished", s.finished.and_then(|t| t.utc_us()).map(parsers::timestamp::rfc3339_ms));
-                push("restart_count", container.restart_count.map(|n| n.to_string()));
+                push(
+                    "started",
+                    s.started
+                        .and_then(|t| t.utc_us())
+                        .map(parsers::timestamp::rfc3339_ms),
+                );
+                push(
+                    "finished",
+                    s.finished
+                        .and_then(|t| t.utc_us())
+                        .map(parsers::timestamp::rfc3339_ms),
+                );
+                push(
+                    "restart_count",
+                    container.restart_count.map(|n| n.to_string()),
+                );
                 push("memory_limit", container.memory_limit.map(str::to_string));
-                push("memory_request", container.memory_request.map(str::to_string));
+                push(
+                    "memory_request",
+                    container.memory_request.map(str::to_string),
+                );
                 let level = match s.reason {
                     Some("Completed") => Level::Info,
                     _ => Level::Error,
                 };
-                (s.finished.or(s.started), level, s.reason.unwrap_or(s.phase).to_string())
+                (
+                    s.finished.or(s.started),
+                    level,
+                    s.reason.unwrap_or(s.phase).to_string(),
+                )
             }
             Fact::Event(e, at) => {
-                for (k, v) in [("type", e.kind), ("reason", e.reason), ("age", e.age), ("from", e.from)] {
+                for (k, v) in [
+                    ("type", e.kind),
+                    ("reason", e.reason),
+                    ("age", e.age),
+                    ("from", e.from),
+                ] {
                     fields.push((k, v.to_string()));
                 }
-                let level = if e.kind == "Warning" { Level::Warn } else { Level::Info };
+                let level = if e.kind == "Warning" {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
                 let stamp = Timestamp {
                     local_us: *at,
                     offset_s: Some(0),

@@ -200,7 +200,10 @@ impl ReadLater {
                 rule.signal == Signal::Registered,
                 // A slow request's trace id ties it to its failure.
                 proxy_failure || rule.signal == Signal::RequestSlow,
-                matches!(rule.kind, EventKind::ClientError | EventKind::ChannelReassign),
+                matches!(
+                    rule.kind,
+                    EventKind::ClientError | EventKind::ChannelReassign
+                ),
                 rule.kind == EventKind::MqReplay,
             ],
         }
@@ -332,7 +335,8 @@ impl Others {
 }
 
 static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
-    let mut exact: HashMap<&'static str, Vec<u16>, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
+    let mut exact: HashMap<&'static str, Vec<u16>, _> =
+        HashMap::with_hasher(foldhash::fast::FixedState::default());
     let mut others: Vec<Others> = Vec::new();
     for (i, r) in RULES.iter().enumerate() {
         match r.text {
@@ -411,7 +415,9 @@ fn match_record(src: &View<'_>, r: &Record) -> Option<u16> {
         let rule = &RULES[*i as usize];
         rule.origin == origin
             && text_matches(rule.text, &message)
-            && rule.caller.is_none_or(|d| *dir.get_or_init(|| caller_dir(caller)) == d)
+            && rule
+                .caller
+                .is_none_or(|d| *dir.get_or_init(|| caller_dir(caller)) == d)
             && cond_holds(rule.cond, src, r)
     };
     if let Some(ids) = MATCHER.exact.get(message.as_ref()) {
@@ -445,7 +451,10 @@ fn bare_text(rule: &Rule) -> Option<&'static str> {
         return None;
     }
     let text = match rule.text {
-        TextMatch::Exact(t) | TextMatch::Prefix(t) | TextMatch::Suffix(t) | TextMatch::Contains(t) => t,
+        TextMatch::Exact(t)
+        | TextMatch::Prefix(t)
+        | TextMatch::Suffix(t)
+        | TextMatch::Contains(t) => t,
         TextMatch::PrefixSuffix(p, s) => std::cmp::max_by_key(p, s, |t| t.len()),
         TextMatch::Any => return None,
     };
@@ -483,7 +492,10 @@ fn match_bare(line: &str) -> Option<u16> {
         .filter_map(|m| {
             let i = BARE.rules[m.pattern().as_usize()];
             let rule = &RULES[i as usize];
-            let (before, after) = (m.start().checked_sub(1).and_then(|b| bytes.get(b)), bytes.get(m.end()));
+            let (before, after) = (
+                m.start().checked_sub(1).and_then(|b| bytes.get(b)),
+                bytes.get(m.end()),
+            );
             let placed = match rule.text {
                 TextMatch::Exact(_) => !glued(before) && !glued(after),
                 TextMatch::Prefix(_) => !glued(before),
@@ -491,7 +503,8 @@ fn match_bare(line: &str) -> Option<u16> {
                 _ => true,
             };
             let caller = rule.caller.is_none_or(|d| {
-                line.match_indices(d).any(|(at, _)| bytes.get(at + d.len()) == Some(&b'/'))
+                line.match_indices(d)
+                    .any(|(at, _)| bytes.get(at + d.len()) == Some(&b'/'))
             });
             let cond = match rule.cond {
                 Cond::FieldContains(_, needle) => line.contains(needle),
@@ -577,13 +590,9 @@ fn internal_call(src: &View<'_>, r: &Record, def: &Rule, text: &str) -> bool {
     {
         return true;
     }
-    let role = rules::CALL_ROLE_FIELDS
-        .iter()
-        .find_map(|f| src.field(r, f));
+    let role = rules::CALL_ROLE_FIELDS.iter().find_map(|f| src.field(r, f));
     match role {
-        Some(role) => !rules::QUERY_PATH_ROLES
-            .iter()
-            .any(|q| role.starts_with(q)),
+        Some(role) => !rules::QUERY_PATH_ROLES.iter().any(|q| role.starts_with(q)),
         None => {
             let client_side = r.grammar.and_then(origin_of) == Some(Origin::ClientRequest)
                 || r.grammar == Some(Grammar::Pymilvus);
@@ -618,7 +627,8 @@ fn error_text(src: &View<'_>, r: &Record) -> Option<String> {
     if let Some(e) = src.field(r, "error") {
         t.push_str(&e);
     }
-    if r.grammar == Some(Grammar::ClientJsonl) || r.grammar == Some(Grammar::Pymilvus) || is_bare(r) {
+    if r.grammar == Some(Grammar::ClientJsonl) || r.grammar == Some(Grammar::Pymilvus) || is_bare(r)
+    {
         t.push(' ');
         t.push_str(&src.message(r));
     }
@@ -716,7 +726,8 @@ pub fn recognise(t: &Timeline) -> Vec<Event> {
     };
     // Filled in place, sized once: collecting in parallel would hold every
     // event twice (the workers' pieces and the joined list) at the peak.
-    let mut all: Vec<Event> = Vec::with_capacity(t.sources.iter().map(|s| s.recognised.len()).sum());
+    let mut all: Vec<Event> =
+        Vec::with_capacity(t.sources.iter().map(|s| s.recognised.len()).sum());
     for (si, src) in t.sources.iter().enumerate() {
         all.extend(src.recognised.iter().filter_map(|x| event_of(si, x)));
     }
@@ -740,13 +751,28 @@ mod tests {
         let line = r#"2024-03-04 14:32:44.664 | (no unique labels) | [2024/03/04 14:32:44.664 +00:00] [WARN] [sessionutil/session_util.go:550] ["fail to retry keepAliveOnce"] [serverName=querynode] [LeaseID=218862229534671595] [error="etcdserver: requested lease not found"] |   |   |   | 2024-03-04 14:32:44.664 | (no unique labels) | [2024/03/04 14:32:44.664 +00:00] [WARN] [sessionutil/session_util.go:878] ["connection lost detected, shuting down"] |   |   |   | 2024-03-04 14:32:44.664 | (no unique labels) | [2024/03/04 14:32:44.664 +00:00] [WARN] [sessionutil/session_util.go:550] ["fail to retry keepAliveOnce"] [serverName=proxy] [LeaseID=218862229534671579] [error="etcdserver: requested lease not found"]"#;
         let (t, events) = events_of("loki-export.log", &format!("{line}\n"));
         let src = &t.sources[0];
-        let messages: Vec<String> = src.records.iter().map(|r| src.message(r).into_owned()).collect();
+        let messages: Vec<String> = src
+            .records
+            .iter()
+            .map(|r| src.message(r).into_owned())
+            .collect();
         assert_eq!(
             messages,
-            ["fail to retry keepAliveOnce", "connection lost detected, shuting down", "fail to retry keepAliveOnce"]
+            [
+                "fail to retry keepAliveOnce",
+                "connection lost detected, shuting down",
+                "fail to retry keepAliveOnce"
+            ]
         );
         let rules: Vec<&str> = events.iter().map(|e| e.rule().name).collect();
-        assert_eq!(rules, ["SessionKeepAliveOnceFailed", "SessionConnectionLost", "SessionKeepAliveOnceFailed"]);
+        assert_eq!(
+            rules,
+            [
+                "SessionKeepAliveOnceFailed",
+                "SessionConnectionLost",
+                "SessionKeepAliveOnceFailed"
+            ]
+        );
     }
 
     /// Lines no grammar read, or read only by their wrapper, still match the
@@ -768,7 +794,10 @@ RPC error: [search], <MilvusException: (code=1, message=attempt #0: fail to get 
         assert_eq!(rules, ["PymilvusRpcFailed"]);
         let r = &t.sources[0].records[1];
         assert!(r.grammar.is_none() && r.ts_inferred());
-        assert_eq!(events[0].ts, t.sources[0].records[0].ts, "a bare line takes the time before it");
+        assert_eq!(
+            events[0].ts, t.sources[0].records[0].ts,
+            "a bare line takes the time before it"
+        );
 
         // In a file with no time at all, a bare line has no place on the timeline.
         let (_, events) = events_of("repl.log", ">>> res = collection.search(vectors[:1])\nRPC error: [search], <MilvusException: (code=1, message=x)>\n");
@@ -778,7 +807,13 @@ RPC error: [search], <MilvusException: (code=1, message=attempt #0: fail to get 
         let (t, events) = events_of("proxy.log", wrapped);
         let src = &t.sources[0];
         assert_eq!(src.records.len(), 1, "the fragments continue the record");
-        assert_eq!((src.accounting.lines_parsed, src.accounting.lines_continuation), (1, 2));
+        assert_eq!(
+            (
+                src.accounting.lines_parsed,
+                src.accounting.lines_continuation
+            ),
+            (1, 2)
+        );
         assert_eq!(events.len(), 1);
 
         // An etcd JSON record (milvus#31175) wrapped the way a terminal wraps
@@ -792,11 +827,20 @@ RPC error: [search], <MilvusException: (code=1, message=attempt #0: fail to get 
         assert_eq!(rules, ["EtcdLeaseRevokeMissed"]);
         assert_eq!(src.records[0].grammar, Some(Grammar::EtcdJson));
         let a = &src.accounting;
-        assert_eq!((a.lines_parsed, a.lines_continuation, a.lines_unparsed), (1, 1, 0));
-        assert_eq!(parsers::timestamp::rfc3339_ms(events[0].ts), "2024-03-05T20:02:11.877Z");
+        assert_eq!(
+            (a.lines_parsed, a.lines_continuation, a.lines_unparsed),
+            (1, 1, 0)
+        );
+        assert_eq!(
+            parsers::timestamp::rfc3339_ms(events[0].ts),
+            "2024-03-05T20:02:11.877Z"
+        );
 
         // A word glued to an exact text is another text.
-        assert_eq!(match_bare("loaded the segments: failed to load segmentsX"), None);
+        assert_eq!(
+            match_bare("loaded the segments: failed to load segmentsX"),
+            None
+        );
         assert!(match_bare("x [\"failed to load segment\"] y").is_some());
     }
 
@@ -820,7 +864,9 @@ RPC error: [search], <MilvusException: (code=1, message=attempt #0: fail to get 
                 let scan = RULES
                     .iter()
                     .enumerate()
-                    .filter(|(_, r)| r.origin as usize == o && !matches!(r.text, TextMatch::Exact(_)))
+                    .filter(|(_, r)| {
+                        r.origin as usize == o && !matches!(r.text, TextMatch::Exact(_))
+                    })
                     .find(|(_, r)| text_matches(r.text, m))
                     .map(|(i, _)| i as u16);
                 let bucketed = others
@@ -978,11 +1024,16 @@ RPC error: [search], <MilvusException: (code=1, message=attempt #0: fail to get 
     #[test]
     fn internal_calls_are_told_from_the_query_path() {
         let text = concat!(
-            r#"[2026/11/26 04:15:40.100 +00:00] [WARN] [grpcclient/client.go:407] ["call received grpc error"] [clientRole=querynode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#, "\n",
-            r#"[2026/11/26 04:15:40.200 +00:00] [WARN] [grpcclient/client.go:480] ["call received grpc error"] [clientRole=rootcoord] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#, "\n",
-            r#"[2026/11/26 04:15:40.300 +00:00] [WARN] [retry/retry.go:44] ["start to reset connection because of specific reasons"] [client_role=datanode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#, "\n",
-            r#"[2026/11/26 04:15:40.400 +00:00] [WARN] [grpcclient/client.go:407] ["call received grpc error"] [clientRole=querynode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=0]"]"#, "\n",
-            r#"[2026/11/26 04:15:40.500 +00:00] [WARN] [grpcclient/client.go:298] ["start to reset connection because of specific reasons"] [client_role=rootcoord] [error="rpc error: code = Unknown desc = expected=%!s(int64=2), actual=%!s(int64=9): server ID mismatch"]"#, "\n",
+            r#"[2026/11/26 04:15:40.100 +00:00] [WARN] [grpcclient/client.go:407] ["call received grpc error"] [clientRole=querynode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#,
+            "\n",
+            r#"[2026/11/26 04:15:40.200 +00:00] [WARN] [grpcclient/client.go:480] ["call received grpc error"] [clientRole=rootcoord] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#,
+            "\n",
+            r#"[2026/11/26 04:15:40.300 +00:00] [WARN] [retry/retry.go:44] ["start to reset connection because of specific reasons"] [client_role=datanode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=2]"]"#,
+            "\n",
+            r#"[2026/11/26 04:15:40.400 +00:00] [WARN] [grpcclient/client.go:407] ["call received grpc error"] [clientRole=querynode-1] [error="rpc error: code = Unknown desc = node not match[expectedNodeID=1][actualNodeID=0]"]"#,
+            "\n",
+            r#"[2026/11/26 04:15:40.500 +00:00] [WARN] [grpcclient/client.go:298] ["start to reset connection because of specific reasons"] [client_role=rootcoord] [error="rpc error: code = Unknown desc = expected=%!s(int64=2), actual=%!s(int64=9): server ID mismatch"]"#,
+            "\n",
         );
         let (_, ev) = events_of("milvus/standalone-2.log", text);
         let internal: Vec<bool> = ev

@@ -252,7 +252,10 @@ mod tests {
             silent_s: Some(20.04),
         };
         let s = sentence(&a);
-        assert!(s.contains("= 10000 ms (not in the bundle; default 10000 ms)"), "{s}");
+        assert!(
+            s.contains("= 10000 ms (not in the bundle; default 10000 ms)"),
+            "{s}"
+        );
         assert!(s.contains("silent 20.0 s."), "{s}");
         let a = Advice::EtcdHealth {
             before_loss_s: None,
@@ -261,7 +264,10 @@ mod tests {
             ttl_from: SettingFrom::File("milvus/configs/milvus.yaml".into(), 212),
         };
         let s = sentence(&a);
-        assert!(s.contains("common.session.ttl = 30 s (milvus/configs/milvus.yaml:212)"), "{s}");
+        assert!(
+            s.contains("common.session.ttl = 30 s (milvus/configs/milvus.yaml:212)"),
+            "{s}"
+        );
         assert!(s.contains("no etcd log"), "{s}");
     }
 }

@@ -15,9 +15,9 @@
 //!
 //! Must not know: how windows, phases or causes are decided.
 
+use super::model::{Report, WindowFacts};
 use super::palette::{self, Rgb, Shape};
 use super::rfc3339_ms;
-use super::model::{Report, WindowFacts};
 use super::scene::{EventKind, Lanes, Outcomes, Scene, MAX_OVERVIEW_LANES};
 use crate::attribute::PhaseId;
 use anyhow::{anyhow, Result};
@@ -340,28 +340,29 @@ impl Charts {
         use rayon::prelude::*;
         let windows = || {
             m.windows
-            .par_iter()
-            .enumerate()
-            .map(|(i, w)| {
-                if !drawn.contains(&i) {
-                    return Ok(None);
-                }
-                let bar = phases(w)?;
-                let (start, end) = extent(w);
-                let (zf, zt) = ((start - ZOOM_PAD_US).max(from), (end + ZOOM_PAD_US).min(to));
-                let title = format!(
-                    "Window {}: {} → {} UTC",
-                    i + 1,
-                    clock(zf, 1, false),
-                    clock(zt, 1, false)
-                );
-                let zoom = timeline(m, scene, lanes, zf, zt.max(zf + 1), &title)?;
-                Ok(Some((bar, zoom)))
-            })
-            .collect::<Result<Vec<_>>>()
+                .par_iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    if !drawn.contains(&i) {
+                        return Ok(None);
+                    }
+                    let bar = phases(w)?;
+                    let (start, end) = extent(w);
+                    let (zf, zt) = ((start - ZOOM_PAD_US).max(from), (end + ZOOM_PAD_US).min(to));
+                    let title = format!(
+                        "Window {}: {} → {} UTC",
+                        i + 1,
+                        clock(zf, 1, false),
+                        clock(zt, 1, false)
+                    );
+                    let zoom = timeline(m, scene, lanes, zf, zt.max(zf + 1), &title)?;
+                    Ok(Some((bar, zoom)))
+                })
+                .collect::<Result<Vec<_>>>()
         };
-        let (overview, (per_second, windows)) =
-            rayon::join(overview, || rayon::join(|| requests(m, &outcomes, from, to), windows));
+        let (overview, (per_second, windows)) = rayon::join(overview, || {
+            rayon::join(|| requests(m, &outcomes, from, to), windows)
+        });
         let (overview, per_second, windows) = (overview?, per_second?, windows?);
         Ok(Charts {
             timeline: overview,
@@ -378,7 +379,9 @@ impl Charts {
             ("requests.svg".to_string(), self.requests.as_str()),
         ];
         for (i, drawn) in self.windows.iter().enumerate() {
-            let Some((phases, zoom)) = drawn else { continue };
+            let Some((phases, zoom)) = drawn else {
+                continue;
+            };
             out.push((format!("window-{}-phases.svg", i + 1), phases.as_str()));
             out.push((format!("window-{}-timeline.svg", i + 1), zoom.as_str()));
         }
@@ -685,8 +688,9 @@ fn crowded_merged(mut v: Vec<(usize, i64, i64)>, rows: usize, px: i64) -> Vec<(u
     if per_row.iter().all(|n| *n <= STRETCHES_PER_ROW) {
         return v;
     }
-    let (crowded, mut out): (Vec<_>, Vec<_>) =
-        v.drain(..).partition(|(r, _, _)| per_row[*r] > STRETCHES_PER_ROW);
+    let (crowded, mut out): (Vec<_>, Vec<_>) = v
+        .drain(..)
+        .partition(|(r, _, _)| per_row[*r] > STRETCHES_PER_ROW);
     let mut crowded = crowded;
     crowded.sort_unstable();
     let mut merged: Vec<(usize, i64, i64)> = Vec::new();

@@ -16,8 +16,8 @@
 //! [`esc`].
 
 use super::charts::Charts;
-use super::palette;
 use super::model::{clock_ms, secs, Report, WindowFacts};
+use super::palette;
 use super::{cut, rfc3339_ms};
 use crate::attribute::Cause;
 use sha2::{Digest, Sha256};
@@ -289,7 +289,9 @@ fn shortened(mut items: Vec<String>) -> Vec<String> {
     let more = items.len() - 2 * half;
     let tail = items.split_off(items.len() - half);
     items.truncate(half);
-    items.push(format!("… {more} more process runs (all in <code>--json</code>) …"));
+    items.push(format!(
+        "… {more} more process runs (all in <code>--json</code>) …"
+    ));
     items.extend(tail);
     items
 }

@@ -5,8 +5,8 @@
 //! Log text is written inside code spans, so nothing in it is read as
 //! markup or HTML; a `|` is escaped so it cannot split a table cell.
 
-use super::rfc3339_ms;
 use super::model::{clock_ms, secs, EvidenceRow, Report, WindowFacts};
+use super::rfc3339_ms;
 use std::fmt::Write as _;
 
 /// Evidence lines per window in the summary (the HTML report has them all).

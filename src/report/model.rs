@@ -477,7 +477,11 @@ pub fn build(a: &Analysis, for_files: bool) -> Report<'_> {
     // Read once: it looks through the banner lines.
     let milvus_version = a.timeline.milvus_version();
     let missing = missing(a, &components, milvus_version.as_deref());
-    let (hashes, digest) = if for_files { hashes(a) } else { Default::default() };
+    let (hashes, digest) = if for_files {
+        hashes(a)
+    } else {
+        Default::default()
+    };
     Report {
         accounting: lines(a),
         bundle: Bundle {
@@ -498,7 +502,10 @@ pub fn build(a: &Analysis, for_files: bool) -> Report<'_> {
                 node_id: i.node_id,
                 sources: &i.sources,
                 start_us: i.start_us,
-                start_at: i.start_at.as_ref().map(|(s, l)| At { line: *l, source: s }),
+                start_at: i.start_at.as_ref().map(|(s, l)| At {
+                    line: *l,
+                    source: s,
+                }),
                 start_seen: i.start_seen,
             })
             .collect(),

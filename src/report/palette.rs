@@ -7,8 +7,8 @@
 //! so a window shaded in its cause's colour matches the phase that held it
 //! open.
 
-use crate::attribute::Cause;
 use super::scene::EventKind;
+use crate::attribute::Cause;
 
 /// An sRGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -354,4 +354,3 @@ fn outcomes(a: &Analysis, from: i64, to: i64) -> Outcomes {
         client_log,
     }
 }
-

@@ -156,10 +156,20 @@ pub fn write(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
         )
     };
     for s in sources {
-        let counts = [s.lines_total, s.lines_parsed, s.lines_continuation, s.lines_unparsed];
+        let counts = [
+            s.lines_total,
+            s.lines_parsed,
+            s.lines_continuation,
+            s.lines_unparsed,
+        ];
         row(w, s.source, s.component.id(), counts)?;
     }
-    let totals = [tot.lines_total, tot.lines_parsed, tot.lines_continuation, tot.lines_unparsed];
+    let totals = [
+        tot.lines_total,
+        tot.lines_parsed,
+        tot.lines_continuation,
+        tot.lines_unparsed,
+    ];
     row(w, "total", "", totals)?;
     if !m.incarnations.is_empty() {
         writeln!(w, "\nProcesses:")?;
@@ -207,7 +217,11 @@ pub fn write(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(w, "warning: {wn}")?;
     }
     if m.all_warnings.len() > 20 {
-        writeln!(w, "warning: … {} more (see --json)", m.all_warnings.len() - 20)?;
+        writeln!(
+            w,
+            "warning: … {} more (see --json)",
+            m.all_warnings.len() - 20
+        )?;
     }
     Ok(())
 }

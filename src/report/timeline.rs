@@ -71,7 +71,10 @@ fn selected<'a>(
 
 fn with_texts<'a>(t: &'a Timeline, keys: &[(u32, u32)]) -> Vec<Row<'a>> {
     use rayon::prelude::*;
-    let per = keys.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let per = keys
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
     let parts: Vec<Vec<Row<'a>>> = keys
         .par_chunks(per)
         .map(|part| {
@@ -230,7 +233,9 @@ trait Batched {
 
 impl<W: Write> Batched for polars::io::csv::write::BatchedWriter<W> {
     fn write_batch(&mut self, df: &DataFrame) -> Result<()> {
-        Ok(polars::io::csv::write::BatchedWriter::write_batch(self, df)?)
+        Ok(polars::io::csv::write::BatchedWriter::write_batch(
+            self, df,
+        )?)
     }
     fn finish(mut self) -> Result<()> {
         Ok(polars::io::csv::write::BatchedWriter::finish(&mut self)?)
@@ -239,7 +244,9 @@ impl<W: Write> Batched for polars::io::csv::write::BatchedWriter<W> {
 
 impl<W: Write> Batched for polars::io::parquet::write::BatchedWriter<W> {
     fn write_batch(&mut self, df: &DataFrame) -> Result<()> {
-        Ok(polars::io::parquet::write::BatchedWriter::write_batch(self, df)?)
+        Ok(polars::io::parquet::write::BatchedWriter::write_batch(
+            self, df,
+        )?)
     }
     fn finish(self) -> Result<()> {
         polars::io::parquet::write::BatchedWriter::finish(&self)?;
@@ -333,7 +340,9 @@ pub fn write_csv(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()>
 }
 
 fn csv_in_batches(t: &Timeline, sel: &Selection, w: &mut dyn Write, batch: usize) -> Result<()> {
-    write_batched(t, sel, batch, |schema| Ok(CsvWriter::new(w).batched(schema)?))
+    write_batched(t, sel, batch, |schema| {
+        Ok(CsvWriter::new(w).batched(schema)?)
+    })
 }
 
 /// Writes Parquet, one row group a batch.
@@ -341,8 +350,15 @@ pub fn write_parquet(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result
     parquet_in_batches(t, sel, w, ROWS_PER_BATCH)
 }
 
-fn parquet_in_batches(t: &Timeline, sel: &Selection, w: &mut dyn Write, batch: usize) -> Result<()> {
-    write_batched(t, sel, batch, |schema| Ok(ParquetWriter::new(w).batched(schema)?))
+fn parquet_in_batches(
+    t: &Timeline,
+    sel: &Selection,
+    w: &mut dyn Write,
+    batch: usize,
+) -> Result<()> {
+    write_batched(t, sel, batch, |schema| {
+        Ok(ParquetWriter::new(w).batched(schema)?)
+    })
 }
 
 #[cfg(test)]
@@ -363,7 +379,9 @@ mod tests {
         assert!(whole.height() > 3000);
         let mut pq = Vec::new();
         parquet_in_batches(&a.timeline, &sel, &mut pq, 1000).unwrap();
-        let back = ParquetReader::new(std::io::Cursor::new(pq)).finish().unwrap();
+        let back = ParquetReader::new(std::io::Cursor::new(pq))
+            .finish()
+            .unwrap();
         assert!(back.equals_missing(&whole));
         let (mut small, mut one) = (Vec::new(), Vec::new());
         csv_in_batches(&a.timeline, &sel, &mut small, 1000).unwrap();
