@@ -17,9 +17,23 @@ Examples:
   milvus-postmortem timeline samples/kill-restart-1 --component querycoord --since 2026-11-26T04:15:20Z
   milvus-postmortem timeline bundle/ --format jsonl --out timeline.jsonl
   milvus-postmortem timeline samples/kill-restart-1 --events --component querycoord
-  milvus-postmortem timeline pod_log/ --tz +08:00 --skew pod_log/etcd-0.log=-1.5s --format parquet --out t.parquet
+  milvus-postmortem timeline pod_log/ --tz Asia/Shanghai --skew pod_log/etcd-0.log=-1.5s --format parquet --out t.parquet
+  milvus-postmortem analyze bundle.tar.gz --since -2h --quiet --json report.json
 
-Exit codes: 0 success, 1 nothing could be read, 2 bad arguments.";
+Exit codes (for scripts):
+  0  analysed: windows found, or none in input that was read whole
+  1  nothing could be read (the files skipped and why are listed on stderr)
+  2  bad arguments
+  3  no window found, but some input could not be read (skipped files, a
+     broken archive, files no grammar reads) or --since/--until selected
+     no line: the answer may be wrong; stderr says why
+
+Warnings go to stderr: one summary line by default, every one with
+--verbose, none with --quiet. The JSON report always lists them.
+
+Limits (each bundle): --max-bytes decompressed (archive members, .gz files;
+default 16G, spooled to $TMPDIR, never held in memory), --max-files files and
+members (default 100000), --max-depth archives inside archives (default 3).";
 
 /// Post-mortem analyzer for Milvus recovery incidents.
 #[derive(Parser, Debug)]
@@ -45,17 +59,17 @@ pub struct CommonArgs {
     /// Bundles: a folder, a .tar.gz/.tgz, a .zip, a .gz or a log file; several form one incident.
     #[arg(required = true, value_name = "BUNDLE")]
     pub bundles: Vec<PathBuf>,
-    /// Only from this time on (RFC 3339, or YYYY-MM-DD HH:MM:SS in --tz).
-    #[arg(long, value_name = "T")]
+    /// Only from this time on: RFC 3339, YYYY-MM-DD[ HH:MM:SS] in --tz, or before now (-2h, -30m, -1d).
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub since: Option<String>,
-    /// Only up to this time.
-    #[arg(long, value_name = "T")]
+    /// Only up to this time (same forms as --since).
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Correct a source's clock: SRC=±DUR (SRC is its path in the bundle; DUR like -1.5s, +200ms).
     #[arg(long, value_name = "SRC=±DUR")]
     pub skew: Vec<String>,
-    /// Zone of times written without one (+08:00, -0500, UTC). Default UTC.
-    #[arg(long, value_name = "TZ")]
+    /// Zone of times written without one: an offset (+08:00, -0500, UTC) or an IANA name (Asia/Shanghai). Default UTC.
+    #[arg(long, value_name = "TZ", allow_hyphen_values = true)]
     pub tz: Option<String>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
@@ -65,6 +79,56 @@ pub struct CommonArgs {
     /// Excluded files are listed under accounting.skipped.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Decompressed bytes one bundle may read from archives and .gz files (like 16G, 512M).
+    #[arg(long, value_name = "SIZE")]
+    pub max_bytes: Option<String>,
+    /// Files and archive members one bundle may list.
+    #[arg(long, value_name = "N")]
+    pub max_files: Option<u64>,
+    /// Archives inside archives read this deep.
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<u32>,
+    /// Print every warning on stderr (default: a one-line summary).
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print no warning on stderr (errors still are).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// How many warnings go to stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    /// None (`--quiet`).
+    Quiet,
+    /// A one-line summary.
+    Summary,
+    /// Every one (`--verbose`).
+    All,
+}
+
+/// `16G`, `512M`, `64K`, `1000` (bytes).
+fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| {
+        anyhow::anyhow!("--max-bytes {s:?}: expected a size like 16G, 512M or 100000")
+    })?;
+    let mul: u64 = match unit
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => bail!("--max-bytes {s:?}: the unit must be K, M, G or T"),
+    };
+    n.checked_mul(mul)
+        .ok_or_else(|| anyhow::anyhow!("--max-bytes {s:?} is too large"))
 }
 
 /// `analyze` arguments.
@@ -175,6 +239,15 @@ fn did_you_mean(s: &str) -> String {
 }
 
 impl CommonArgs {
+    /// How many warnings go to stderr.
+    pub fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (_, true) => Verbosity::All,
+            _ => Verbosity::Summary,
+        }
+    }
+
     /// Validates everything and builds the stage configuration; reports every
     /// problem at once.
     pub fn resolve(&self) -> Result<(Config, Selection)> {
@@ -184,13 +257,18 @@ impl CommonArgs {
                 problems.push(format!("{}: no such file or directory", b.display()));
             }
         }
-        let tz = match self.tz.as_deref().map(timeline::parse_tz).transpose() {
-            Ok(t) => t.unwrap_or(0),
+        let zone = match self.tz.as_deref().map(crate::zone::Zone::parse).transpose() {
+            Ok(t) => t.unwrap_or_default(),
             Err(e) => {
                 problems.push(e.to_string());
-                0
+                Default::default()
             }
         };
+        // The clock is read here, at the edge: for times relative to now
+        // (`--since -2h`), and to date yearless lines in a bundle that has
+        // no dated line at all.
+        #[allow(clippy::disallowed_methods)]
+        let now = chrono::Utc::now();
         let mut skews = Vec::new();
         for s in &self.skew {
             match timeline::parse_skew(s) {
@@ -200,7 +278,7 @@ impl CommonArgs {
         }
         let mut time = |s: &Option<String>| match s
             .as_deref()
-            .map(|v| timeline::parse_time_arg(v, tz))
+            .map(|v| crate::zone::parse_time_arg(v, &zone, now.timestamp_micros()))
             .transpose()
         {
             Ok(v) => v,
@@ -221,17 +299,26 @@ impl CommonArgs {
                 Default::default()
             }
         };
+        if let (Some(s), Some(u)) = (since, until) {
+            if s > u {
+                problems.push("--since is after --until: the range selects nothing".into());
+            }
+        }
+        let max_bytes = match self.max_bytes.as_deref().map(parse_size).transpose() {
+            Ok(v) => v.unwrap_or(crate::discover::DEFAULT_MAX_BYTES),
+            Err(e) => {
+                problems.push(e.to_string());
+                0
+            }
+        };
         if !problems.is_empty() {
             bail!("{}", problems.join("\n"));
         }
-        // The clock is read here, at the edge, only to date yearless lines
-        // in a bundle that has no dated line at all.
-        #[allow(clippy::disallowed_methods)]
-        let fallback_year: i32 = chrono::Datelike::year(&chrono::Utc::now());
+        let fallback_year: i32 = chrono::Datelike::year(&now);
         let cfg = Config {
             inputs: self.bundles.clone(),
             timeline: TimelineConfig {
-                tz_offset_s: tz,
+                zone,
                 skews,
                 fallback_year,
                 ..Default::default()
@@ -240,6 +327,9 @@ impl CommonArgs {
             range: (since, until),
             discover: crate::discover::DiscoverConfig {
                 exclude,
+                max_bytes,
+                max_files: self.max_files.unwrap_or(crate::discover::DEFAULT_MAX_FILES),
+                max_depth: self.max_depth.unwrap_or(crate::discover::DEFAULT_MAX_DEPTH),
                 ..Default::default()
             },
             ..Default::default()

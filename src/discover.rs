@@ -22,16 +22,33 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// Largest decompressed size read for one file or archive member (bytes).
-pub const MAX_MEMBER_BYTES: u64 = 8 << 30;
+/// Largest decompressed size read for one file or archive member (bytes):
+/// a source is read up to 4 GiB (its offsets are 32-bit).
+pub const MAX_MEMBER_BYTES: u64 = u32::MAX as u64;
 
-/// Limits of the discover stage, and what the user leaves out.
+/// Default budget of decompressed bytes per bundle (`--max-bytes`).
+pub const DEFAULT_MAX_BYTES: u64 = 16 << 30;
+
+/// Default budget of files and archive members per bundle (`--max-files`).
+pub const DEFAULT_MAX_FILES: u64 = 100_000;
+
+/// Default depth of archives inside archives (`--max-depth`).
+pub const DEFAULT_MAX_DEPTH: u32 = 3;
+
+/// Limits of the discover stage, and what the user leaves out. Every read
+/// is bounded: decompressed bytes go to a spool folder (never to memory),
+/// within a budget per bundle.
 #[derive(Clone, Debug)]
 pub struct DiscoverConfig {
     /// Largest decompressed size accepted for one member or file (bytes).
     pub max_member_bytes: u64,
-    /// Largest decompressed size accepted for one archive (bytes).
-    pub max_archive_bytes: u64,
+    /// Decompressed bytes (archive members, `.gz` files) one bundle may
+    /// spool, all together.
+    pub max_bytes: u64,
+    /// Files and archive members one bundle may list.
+    pub max_files: u64,
+    /// Archives read inside archives, this deep.
+    pub max_depth: u32,
     /// Files left out by `--exclude`.
     pub exclude: Exclude,
 }
@@ -40,7 +57,9 @@ impl Default for DiscoverConfig {
     fn default() -> Self {
         DiscoverConfig {
             max_member_bytes: MAX_MEMBER_BYTES,
-            max_archive_bytes: 32 << 30,
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_files: DEFAULT_MAX_FILES,
+            max_depth: DEFAULT_MAX_DEPTH,
             exclude: Exclude::default(),
         }
     }
@@ -96,11 +115,11 @@ impl Exclude {
 /// Where a source's bytes are.
 #[derive(Debug)]
 pub enum Content {
-    /// A plain file on disk, read by the ingest stage.
+    /// A plain file on disk (of the bundle, or decompressed into the
+    /// spool folder), read by the ingest stage.
     File(PathBuf),
-    /// A gzip file on disk, decompressed by the ingest stage.
-    GzFile(PathBuf),
-    /// Bytes already read from an archive, with a warning if reading stopped early.
+    /// Bytes in memory (tests, benchmarks, callers holding bytes), with a
+    /// warning if reading stopped early.
     Bytes(Vec<u8>, Option<String>),
 }
 
@@ -136,6 +155,8 @@ pub struct SourceSpec {
     pub process: String,
     /// The bytes.
     pub content: Content,
+    /// What cut the reading of its bytes short (a bound, a broken stream).
+    pub notes: Vec<String>,
 }
 
 impl SourceSpec {
@@ -143,7 +164,6 @@ impl SourceSpec {
     pub fn without_content(&self) -> SourceSpec {
         let content = match &self.content {
             Content::File(p) => Content::File(p.clone()),
-            Content::GzFile(p) => Content::GzFile(p.clone()),
             Content::Bytes(..) => Content::Bytes(Vec::new(), None),
         };
         SourceSpec {
@@ -154,6 +174,7 @@ impl SourceSpec {
             role_file: self.role_file.clone(),
             process: self.process.clone(),
             content,
+            notes: self.notes.clone(),
         }
     }
 }
@@ -170,6 +191,7 @@ impl SourceSpec {
             role_file: None,
             process: name.into(),
             content: Content::Bytes(bytes, None),
+            notes: Vec::new(),
         }
     }
 }
@@ -181,6 +203,31 @@ pub struct Skipped {
     pub source: String,
     /// Why it was skipped.
     pub reason: String,
+    /// True when it was meant to be read and could not be (a link, a
+    /// special file, a broken archive, a budget): a run that finds no
+    /// window then says so by its exit code.
+    #[serde(skip)]
+    pub unread: bool,
+}
+
+impl Skipped {
+    /// Not read by design: not a log, a configuration, `--exclude`.
+    pub fn chosen(source: String, reason: String) -> Skipped {
+        Skipped {
+            source,
+            reason,
+            unread: false,
+        }
+    }
+
+    /// Could not be read.
+    pub fn unread(source: String, reason: String) -> Skipped {
+        Skipped {
+            source,
+            reason,
+            unread: true,
+        }
+    }
 }
 
 /// A Milvus configuration file found in the bundle.
@@ -207,6 +254,8 @@ pub struct Discovered {
     /// [`take_member`]); removed when dropped, so it is kept until the
     /// last line has been read again.
     pub spool: Option<tempfile::TempDir>,
+    /// Files written to the spool folder so far (their names).
+    pub spool_count: usize,
 }
 
 /// What to do with a file, by its name.
@@ -274,21 +323,34 @@ fn spec(name: String, content: Content) -> SourceSpec {
         name,
         dir,
         content,
+        notes: Vec::new(),
     }
 }
 
-/// Lists every source of the given bundles.
+/// Lists every source of the given bundles. Nothing here stops the run:
+/// what cannot be opened, listed or decompressed is a warning, or a skipped
+/// entry with its reason, and the rest is listed.
 pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
     let mut out = Discovered::default();
     let several = paths.len() > 1;
     let mut seen: Vec<(Vec<u8>, &Path)> = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
     for path in paths {
         let prefix = if several {
-            format!("{}/", bundle_name(path))
+            unique_bundle_prefix(path, &mut prefixes, &mut out)
         } else {
             String::new()
         };
-        let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        let meta = match fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                out.skipped.push(Skipped::unread(
+                    path.display().to_string(),
+                    format!("cannot be opened: {e}"),
+                ));
+                continue;
+            }
+        };
         if several {
             let print = fingerprint(path, meta.is_dir());
             if let Some((_, first)) = seen.iter().find(|(p, _)| *p == print) {
@@ -301,31 +363,231 @@ pub fn discover(paths: &[PathBuf], cfg: &DiscoverConfig) -> Result<Discovered> {
             }
             seen.push((print, path));
         }
-        let lower = path.to_string_lossy().to_ascii_lowercase();
+        let mut b = Bundle::new(prefix, cfg);
+        let file = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if meta.is_dir() {
-            walk_dir(path, path, &prefix, cfg, &mut out)?;
-        } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") || lower.ends_with(".tar") {
-            read_tar(path, &prefix, cfg, &mut out)?;
-        } else if lower.ends_with(".zip") {
-            read_zip(path, &prefix, cfg, &mut out)?;
+            walk_dir(path, path, &mut b, &mut out, 0);
+        } else if let (true, Some(kind)) = (meta.is_file(), archive_kind(&file)) {
+            // The bundle is an archive: its members are the bundle's files.
+            let members_prefix = b.prefix.clone();
+            read_archive(path, kind, &file, members_prefix, &mut b, &mut out, 0);
+        } else if meta.is_file() {
+            take_file(&file, path, &mut b, &mut out);
         } else {
-            let file = path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let name = format!("{prefix}{}", file.strip_suffix(".gz").unwrap_or(&file));
-            let content = if lower.ends_with(".gz") {
-                Content::GzFile(path.clone())
-            } else {
-                Content::File(path.clone())
-            };
-            add(name, &file, content, cfg, &mut out);
+            let name = format!("{}{file}", b.prefix);
+            out.skipped
+                .push(Skipped::unread(name, special_reason(&meta.file_type())));
         }
+        b.spool_gz_files(&mut out);
     }
     out.sources.sort_by(|a, b| a.name.cmp(&b.name));
     out.skipped.sort_by(|a, b| a.source.cmp(&b.source));
     assign_process_groups(&mut out.sources);
     Ok(out)
+}
+
+/// Each bundle of an incident is named by its folder or archive name;
+/// two of one name (`a/logs`, `b/logs`) get `-2`, `-3`…, with a warning.
+fn unique_bundle_prefix(path: &Path, taken: &mut Vec<String>, out: &mut Discovered) -> String {
+    let base = bundle_name(path);
+    let mut name = base.clone();
+    let mut n = 1;
+    while taken.contains(&name) {
+        n += 1;
+        name = format!("{base}-{n}");
+    }
+    if n > 1 {
+        out.warnings.push(format!(
+            "{}: another bundle is also named {base}; its files are named {name}/…",
+            path.display()
+        ));
+    }
+    taken.push(name.clone());
+    format!("{name}/")
+}
+
+/// Why a file that is not a regular file is not opened (opening a FIFO
+/// blocks; a device never ends).
+fn special_reason(t: &fs::FileType) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    let what = if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "not a regular file"
+    };
+    format!("{what}: not opened")
+}
+
+/// What one bundle has used of its budget, and the names it has given.
+struct Bundle<'a> {
+    prefix: String,
+    cfg: &'a DiscoverConfig,
+    /// Decompressed bytes spooled so far.
+    bytes: u64,
+    /// Files and members taken so far.
+    files: u64,
+    /// Names given so far (a second file of one name gets a suffix).
+    names: std::collections::HashSet<String>,
+    /// `.gz` files of folders, decompressed together once listed.
+    gz_files: Vec<(String, String, PathBuf)>,
+}
+
+impl<'a> Bundle<'a> {
+    fn new(prefix: String, cfg: &'a DiscoverConfig) -> Bundle<'a> {
+        Bundle {
+            prefix,
+            cfg,
+            bytes: 0,
+            files: 0,
+            names: Default::default(),
+            gz_files: Vec::new(),
+        }
+    }
+
+    /// Counts one more file; false (with its skipped entry) past `--max-files`.
+    fn count_file(&mut self, name: &str, out: &mut Discovered) -> bool {
+        self.files += 1;
+        if self.files > self.cfg.max_files {
+            out.skipped.push(Skipped::unread(
+                name.to_string(),
+                format!(
+                    "over the bundle's budget of {} files (--max-files)",
+                    self.cfg.max_files
+                ),
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// What one more member may decompress to: the per-member bound, or
+    /// what is left of the bundle's budget.
+    fn member_limit(&self) -> u64 {
+        self.cfg
+            .max_member_bytes
+            .min(self.cfg.max_bytes.saturating_sub(self.bytes))
+    }
+
+    /// A name no other file of the bundle has: a second `a.log` (duplicate
+    /// archive entries, `a.log` beside `a.log.gz`) becomes `a (2).log`.
+    fn unique_name(&mut self, name: String, out: &mut Discovered) -> String {
+        if self.names.insert(name.clone()) {
+            return name;
+        }
+        let (dir, file) = name
+            .rsplit_once('/')
+            .map_or(("", name.as_str()), |(d, f)| (d, f));
+        let (stem, ext) = file
+            .split_once('.')
+            .map_or((file, String::new()), |(s, e)| (s, format!(".{e}")));
+        let mut n = 2;
+        let renamed = loop {
+            let f = format!("{stem} ({n}){ext}");
+            let candidate = if dir.is_empty() {
+                f
+            } else {
+                format!("{dir}/{f}")
+            };
+            if self.names.insert(candidate.clone()) {
+                break candidate;
+            }
+            n += 1;
+        };
+        out.warnings.push(format!(
+            "{name}: another file of the bundle has this name (a duplicate archive entry, or a .gz beside its plain file); this one is read as {renamed}"
+        ));
+        renamed
+    }
+
+    /// Decompresses the `.gz` files of the bundle's folders to the spool,
+    /// side by side, each within the budget left when it starts.
+    fn spool_gz_files(&mut self, out: &mut Discovered) {
+        let files = std::mem::take(&mut self.gz_files);
+        if files.is_empty() {
+            return;
+        }
+        let Some(dir) = spool_dir(out).map(Path::to_path_buf) else {
+            for (name, _, _) in files {
+                out.skipped.push(Skipped::unread(
+                    name,
+                    "gzip file: no folder to decompress it into".into(),
+                ));
+            }
+            return;
+        };
+        use rayon::prelude::*;
+        let used = std::sync::atomic::AtomicU64::new(self.bytes);
+        let base = out.spool_count;
+        out.spool_count += files.len();
+        let cfg = self.cfg;
+        let spooled: Vec<_> = files
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, (name, raw, path))| {
+                let left = cfg
+                    .max_bytes
+                    .saturating_sub(used.load(std::sync::atomic::Ordering::Relaxed));
+                let limit = cfg.max_member_bytes.min(left);
+                let r = fs::File::open(&path).map_err(|e| e.to_string()).map(|f| {
+                    spool::copy(
+                        &mut MultiGzDecoder::new(f),
+                        limit,
+                        &dir.join((base + i).to_string()),
+                    )
+                });
+                if let Ok(s) = &r {
+                    used.fetch_add(s.len, std::sync::atomic::Ordering::Relaxed);
+                }
+                (name, raw, r, limit)
+            })
+            .collect();
+        self.bytes = used.into_inner();
+        for (name, raw, r, limit) in spooled {
+            match r {
+                Ok(s) => self.add_spooled(name, &raw, s, limit, out),
+                Err(e) => out
+                    .skipped
+                    .push(Skipped::unread(name, format!("cannot be opened: {e}"))),
+            }
+        }
+    }
+
+    /// Lists a member or file written to the spool, with what cut it short.
+    fn add_spooled(
+        &mut self,
+        name: String,
+        raw: &str,
+        s: spool::Spooled,
+        limit: u64,
+        out: &mut Discovered,
+    ) {
+        if let Some(why) = s.not_a_log {
+            out.skipped.push(Skipped::unread(name, why));
+            return;
+        }
+        let mut notes = Vec::new();
+        if s.cut {
+            notes.push(format!(
+                "larger than {limit} bytes decompressed (the per-file bound or what was left of the bundle's budget, --max-bytes): read up to that size"
+            ));
+        }
+        if let Some(e) = s.error {
+            notes.push(format!(
+                "stream broken at decompressed offset {}: {e}; the part before it is read",
+                s.len
+            ));
+        }
+        add(name, raw, Content::File(s.path), notes, self, out);
+    }
 }
 
 /// What tells two bundles on one command line apart without reading them
@@ -426,82 +688,118 @@ fn bundle_name(path: &Path) -> String {
 }
 
 /// Takes a file found in a bundle: `name` is how the timeline will call it,
-/// `raw` its path inside its bundle as found (for `--exclude`).
-fn add(name: String, raw: &str, content: Content, cfg: &DiscoverConfig, out: &mut Discovered) {
-    if let Some(glob) = cfg.exclude.matching(raw) {
-        out.skipped.push(Skipped {
-            source: name,
-            reason: format!("excluded by --exclude {glob}"),
-        });
+/// `raw` its path inside its bundle as found (for `--exclude`), `notes`
+/// what cut its reading short.
+fn add(
+    name: String,
+    raw: &str,
+    content: Content,
+    notes: Vec<String>,
+    b: &mut Bundle,
+    out: &mut Discovered,
+) {
+    if let Some(glob) = b.cfg.exclude.matching(raw) {
+        out.skipped.push(Skipped::chosen(
+            name,
+            format!("excluded by --exclude {glob}"),
+        ));
         return;
     }
+    let name = b.unique_name(name, out);
     match classify(&name) {
-        Kind::Log => out.sources.push(spec(name, content)),
+        Kind::Log => {
+            let mut s = spec(name, content);
+            s.notes = notes;
+            out.sources.push(s);
+        }
         Kind::Config => {
             let bytes = match content {
                 Content::Bytes(b, _) => Ok(b),
-                Content::File(p) => fs::read(&p).map_err(|e| e.to_string()),
-                Content::GzFile(p) => read_gz_file(&p, 64 << 20)
-                    .map(|(b, _)| b)
+                Content::File(p) => fs::File::open(&p)
+                    .map(|f| read_limited(f, CONFIG_BYTES).0)
                     .map_err(|e| e.to_string()),
             };
             match bytes {
-                Ok(b) => {
+                Ok(bytes) => {
                     out.configs.push(ConfigFile {
                         name: name.clone(),
-                        text: String::from_utf8_lossy(&b).into_owned(),
+                        text: String::from_utf8_lossy(&bytes).into_owned(),
                     });
-                    out.skipped.push(Skipped {
-                        source: name,
-                        reason: "configuration file: timing settings read, not a log".into(),
-                    });
+                    out.skipped.push(Skipped::chosen(
+                        name,
+                        "configuration file: timing settings read, not a log".into(),
+                    ));
                 }
                 Err(e) => out
                     .warnings
                     .push(format!("{name}: cannot read configuration: {e}")),
             }
         }
-        Kind::Skip(reason) => out.skipped.push(Skipped {
-            source: name,
-            reason: reason.into(),
-        }),
+        Kind::Skip(reason) => out.skipped.push(Skipped::chosen(name, reason.into())),
     }
 }
 
-fn walk_dir(
-    root: &Path,
-    dir: &Path,
-    prefix: &str,
-    cfg: &DiscoverConfig,
-    out: &mut Discovered,
-) -> Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .collect::<Result<_, _>>()?;
+/// A configuration file is read up to this size.
+const CONFIG_BYTES: u64 = 16 << 20;
+
+/// Folders nested deeper than this are not listed (a loop of bind mounts,
+/// a hostile bundle).
+const MAX_FOLDER_DEPTH: u32 = 64;
+
+/// Lists a folder: regular files are taken, links and special files are
+/// listed as skipped, a folder that cannot be listed is a warning.
+fn walk_dir(root: &Path, dir: &Path, b: &mut Bundle, out: &mut Discovered, depth: u32) {
+    let here = rel_name(root, dir, &b.prefix);
+    if depth > MAX_FOLDER_DEPTH {
+        out.skipped.push(Skipped::unread(
+            format!("{here}/"),
+            format!("folder nested deeper than {MAX_FOLDER_DEPTH} levels: not listed"),
+        ));
+        return;
+    }
+    let listing = match fs::read_dir(dir) {
+        Ok(l) => l,
+        Err(e) => {
+            out.skipped.push(Skipped::unread(
+                format!("{here}/"),
+                format!("folder cannot be listed: {e}; the rest of the bundle is read"),
+            ));
+            return;
+        }
+    };
+    let mut entries = Vec::new();
+    for e in listing {
+        match e {
+            Ok(e) => entries.push(e),
+            Err(e) => out.skipped.push(Skipped::unread(
+                format!("{here}/"),
+                format!("an entry of this folder cannot be read: {e}"),
+            )),
+        }
+    }
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
-        let ft = e.file_type()?;
+        let rel = rel_name(root, &p, &b.prefix);
+        let ft = match e.file_type() {
+            Ok(t) => t,
+            Err(err) => {
+                out.skipped
+                    .push(Skipped::unread(rel, format!("cannot be examined: {err}")));
+                continue;
+            }
+        };
         if ft.is_symlink() {
-            let rel = rel_name(root, &p, prefix);
-            out.skipped.push(Skipped {
-                source: rel,
-                reason: "symbolic link: not followed".into(),
-            });
+            out.skipped
+                .push(Skipped::unread(rel, "symbolic link: not followed".into()));
         } else if ft.is_dir() {
-            walk_dir(root, &p, prefix, cfg, out)?;
+            walk_dir(root, &p, b, out, depth + 1);
+        } else if ft.is_file() {
+            take_file(&rel[b.prefix.len()..], &p, b, out);
         } else {
-            let found = rel_name(root, &p, prefix);
-            let content = if found.ends_with(".gz") {
-                Content::GzFile(p)
-            } else {
-                Content::File(p)
-            };
-            let rel = found.strip_suffix(".gz").unwrap_or(&found).to_string();
-            add(rel, &found[prefix.len()..], content, cfg, out);
+            out.skipped.push(Skipped::unread(rel, special_reason(&ft)));
         }
     }
-    Ok(())
 }
 
 fn rel_name(root: &Path, p: &Path, prefix: &str) -> String {
@@ -509,14 +807,129 @@ fn rel_name(root: &Path, p: &Path, prefix: &str) -> String {
     format!("{prefix}{}", rel.to_string_lossy().replace('\\', "/"))
 }
 
-/// Reads a gzip file fully, up to `limit` bytes; a truncated or corrupt
-/// stream keeps what was decompressed and says where it stopped.
-pub fn read_gz_file(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, Option<String>)> {
-    let f = fs::File::open(path)?;
-    Ok(read_limited(MultiGzDecoder::new(f), limit))
+/// The archive format of a name: `.tar.gz`/`.tgz`, `.tar`, `.zip`.
+fn archive_kind(name: &str) -> Option<Archive> {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
+        Some(Archive::TarGz)
+    } else if lower.ends_with(".tar") {
+        Some(Archive::Tar)
+    } else if lower.ends_with(".zip") {
+        Some(Archive::Zip)
+    } else {
+        None
+    }
 }
 
-/// Reads everything from `r` up to `limit` bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Archive {
+    TarGz,
+    Tar,
+    Zip,
+}
+
+/// True when the file starts with gzip's magic bytes.
+fn is_gzip_file(path: &Path) -> bool {
+    let mut head = [0u8; 2];
+    fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == GZIP_MAGIC
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// A regular file of a folder (or the bundle itself): an archive is read
+/// (its members named under it, `logs/inner.tar.gz/…`), a `.gz`
+/// decompressed to the spool once the folder is listed, any other file
+/// taken as it is.
+fn take_file(rel: &str, path: &Path, b: &mut Bundle, out: &mut Discovered) {
+    let name = format!("{}{rel}", b.prefix);
+    if !b.count_file(&name, out) {
+        return;
+    }
+    if let Some(kind) = archive_kind(rel) {
+        if b.cfg.exclude.matching(rel).is_some() {
+            return add(
+                name,
+                rel,
+                Content::File(path.to_path_buf()),
+                Vec::new(),
+                b,
+                out,
+            );
+        }
+        let members_prefix = format!("{name}/");
+        return read_archive(path, kind, &name, members_prefix, b, out, 1);
+    }
+    match rel.strip_suffix(".gz") {
+        Some(stem) if is_gzip_file(path) => b.gz_files.push((
+            format!("{}{stem}", b.prefix),
+            rel.to_string(),
+            path.to_path_buf(),
+        )),
+        Some(_) => {
+            out.warnings
+                .push(format!("{name}: named .gz but not gzip: read as text"));
+            add(
+                name,
+                rel,
+                Content::File(path.to_path_buf()),
+                Vec::new(),
+                b,
+                out,
+            );
+        }
+        None => add(
+            name,
+            rel,
+            Content::File(path.to_path_buf()),
+            Vec::new(),
+            b,
+            out,
+        ),
+    }
+}
+
+/// Reads an archive named `name` in the bundle, its members named under
+/// `members_prefix`; `depth` is how many archives hold it (0: the bundle
+/// itself), bounded by `--max-depth`.
+fn read_archive(
+    path: &Path,
+    kind: Archive,
+    name: &str,
+    members_prefix: String,
+    b: &mut Bundle,
+    out: &mut Discovered,
+    depth: u32,
+) {
+    if depth > b.cfg.max_depth {
+        out.skipped.push(Skipped::unread(
+            name.to_string(),
+            format!(
+                "archive nested deeper than {} levels (--max-depth): not read",
+                b.cfg.max_depth
+            ),
+        ));
+        return;
+    }
+    let outer = std::mem::replace(&mut b.prefix, members_prefix);
+    let mut members = Vec::new();
+    let r = match kind {
+        Archive::Zip => read_zip(path, name, b, out, &mut members),
+        Archive::Tar | Archive::TarGz => read_tar(path, kind, name, b, out, &mut members),
+    };
+    if let Err(e) = r {
+        out.skipped.push(Skipped::unread(
+            name.to_string(),
+            format!("cannot be read as an archive: {e:#}"),
+        ));
+    }
+    finish_members(members, b, out, depth);
+    b.prefix = outer;
+}
+
+/// Reads up to `limit` bytes from `r`, and what stopped it early.
 fn read_limited(r: impl Read, limit: u64) -> (Vec<u8>, Option<String>) {
     let mut buf = Vec::new();
     let mut take = r.take(limit + 1);
@@ -549,43 +962,126 @@ fn safe_member_name(n: &str) -> bool {
     !n.starts_with('/') && !n.split('/').any(|p| p == "..")
 }
 
-/// Takes one archive member, within the member and archive size bounds: it
-/// is written to the spool folder as it is decompressed and then read like a
-/// file of a folder (streamed, its lines read again for a report), so an
-/// archive is never held in memory. A member cut short by a bound or a
-/// broken stream, or any member when no spool folder can be made, is held
-/// in memory with its warning. A member whose path could escape the bundle
-/// is refused.
+/// One member taken from an archive, before the archive's common root is
+/// known: its name in the archive and what was made of it.
+struct Member {
+    name: String,
+    taken: Taken,
+}
+
+enum Taken {
+    /// Written to the spool (decompressed when it was a `.gz`).
+    Spooled(spool::Spooled, u64),
+    /// A configuration file's bytes.
+    Config(Vec<u8>),
+    /// Not read, with the reason (`unread`: something the user may miss).
+    Skipped(String, bool),
+    /// A nested archive written to the spool, to be read as an archive.
+    Archive(PathBuf, Archive),
+}
+
+/// Takes one archive member within the bundle's budget. Its name decides
+/// first (classification before decompression): a file that is not a log
+/// is listed without being read, a configuration is read (small), a `.gz`
+/// member is decompressed as it is written to the spool folder, a nested
+/// archive is written as it is and read in its turn. Nothing is held in
+/// memory; a member whose path could escape the bundle is refused.
 fn take_member(
     name: String,
     r: &mut dyn Read,
-    cfg: &DiscoverConfig,
-    total: &mut u64,
-    members: &mut Vec<(String, Content)>,
+    b: &mut Bundle,
     out: &mut Discovered,
+    members: &mut Vec<Member>,
 ) {
     if !safe_member_name(&name) {
-        out.skipped.push(Skipped {
-            source: name,
-            reason: "unsafe member path in archive".into(),
-        });
+        out.skipped.push(Skipped::unread(
+            name,
+            "unsafe member path in archive (absolute or with ..): not read".into(),
+        ));
         return;
     }
-    let limit = cfg
-        .max_member_bytes
-        .min(cfg.max_archive_bytes.saturating_sub(*total));
-    let content = match spool_dir(out) {
-        Some(dir) => spool_member(r, limit, dir, members.len()),
-        None => {
-            let (bytes, warn) = read_limited(r, limit);
-            Content::Bytes(bytes, warn)
+    if !b.count_file(&format!("{}{name}", b.prefix), out) {
+        return;
+    }
+    let stem = name.strip_suffix(".gz").unwrap_or(&name);
+    let taken = if let Some(kind) = archive_kind(&name) {
+        spool_raw(r, b, out)
+            .map_or_else(|why| Taken::Skipped(why, true), |p| Taken::Archive(p, kind))
+    } else {
+        match classify(stem) {
+            Kind::Skip(reason) => Taken::Skipped(reason.into(), false),
+            Kind::Config => Taken::Config(read_limited(r, CONFIG_BYTES).0),
+            Kind::Log => {
+                let limit = b.member_limit();
+                if limit == 0 {
+                    Taken::Skipped(format!("over the bundle's budget of {} decompressed bytes (--max-bytes): not read", b.cfg.max_bytes), true)
+                } else {
+                    match next_spool_path(out) {
+                        None => Taken::Skipped(
+                            "no folder to write archive members into: not read".into(),
+                            true,
+                        ),
+                        Some(path) => {
+                            let s = if name.ends_with(".gz") {
+                                let mut head = [0u8; 2];
+                                let n = read_fully(r, &mut head);
+                                let mut chained = std::io::Read::chain(&head[..n], r);
+                                if head[..n] == GZIP_MAGIC {
+                                    spool::copy(&mut MultiGzDecoder::new(chained), limit, &path)
+                                } else {
+                                    out.warnings.push(format!(
+                                        "{}{name}: named .gz but not gzip: read as text",
+                                        b.prefix
+                                    ));
+                                    spool::copy(&mut chained, limit, &path)
+                                }
+                            } else {
+                                spool::copy(r, limit, &path)
+                            };
+                            b.bytes += s.len;
+                            Taken::Spooled(s, limit)
+                        }
+                    }
+                }
+            }
         }
     };
-    *total += match &content {
-        Content::Bytes(b, _) => b.len() as u64,
-        Content::File(p) | Content::GzFile(p) => fs::metadata(p).map_or(0, |m| m.len()),
-    };
-    members.push((name, content));
+    members.push(Member { name, taken });
+}
+
+/// Fills `buf` as far as the stream allows; how many bytes were read.
+fn read_fully(r: &mut dyn Read, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    n
+}
+
+/// The path of the next file written to the spool folder.
+fn next_spool_path(out: &mut Discovered) -> Option<PathBuf> {
+    let n = out.spool_count;
+    let dir = spool_dir(out)?.to_path_buf();
+    out.spool_count = n + 1;
+    Some(dir.join(n.to_string()))
+}
+
+/// Writes a nested archive member to the spool as it is (compressed).
+fn spool_raw(r: &mut dyn Read, b: &mut Bundle, out: &mut Discovered) -> Result<PathBuf, String> {
+    let limit = b.member_limit();
+    let path = next_spool_path(out).ok_or("no folder to write archive members into: not read")?;
+    let s = spool::copy(r, limit, &path);
+    b.bytes += s.len;
+    match (s.cut, s.error) {
+        (false, None) => Ok(s.path),
+        (true, _) => Err(format!(
+            "nested archive larger than {limit} bytes (the bundle's budget, --max-bytes): not read"
+        )),
+        (_, Some(e)) => Err(format!("nested archive broken: {e}")),
+    }
 }
 
 /// The spool folder, made on first use (in `$TMPDIR`).
@@ -598,7 +1094,7 @@ fn spool_dir(out: &mut Discovered) -> Option<&Path> {
             Ok(d) => out.spool = Some(d),
             Err(e) => {
                 out.warnings.push(format!(
-                    "cannot make a folder for archive members ({e}): they are held in memory"
+                    "cannot make a folder for archive members and .gz files ({e}): they are not read"
                 ));
                 return None;
             }
@@ -607,134 +1103,286 @@ fn spool_dir(out: &mut Discovered) -> Option<&Path> {
     out.spool.as_ref().map(|d| d.path())
 }
 
-/// Writes a member to `dir/<n>`, up to `limit` bytes; the file, or the
-/// bytes with a warning when the member was cut short.
-fn spool_member(r: &mut dyn Read, limit: u64, dir: &Path, n: usize) -> Content {
-    let path = dir.join(n.to_string());
-    let copied = fs::File::create(&path).and_then(|f| {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-        let n = std::io::copy(&mut r.take(limit + 1), &mut w)?;
-        std::io::Write::flush(&mut w)?;
-        Ok(n)
-    });
-    match copied {
-        Ok(n) if n <= limit => Content::File(path),
-        // Cut short: what was written, in memory, with the reason.
-        _ => {
-            let (bytes, warn) = match fs::File::open(&path) {
-                Ok(f) => read_limited(f, limit),
-                Err(e) => (Vec::new(), Some(format!("cannot be read back: {e}"))),
+/// Writing decompressed bytes to the spool folder without filling memory
+/// or disk: runs of NUL bytes become holes of a sparse file (a gzip bomb
+/// of zeros takes no space), and a stream whose first 64 MiB are NUL bytes
+/// only is not read further.
+pub(crate) mod spool {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    use std::path::{Path, PathBuf};
+
+    /// What writing a stream gave.
+    #[derive(Debug)]
+    pub struct Spooled {
+        /// The file written.
+        pub path: PathBuf,
+        /// Bytes of the stream written (holes included).
+        pub len: u64,
+        /// The stream went on past the limit.
+        pub cut: bool,
+        /// The stream broke (corrupt or truncated compressed data).
+        pub error: Option<String>,
+        /// Why it is not a log at all (NUL bytes only).
+        pub not_a_log: Option<String>,
+    }
+
+    /// A stream of NUL bytes only for this long is not a log.
+    const ALL_NUL_BYTES: u64 = 64 << 20;
+    const BLOCK: usize = 64 << 10;
+
+    /// Copies `r` to `path`, up to `limit` bytes.
+    pub fn copy(r: &mut dyn Read, limit: u64, path: &Path) -> Spooled {
+        let mut s = Spooled {
+            path: path.to_path_buf(),
+            len: 0,
+            cut: false,
+            error: None,
+            not_a_log: None,
+        };
+        let mut f = match std::fs::File::create(path) {
+            Ok(f) => f,
+            Err(e) => {
+                s.error = Some(format!("cannot write to the spool folder: {e}"));
+                return s;
+            }
+        };
+        let mut buf = vec![0u8; BLOCK];
+        let mut any_data = false;
+        let mut pending_hole = false;
+        loop {
+            let want = (limit - s.len).min(BLOCK as u64) as usize;
+            if want == 0 {
+                // One byte more tells a stream of exactly `limit` bytes from a longer one.
+                s.cut = super::read_fully(r, &mut buf[..1]) == 1;
+                break;
+            }
+            let n = match r.read(&mut buf[..want]) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    s.error = Some(e.to_string());
+                    break;
+                }
             };
-            let _ = fs::remove_file(&path);
-            let warn = match copied {
-                Err(e) => Some(format!(
-                    "stream broken at decompressed offset {}: {e}; the part before it is read",
-                    bytes.len()
-                )),
-                Ok(_) => warn,
+            let block = &buf[..n];
+            let written = if block.iter().all(|b| *b == 0) {
+                pending_hole = true;
+                f.seek(SeekFrom::Current(n as i64)).map(|_| ())
+            } else {
+                any_data = true;
+                pending_hole = false;
+                f.write_all(block)
             };
-            Content::Bytes(bytes, warn)
+            if let Err(e) = written {
+                s.error = Some(format!("cannot write to the spool folder: {e}"));
+                break;
+            }
+            s.len += n as u64;
+            if !any_data && s.len >= ALL_NUL_BYTES {
+                s.not_a_log = Some(format!(
+                    "its first {} MiB are NUL bytes only: not a log (zero-filled, or a decompression bomb); not read further",
+                    ALL_NUL_BYTES >> 20
+                ));
+                break;
+            }
         }
+        // A trailing hole: the file's length is the stream's.
+        if pending_hole {
+            let _ = f.set_len(s.len);
+        }
+        s
     }
 }
 
-fn read_tar(path: &Path, prefix: &str, cfg: &DiscoverConfig, out: &mut Discovered) -> Result<()> {
+fn read_tar(
+    path: &Path,
+    kind: Archive,
+    name: &str,
+    b: &mut Bundle,
+    out: &mut Discovered,
+    members: &mut Vec<Member>,
+) -> Result<()> {
     let f = fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let lower = path.to_string_lossy().to_ascii_lowercase();
-    let reader: Box<dyn Read> = if lower.ends_with(".tar") {
+    let reader: Box<dyn Read> = if kind == Archive::Tar {
         Box::new(f)
     } else {
         Box::new(MultiGzDecoder::new(f))
     };
     let mut archive = tar::Archive::new(reader);
-    let mut members: Vec<(String, Content)> = Vec::new();
-    let mut total = 0u64;
-    let entries = archive
-        .entries()
-        .with_context(|| format!("reading {}", path.display()))?;
-    for entry in entries {
+    let entries = archive.entries()?;
+    for (i, entry) in entries.enumerate() {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                out.warnings.push(format!(
-                    "{}: archive broken after {} members: {e}; the members before it are read",
-                    path.display(),
-                    members.len()
+                out.skipped.push(Skipped::unread(
+                    format!("{name} (after member {i})"),
+                    format!("archive broken after {i} members: {e}; the members before it are read, the rest is lost"),
                 ));
                 break;
             }
         };
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let name = entry
+        let member = entry
             .path()
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
-        let name = name.trim_start_matches("./").to_string();
-        take_member(name, &mut entry, cfg, &mut total, &mut members, out);
+        let name = member.trim_start_matches("./").to_string();
+        use tar::EntryType as T;
+        let t = entry.header().entry_type();
+        if t.is_file() {
+            take_member(name, &mut entry, b, out, members);
+        } else if t == T::Symlink || t == T::Link {
+            let target = entry
+                .link_name()
+                .ok()
+                .flatten()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let what = if t == T::Symlink {
+                "symbolic link"
+            } else {
+                "hard link"
+            };
+            members.push(Member {
+                name,
+                taken: Taken::Skipped(format!("{what} member (to {target}): not followed"), true),
+            });
+        } else if !t.is_dir()
+            && !t.is_pax_global_extensions()
+            && !t.is_pax_local_extensions()
+            && !t.is_gnu_longname()
+            && !t.is_gnu_longlink()
+        {
+            members.push(Member {
+                name,
+                taken: Taken::Skipped(format!("not a regular file member ({t:?}): not read"), true),
+            });
+        }
     }
-    finish_members(members, prefix, cfg, out);
     Ok(())
 }
 
-fn read_zip(path: &Path, prefix: &str, cfg: &DiscoverConfig, out: &mut Discovered) -> Result<()> {
+fn read_zip(
+    path: &Path,
+    name: &str,
+    b: &mut Bundle,
+    out: &mut Discovered,
+    members: &mut Vec<Member>,
+) -> Result<()> {
     let f = fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut zip =
-        zip::ZipArchive::new(f).with_context(|| format!("reading zip {}", path.display()))?;
-    let mut members = Vec::new();
-    let mut total = 0u64;
+    let mut zip = zip::ZipArchive::new(f).context("not a readable zip")?;
+    // The zip reader keeps one entry per name: entries it dropped are named.
+    if let Some(listed) = zip_entry_count(path).filter(|n| *n > zip.len()) {
+        out.skipped.push(Skipped::unread(
+            name.to_string(),
+            format!(
+                "{} of its {listed} entries share their name with another entry: one entry of each name is read, the others are not",
+                listed - zip.len()
+            ),
+        ));
+    }
     for i in 0..zip.len() {
         let mut file = match zip.by_index(i) {
             Ok(f) => f,
             Err(e) => {
-                out.warnings
-                    .push(format!("{}: member {i} unreadable: {e}", path.display()));
-                continue;
-            }
-        };
-        if !file.is_file() {
-            continue;
-        }
-        let name = match file.name() {
-            Ok(n) => n.replace('\\', "/"),
-            Err(e) => {
-                out.warnings.push(format!(
-                    "{}: member {i} has an unreadable name: {e}",
-                    path.display()
+                out.skipped.push(Skipped::unread(
+                    format!("{}member {i}", b.prefix),
+                    format!("zip member unreadable: {e}"),
                 ));
                 continue;
             }
         };
-        take_member(name, &mut file, cfg, &mut total, &mut members, out);
+        let name = match file.name() {
+            Ok(n) => n.replace('\\', "/"),
+            Err(e) => {
+                out.skipped.push(Skipped::unread(
+                    format!("{}member {i}", b.prefix),
+                    format!("zip member with an unreadable name: {e}"),
+                ));
+                continue;
+            }
+        };
+        if file.is_symlink() {
+            members.push(Member {
+                name,
+                taken: Taken::Skipped("symbolic link member: not followed".into(), true),
+            });
+        } else if file.is_file() {
+            take_member(name, &mut file, b, out, members);
+        }
     }
-    finish_members(members, prefix, cfg, out);
     Ok(())
 }
 
-fn finish_members(
-    members: Vec<(String, Content)>,
-    prefix: &str,
-    cfg: &DiscoverConfig,
-    out: &mut Discovered,
-) {
-    let names: Vec<String> = members.iter().map(|(n, _)| n.clone()).collect();
-    let root = strip_common_root(&names);
-    for (name, content) in members {
+/// How many entries a zip's end-of-central-directory record lists (None
+/// for a Zip64 archive or when the record is not found).
+fn zip_entry_count(path: &Path) -> Option<usize> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let tail_len = len.min(65_557);
+    f.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).ok()?;
+    let at = memchr::memmem::rfind(&tail, b"PK\x05\x06")?;
+    let rec = tail.get(at..at + 22)?;
+    let total = u16::from_le_bytes([rec[10], rec[11]]);
+    (total != u16::MAX).then_some(usize::from(total))
+}
+
+/// Names an archive's members inside the bundle (the bundle archive's
+/// single top folder stripped) and lists them; nested archives are read in
+/// their turn.
+fn finish_members(members: Vec<Member>, b: &mut Bundle, out: &mut Discovered, depth: u32) {
+    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
+    // The bundle's own archive is named by its one top folder; a nested
+    // archive's folders are kept under its name (they tell what it holds).
+    let root = if depth == 0 {
+        strip_common_root(&names)
+    } else {
+        None
+    };
+    for m in members {
         let found = match &root {
-            Some(r) => name[r.len() + 1..].to_string(),
-            None => name,
+            Some(r) => m.name[r.len() + 1..].to_string(),
+            None => m.name,
         };
-        let rel = found.clone();
-        let (rel, content) = match (rel.strip_suffix(".gz"), content) {
-            (Some(stem), Content::File(p)) => (stem.to_string(), Content::GzFile(p)),
-            (Some(stem), Content::Bytes(b, _)) => {
-                let (bytes, warn) = read_limited(MultiGzDecoder::new(&b[..]), cfg.max_member_bytes);
-                (stem.to_string(), Content::Bytes(bytes, warn))
+        let name = format!(
+            "{}{}",
+            b.prefix,
+            found.strip_suffix(".gz").unwrap_or(&found)
+        );
+        match m.taken {
+            Taken::Spooled(s, limit) => b.add_spooled(name, &found, s, limit, out),
+            Taken::Config(bytes) => add(
+                name,
+                &found,
+                Content::Bytes(bytes, None),
+                Vec::new(),
+                b,
+                out,
+            ),
+            Taken::Skipped(reason, true) => out
+                .skipped
+                .push(Skipped::unread(format!("{}{found}", b.prefix), reason)),
+            Taken::Skipped(reason, false) => {
+                let name = format!("{}{found}", b.prefix);
+                let reason = match b.cfg.exclude.matching(&found) {
+                    Some(glob) => format!("excluded by --exclude {glob}"),
+                    None => reason,
+                };
+                out.skipped.push(Skipped::chosen(name, reason));
             }
-            (_, c) => (rel, c),
-        };
-        add(format!("{prefix}{rel}"), &found, content, cfg, out);
+            Taken::Archive(p, kind) => {
+                let nested = format!("{}{found}", b.prefix);
+                if b.cfg.exclude.matching(&found).is_some() {
+                    add(nested, &found, Content::File(p), Vec::new(), b, out);
+                } else {
+                    let members_prefix = format!("{nested}/");
+                    read_archive(&p, kind, &nested, members_prefix, b, out, depth + 1);
+                }
+            }
+        }
     }
 }
 
@@ -858,9 +1506,9 @@ mod tests {
     }
 
     /// Archive members are written to the spool folder as they are read and
-    /// listed as files of it (a `.gz` member as a gzip file); a member cut
-    /// short by the size bound stays in memory with its warning; the folder
-    /// goes when the listing is dropped.
+    /// listed as files of it (a `.gz` member decompressed); a member cut
+    /// short by the size bound is spooled up to the bound, with its note;
+    /// the folder goes when the listing is dropped.
     #[test]
     fn archive_members_are_spooled_not_held() {
         use std::io::Write;
@@ -902,13 +1550,22 @@ mod tests {
             }
             c => panic!("not spooled: {c:?}"),
         }
-        assert!(matches!(&by_name("old.log").content, Content::GzFile(p) if p.starts_with(&spool)));
-        match &by_name("client.jsonl").content {
-            Content::Bytes(b, Some(w)) => {
-                assert!(b.len() == 4096 && w.contains("larger than"), "{w}")
-            }
-            c => panic!("a cut member is held with its warning: {c:?}"),
+        // A `.gz` member is decompressed as it is written.
+        match &by_name("old.log").content {
+            Content::File(p) => assert_eq!(std::fs::read(p).unwrap(), b"rotated\n"),
+            c => panic!("not spooled: {c:?}"),
         }
+        // A member cut by the bound is spooled too, with its note.
+        let cut = by_name("client.jsonl");
+        match &cut.content {
+            Content::File(p) => assert_eq!(std::fs::metadata(p).unwrap().len(), 4096),
+            c => panic!("not spooled: {c:?}"),
+        }
+        assert!(
+            cut.notes[0].contains("larger than 4096 bytes"),
+            "{:?}",
+            cut.notes
+        );
         drop(found);
         assert!(!spool.exists());
     }

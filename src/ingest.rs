@@ -84,6 +84,7 @@ pub fn ingest(found: Discovered, cfg: &IngestConfig, progress: Option<&ProgressB
         configs,
         warnings,
         spool,
+        ..
     } = found;
     let loaded: Vec<_> = sources
         .into_par_iter()
@@ -126,13 +127,20 @@ pub fn hash_files(files: Vec<(usize, std::path::PathBuf)>) -> Vec<(usize, Option
 /// What a source weighs on the progress bar: its bytes as stored.
 pub fn spec_bytes(spec: &SourceSpec) -> u64 {
     match &spec.content {
-        Content::File(p) | Content::GzFile(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+        Content::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
         Content::Bytes(b, _) => b.len() as u64,
     }
 }
 
 /// Reads one source's bytes, checks them, and parses them.
 fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover::Skipped> {
+    let skip = |reason: String| crate::discover::Skipped::unread(spec.name.clone(), reason);
+    // A sparse or zero-filled file is known without reading it whole.
+    if let Content::File(p) = &spec.content {
+        if let Some(why) = bytes::nul_only_file(p) {
+            return Err(skip(why));
+        }
+    }
     // A plain file can be read again for the few lines a report shows, so
     // its text need not be kept: it is streamed in chunks, never held whole.
     let mut spec = match (&spec.content, cfg.keep_text) {
@@ -141,44 +149,39 @@ fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover:
             match stream::parse_file(spec, cfg) {
                 stream::Streamed::Done(src) => return Ok(*src),
                 stream::Streamed::Unreadable(skip) => return Err(skip),
-                // Bytes that are not the text as read (invalid UTF-8, a Docker
-                // json-file log): read whole below, as any other source.
+                // Bytes that are not the text as read (NUL bytes, invalid
+                // UTF-8, a Docker json-file log): read whole below.
                 stream::Streamed::NotPlain(spec) => *spec,
             }
         }
         _ => spec,
     };
     let name = spec.name.clone();
-    let skip = |reason: String| crate::discover::Skipped {
-        source: name.clone(),
-        reason,
-    };
-    let mut warnings = Vec::new();
+    let skip = |reason: String| crate::discover::Skipped::unread(name.clone(), reason);
+    let mut warnings: Vec<String> = spec.notes.iter().map(|n| format!("{name}: {n}")).collect();
     // The bytes move out of the spec: an archive member is not copied again.
     let content = std::mem::replace(&mut spec.content, Content::Bytes(Vec::new(), None));
     let mut reread = None;
     let bytes = match content {
         Content::File(p) => {
-            let b = std::fs::read(&p).map_err(|e| skip(format!("cannot read: {e}")))?;
+            let (b, changed) = bytes::read_whole(&p).map_err(skip)?;
+            warnings.extend(changed.map(|c| format!("{name}: {c}")));
             reread = Some(p);
             b
         }
-        Content::GzFile(p) => {
-            let (b, w) = crate::discover::read_gz_file(&p, crate::discover::MAX_MEMBER_BYTES)
-                .map_err(|e| skip(format!("cannot read gzip: {e}")))?;
-            warnings.extend(w.map(|w| format!("{}: {w}", spec.name)));
-            b
-        }
         Content::Bytes(b, w) => {
-            warnings.extend(w.map(|w| format!("{}: {w}", spec.name)));
+            warnings.extend(w.map(|w| format!("{name}: {w}")));
             b
         }
     };
-    let bytes = cap_size(bytes, &spec.name, &mut warnings);
-    if let Some(pos) = memchr::memchr(0, &bytes[..bytes.len().min(8192)]) {
-        return Err(skip(format!(
-            "binary file (NUL byte at offset {pos}): not a log"
-        )));
+    let mut bytes = cap_size(bytes, &spec.name, &mut warnings);
+    if let Some(why) = bytes::looks_binary(&bytes) {
+        return Err(skip(why));
+    }
+    if let Some(w) = bytes::drop_nul_bytes(&mut bytes) {
+        // Offsets are the text's, not the file's, from here on.
+        reread = None;
+        warnings.push(format!("{name}:{w}"));
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -203,6 +206,169 @@ fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover:
     let mut src = parse_source(spec, text, warnings, cfg, keep_text);
     src.reread = reread.filter(|_| !keep_text);
     Ok(src)
+}
+
+/// Checks of a source's bytes before they are parsed: binary or
+/// zero-filled files, NUL runs inside text, files that change while read,
+/// and reading without aborting when memory runs out.
+mod bytes {
+    use std::io::{Read, Seek, SeekFrom};
+    use std::path::Path;
+
+    /// How much of a file's start decides whether it is text.
+    pub(super) const HEAD_BYTES: usize = 8192;
+
+    /// Why the start of a source shows it is not text: bytes that are
+    /// control characters other than white space and ESC (a NUL is not
+    /// one: NUL runs inside a log are dropped line by line), over 1 % of
+    /// the rest (a log holds almost none; an ELF or protobuf file many).
+    pub(super) fn looks_binary(bytes: &[u8]) -> Option<String> {
+        let head = &bytes[..bytes.len().min(HEAD_BYTES)];
+        let mut text = 0usize;
+        let mut control = 0usize;
+        let mut first = None;
+        for (i, b) in head.iter().enumerate() {
+            match b {
+                0 => {}
+                b'\t' | b'\n' | b'\r' | 0x0c | 0x1b => text += 1,
+                0x01..=0x1f | 0x7f => {
+                    control += 1;
+                    first.get_or_insert(i);
+                }
+                _ => text += 1,
+            }
+        }
+        (control * 100 > text + control).then(|| {
+            format!(
+                "binary file ({control} control bytes in its first {} bytes, the first at offset {}): not a log",
+                head.len(),
+                first.unwrap_or(0)
+            )
+        })
+    }
+
+    /// A file sampled at this many offsets before it is called zero-filled.
+    const SAMPLES: u64 = 33;
+    const SAMPLE_BYTES: usize = 4096;
+    /// Files up to this size are checked whole.
+    const CHECKED_WHOLE: u64 = 1 << 20;
+
+    /// Why a file holds no text at all, found without reading it whole: a
+    /// sparse file with nothing written, or NUL bytes at every sampled
+    /// offset (a file of 1 MiB or less is checked whole).
+    pub(super) fn nul_only_file(path: &Path) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        let len = meta.len();
+        if len == 0 {
+            return None;
+        }
+        if meta.blocks() == 0 && len > CHECKED_WHOLE {
+            return Some(format!(
+                "sparse file of {len} bytes with no data written (holes only): not a log"
+            ));
+        }
+        let mut f = std::fs::File::open(path).ok()?;
+        let mut buf = vec![0u8; SAMPLE_BYTES];
+        if len <= CHECKED_WHOLE {
+            let mut all = Vec::new();
+            f.read_to_end(&mut all).ok()?;
+            return all
+                .iter()
+                .all(|b| *b == 0)
+                .then(|| format!("{len} NUL bytes and nothing else: not a log"));
+        }
+        for i in 0..SAMPLES {
+            let at = (len - SAMPLE_BYTES as u64) * i / (SAMPLES - 1);
+            f.seek(SeekFrom::Start(at)).ok()?;
+            let n = super::read_up_to(&mut f, &mut buf);
+            if buf[..n].iter().any(|b| *b != 0) {
+                return None;
+            }
+        }
+        Some(format!(
+            "NUL bytes at each of {SAMPLES} offsets sampled over its {len} bytes: zero-filled, not a log"
+        ))
+    }
+
+    /// Drops NUL bytes (a crash leaves runs of them where a log's tail was
+    /// not written); line breaks stay, so line numbers do not move. What
+    /// was dropped, as a warning after the source's name.
+    pub(super) fn drop_nul_bytes(bytes: &mut Vec<u8>) -> Option<String> {
+        let first = memchr::memchr(0, bytes)?;
+        let line = bytes[..first].iter().filter(|b| **b == b'\n').count() + 1;
+        let mut lines = 0usize;
+        let mut in_line = false;
+        let before = bytes.len();
+        bytes.retain(|b| {
+            match *b {
+                0 if !in_line => {
+                    lines += 1;
+                    in_line = true;
+                }
+                b'\n' => in_line = false,
+                _ => {}
+            }
+            *b != 0
+        });
+        Some(format!(
+            "{line}: {} NUL bytes dropped from {lines} line(s), the first here; the rest of each line is read",
+            before - bytes.len()
+        ))
+    }
+
+    /// Reads a file whole, without aborting when its size cannot be held
+    /// (the allocation is tried first), and says when it changed while read.
+    pub(super) fn read_whole(path: &Path) -> Result<(Vec<u8>, Option<String>), String> {
+        let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+        let before = f.metadata().map_err(|e| format!("cannot read: {e}"))?;
+        let len = before.len().min(super::MAX_SOURCE_BYTES as u64 + 1) as usize;
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(len)
+            .map_err(|_| format!("{len} bytes cannot be held in memory: not read"))?;
+        (&mut f)
+            .take(super::MAX_SOURCE_BYTES as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        let changed = changed_while_read(&f, &before, len as u64, buf.len() as u64);
+        Ok((buf, changed))
+    }
+
+    /// What changed in a file between its opening and the end of its
+    /// reading (length, modification time), as a warning.
+    pub(super) fn changed_while_read(
+        f: &std::fs::File,
+        before: &std::fs::Metadata,
+        expected: u64,
+        read: u64,
+    ) -> Option<String> {
+        let after = f.metadata().ok()?;
+        if read < expected {
+            return Some(format!(
+                "changed while read: {expected} bytes when opened, {read} read (it shrank: was it truncated or rotated?); what was read is analysed"
+            ));
+        }
+        if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
+            return Some(format!(
+                "changed while read ({} bytes when opened, {} after): a process is still writing it; the lines read are analysed",
+                before.len(),
+                after.len()
+            ));
+        }
+        None
+    }
+}
+
+/// Fills `buf` as far as `r` allows; how many bytes were read.
+fn read_up_to(r: &mut impl std::io::Read, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    n
 }
 
 /// Reads every record's text again, in the order a writer asks for it: a
@@ -415,10 +581,7 @@ mod stream {
             _ => return Streamed::NotPlain(Box::new(spec)),
         };
         let skip = |reason: String| {
-            Streamed::Unreadable(crate::discover::Skipped {
-                source: spec.name.clone(),
-                reason,
-            })
+            Streamed::Unreadable(crate::discover::Skipped::unread(spec.name.clone(), reason))
         };
         match read_file(&spec, &path, cfg) {
             Ok(Some(src)) => Streamed::Done(Box::new(src)),
@@ -469,12 +632,16 @@ mod stream {
                 }
                 if self.first {
                     self.first = false;
-                    if let Some(pos) = memchr::memchr(0, &bytes[..bytes.len().min(8192)]) {
-                        return Err(format!("binary file (NUL byte at offset {pos}): not a log"));
+                    if let Some(why) = bytes::looks_binary(&bytes) {
+                        return Err(why);
                     }
                     if is_docker_json_file(&bytes) {
                         return Ok(Next::NotPlain);
                     }
+                }
+                // NUL runs are dropped line by line on the whole-text path.
+                if memchr::memchr(0, &bytes).is_some() {
+                    return Ok(Next::NotPlain);
                 }
                 let Ok(text) = String::from_utf8(bytes) else {
                     return Ok(Next::NotPlain);
@@ -518,7 +685,8 @@ mod stream {
         cfg: &IngestConfig,
     ) -> Result<Option<Source>, String> {
         let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-        let file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let opened = f.metadata().map_err(|e| format!("cannot read: {e}"))?;
+        let file_len = opened.len();
         let mut reader = Reader {
             f,
             name: &spec.name,
@@ -531,7 +699,11 @@ mod stream {
             warnings: Vec::new(),
         };
         let mut src = new_source(spec.without_content());
-        let mut warnings = Vec::new();
+        let mut warnings: Vec<String> = spec
+            .notes
+            .iter()
+            .map(|n| format!("{}: {n}", spec.name))
+            .collect();
         let mut stitch = Stitcher::default();
         let Next::Batch(mut batch) = reader.next_batch()? else {
             return Ok(None);
@@ -557,6 +729,12 @@ mod stream {
             };
         }
         warnings.append(&mut reader.warnings);
+        let read = (reader.base + reader.carry.len()) as u64;
+        let expected = file_len.min(MAX_SOURCE_BYTES as u64);
+        if !reader.capped {
+            let changed = bytes::changed_while_read(&reader.f, &opened, expected, read);
+            warnings.extend(changed.map(|c| format!("{}: {c}", spec.name)));
+        }
         stitch.finish(&mut src, warnings, cfg);
         fit(&mut src);
         // Hashed from its file off the read path ([`hash_files`]).
@@ -1604,8 +1782,21 @@ mod tests {
 
     #[test]
     fn binary_and_invalid_utf8() {
-        let bin = load(spec("core.log", "abc\0def"), &IngestConfig::default()).unwrap_err();
-        assert!(bin.reason.contains("binary file"));
+        let core = "\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0\x3e\0\x01\0\0\0";
+        let bin = load(spec("core.log", core), &IngestConfig::default()).unwrap_err();
+        assert!(bin.reason.contains("binary file"), "{}", bin.reason);
+        // NUL bytes inside text cost only themselves.
+        let s = load(
+            spec("a.log", "abc\0def\n\0\0ghi\n"),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(s.accounting.lines_total, 2);
+        assert!(
+            s.warnings[0].contains("a.log:1: 3 NUL bytes dropped from 2 line(s)"),
+            "{:?}",
+            s.warnings
+        );
         let mut bytes =
             b"[2026/11/26 04:14:41.569 +00:00] [INFO] [roles/roles.go:255] [ok]\n".to_vec();
         bytes.extend_from_slice(

@@ -26,3 +26,4 @@ pub mod report;
 pub mod settings;
 pub mod timeline;
 pub mod windows;
+pub mod zone;

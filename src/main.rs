@@ -1,8 +1,10 @@
 //! The `milvus-postmortem` binary: parses the command line, runs the
-//! pipeline, writes the report, maps the outcome to an exit code.
+//! pipeline, writes the report, maps the outcome to an exit code, and
+//! writes warnings to stderr. Nothing written to stderr can fail the run:
+//! a closed stderr (`2>&-`, `2>&1 | grep -q`) loses the messages only.
 
 use clap::Parser;
-use milvus_postmortem::cli::{AnalyzeArgs, Cli, Command};
+use milvus_postmortem::cli::{AnalyzeArgs, Cli, Command, Verbosity};
 use milvus_postmortem::pipeline::{self, Analysis};
 use milvus_postmortem::report::{self, model::Report, timeline::Format};
 use std::io::{BufWriter, Write};
@@ -11,6 +13,18 @@ use std::process::ExitCode;
 
 /// A failure with its exit code.
 struct Failure(u8, anyhow::Error);
+
+/// No window was found, but some input could not be read or the range
+/// selected no line: the answer may be wrong (ripgrep-like codes for scripts).
+const EXIT_DOUBTFUL: u8 = 3;
+
+/// Writes one message to stderr, its control characters shown escaped
+/// (file names and log text come from the bundle); a closed or full
+/// stderr is not an error.
+fn say(msg: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = writeln!(e, "{}", report::inert::terminal(msg));
+}
 
 fn bad_args(e: anyhow::Error) -> Failure {
     Failure(2, e)
@@ -58,9 +72,70 @@ fn load(
     }
     let analysis = pipeline::run(&cfg).map_err(|e| Failure(1, e))?;
     if analysis.is_empty() {
-        return Err(Failure(1, anyhow::anyhow!("nothing could be read from {}\ntip: run `analyze --json -` to see which files were skipped and why", analysis.inputs.join(", "))));
+        let mut msg = format!("nothing could be read from {}", analysis.inputs.join(", "));
+        for s in &analysis.skipped {
+            msg.push_str(&format!("\n  skipped {}: {}", s.source, s.reason));
+        }
+        for w in analysis.all_warnings() {
+            msg.push_str(&format!("\n  warning: {w}"));
+        }
+        if analysis.skipped.is_empty() {
+            msg.push_str("\n  (no file was found)");
+        }
+        return Err(Failure(1, anyhow::anyhow!(msg)));
     }
     Ok((analysis, sel))
+}
+
+/// The warnings and unread files of a run, on stderr: a one-line summary,
+/// every one, or none.
+fn tell_warnings(a: &Analysis, v: Verbosity) {
+    let warnings: Vec<&str> = a.all_warnings().collect();
+    let unread = a.skipped.iter().filter(|s| s.unread).count();
+    match v {
+        Verbosity::Quiet => {}
+        Verbosity::All => {
+            for s in &a.skipped {
+                say(&format!("skipped {}: {}", s.source, s.reason));
+            }
+            for w in &warnings {
+                say(&format!("warning: {w}"));
+            }
+        }
+        Verbosity::Summary if warnings.is_empty() && unread == 0 => {}
+        Verbosity::Summary => say(&format!(
+            "milvus-postmortem: {} warning(s), {unread} file(s) not read; --verbose lists them (the JSON report has them all)",
+            warnings.len()
+        )),
+    }
+}
+
+/// Exit 3 when the run found no window but cannot vouch for it; why, on
+/// stderr (whatever the verbosity: it explains the exit code).
+fn doubtful(a: &Analysis, windows: usize) -> Option<Failure> {
+    if windows > 0 {
+        return None;
+    }
+    let mut why = a.unread();
+    if a.range_selects_nothing() {
+        why.insert(0, "--since/--until select no line of the input".into());
+    }
+    if why.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = why.iter().take(10).map(|w| format!("  {w}")).collect();
+    let more = if why.len() > 10 {
+        format!("\n  … {} more (--verbose)", why.len() - 10)
+    } else {
+        String::new()
+    };
+    Some(Failure(
+        EXIT_DOUBTFUL,
+        anyhow::anyhow!(
+            "no window found, but the input was not read whole:\n{}{more}",
+            shown.join("\n")
+        ),
+    ))
 }
 
 /// Writes a file whole (`-`: stdout), naming it in any error.
@@ -72,11 +147,11 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
     std::fs::write(path, bytes)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    eprintln!(
+    say(&format!(
         "wrote {} ({} KiB)",
         path.display(),
         bytes.len().div_ceil(1024)
-    );
+    ));
     Ok(())
 }
 
@@ -115,6 +190,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let stdout_taken = args.stdout_taken().map_err(bad_args)?;
             let reports = args.html.is_some() || args.md.is_some() || args.svg.is_some();
             let (a, _) = load(&args.common, reports, Load::Windows)?;
+            tell_warnings(&a, args.common.verbosity());
             if let Some(p) = &a.progress {
                 p.stage("writing report");
             }
@@ -137,7 +213,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 report::terminal::write(&model, &mut w).map_err(io)?;
                 w.flush().map_err(|e| io(e.into()))?;
             }
+            let doubt = doubtful(&a, a.windows().count());
             release(a);
+            if let Some(f) = doubt {
+                return Err(f);
+            }
         }
         Command::Timeline(args) => {
             // Filters are checked before any input is read.
@@ -149,6 +229,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Load::Records
             };
             let (a, sel) = load(&args.common, false, what)?;
+            tell_warnings(&a, args.common.verbosity());
             if let Some(p) = &a.progress {
                 p.stage("writing timeline");
             }
@@ -171,7 +252,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(p) = &a.progress {
                 p.finish();
             }
+            // No windows here: doubtful when the input was not read whole
+            // or the range selected nothing.
+            let doubt = doubtful(&a, 0);
             release(a);
+            if let Some(f) = doubt {
+                return Err(f);
+            }
         }
     }
     Ok(())
@@ -200,7 +287,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("milvus-postmortem: {e:#}");
+            say(&format!("milvus-postmortem: {e:#}"));
             ExitCode::from(code)
         }
     }

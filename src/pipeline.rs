@@ -115,11 +115,57 @@ impl Analysis {
             .flat_map(|s| s.records.iter())
             .filter(|r| !r.ts_inferred())
             .map(|r| r.ts)
+            // Lines dated far from the rest (1970, 9999) do not stretch it.
+            .filter(|ts| self.timeline.bulk.is_none_or(|(f, l)| (f..=l).contains(ts)))
             .filter(|ts| self.in_range(*ts));
         times.fold(None, |span, ts| match span {
             None => Some((ts, ts)),
             Some((f, l)) => Some((ts.min(f), ts.max(l))),
         })
+    }
+
+    /// Every warning: the bundle's, then each source's.
+    pub fn all_warnings(&self) -> impl Iterator<Item = &str> {
+        self.warnings
+            .iter()
+            .chain(self.timeline.sources.iter().flat_map(|s| s.warnings.iter()))
+            .map(String::as_str)
+    }
+
+    /// What was meant to be read and could not be: skipped files that are
+    /// not skipped by design (links, special files, broken archives,
+    /// budgets), and, when no grammar read any line of the input at all (a
+    /// folder of prose), its sources. A single source in an unknown format
+    /// beside readable logs (a broker's banner) is only counted in its
+    /// accounting.
+    pub fn unread(&self) -> Vec<String> {
+        let skipped = self
+            .skipped
+            .iter()
+            .filter(|s| s.unread)
+            .map(|s| format!("{}: {}", s.source, s.reason));
+        let none_read = self
+            .timeline
+            .sources
+            .iter()
+            .all(|s| s.accounting.lines_parsed == 0);
+        let unknown = self
+            .timeline
+            .sources
+            .iter()
+            .filter(|s| none_read && s.accounting.lines_total > 0)
+            .map(|s| {
+                format!(
+                    "{}: none of its {} lines is in a log format the tool reads",
+                    s.name, s.accounting.lines_total
+                )
+            });
+        skipped.chain(unknown).collect()
+    }
+
+    /// True when `--since`/`--until` were given and no line falls inside.
+    pub fn range_selects_nothing(&self) -> bool {
+        (self.range.0.is_some() || self.range.1.is_some()) && self.span().is_none()
     }
 
     /// True when no line at all could be read.

@@ -31,8 +31,8 @@ use std::collections::BTreeMap;
 /// Settings of the timeline stage.
 #[derive(Clone, Debug, Default)]
 pub struct TimelineConfig {
-    /// Offset (s east of UTC) for times written without a zone.
-    pub tz_offset_s: i32,
+    /// Zone of times written without one (`--tz`).
+    pub zone: crate::zone::Zone,
     /// Clock corrections: (source name or suffix, µs to add).
     pub skews: Vec<(String, i64)>,
     /// Year for yearless times when no record of the bundle has a year.
@@ -94,18 +94,69 @@ pub struct Timeline {
     /// Several bundles were given: a source's name, an incarnation's group
     /// start with its bundle's name ([`Timeline::bundle_of`]).
     pub several_bundles: bool,
+    /// The span the bulk of the lines cover ([`bulk_span`]): a line dated
+    /// 1970 or 9999 is kept, warned about, and left out of the report's
+    /// span and charts.
+    pub bulk: Option<(i64, i64)>,
 }
 
-/// Parses `+05:30`, `-0800`, `UTC`, `Z` into seconds east of UTC.
-pub fn parse_tz(s: &str) -> Result<i32> {
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
-        return Ok(0);
+const DAY_US: i64 = 86_400_000_000;
+
+/// The span that the bulk of the bundle's lines cover: lines are counted
+/// per day; days less than a day apart form one stretch; the stretch with
+/// most lines is the bulk. Lines outside it (a clock reset to 1970, a
+/// corrupt year) are kept in the timeline and named in a warning. One
+/// pass over the records, then over the days.
+fn bulk_span(sources: &[Source], warnings: &mut Vec<String>) -> Option<(i64, i64)> {
+    let mut days: BTreeMap<i64, (u64, i64, i64)> = BTreeMap::new();
+    for r in sources
+        .iter()
+        .flat_map(|s| s.records.iter())
+        .filter(|r| !r.ts_inferred())
+    {
+        let d = days
+            .entry(r.ts.div_euclid(DAY_US))
+            .or_insert((0, r.ts, r.ts));
+        d.0 += 1;
+        d.1 = d.1.min(r.ts);
+        d.2 = d.2.max(r.ts);
     }
-    match parsers::timestamp::zone(t) {
-        Ok(("", off)) => Ok(off),
-        _ => bail!("time zone {s:?} is not an offset like +08:00, -0500 or UTC"),
+    // Stretches of days: (lines, first, last).
+    let mut stretches: Vec<(u64, i64, i64)> = Vec::new();
+    let mut prev_day = None;
+    for (day, (n, first, last)) in days {
+        match (stretches.last_mut(), prev_day) {
+            (Some(s), Some(p)) if day - p <= 2 => {
+                s.0 += n;
+                s.2 = last;
+            }
+            _ => stretches.push((n, first, last)),
+        }
+        prev_day = Some(day);
     }
+    let bulk = stretches.iter().copied().max_by_key(|s| s.0)?;
+    let outside: u64 = stretches.iter().map(|s| s.0).sum::<u64>() - bulk.0;
+    if outside > 0 {
+        let example = sources
+            .iter()
+            .flat_map(|s| s.records.iter().map(move |r| (s, r)))
+            .find(|(_, r)| !r.ts_inferred() && (r.ts < bulk.1 || r.ts > bulk.2))
+            .map(|(s, r)| {
+                format!(
+                    "{}:{} at {}",
+                    s.name,
+                    r.line,
+                    parsers::timestamp::rfc3339_ms(r.ts)
+                )
+            })
+            .unwrap_or_default();
+        warnings.push(format!(
+            "{outside} line(s) are dated more than a day away from the bulk of the bundle ({} to {}), e.g. {example}: they are kept in the timeline, left out of the report's span and charts",
+            parsers::timestamp::rfc3339_ms(bulk.1),
+            parsers::timestamp::rfc3339_ms(bulk.2)
+        ));
+    }
+    Some((bulk.1, bulk.2))
 }
 
 /// Parses a duration like `1.5s`, `-200ms`, `+2m`, `1h`, `300us` into µs.
@@ -140,17 +191,6 @@ pub fn parse_skew(s: &str) -> Result<(String, i64)> {
         bail!("--skew {s:?}: expected SRC=±DUR, e.g. milvus/standalone-1.log=+1.5s")
     };
     Ok((src.to_string(), parse_duration_us(dur)?))
-}
-
-/// Parses a `--since`/`--until` time: RFC 3339 or `YYYY-MM-DD HH:MM:SS[.fff]`
-/// (read in `tz_offset_s` when it has no zone).
-pub fn parse_time_arg(s: &str, tz_offset_s: i32) -> Result<i64> {
-    match parsers::timestamp::datetime(s.trim()) {
-        Ok(("", ts)) => Ok(ts
-            .utc_us()
-            .unwrap_or(ts.local_us - i64::from(tz_offset_s) * 1_000_000)),
-        _ => bail!("time {s:?} is not like 2026-11-26T04:15:28Z or 2026-11-26 04:15:28"),
-    }
 }
 
 impl Timeline {
@@ -194,11 +234,13 @@ impl Timeline {
         let incarnations = link_incarnations(&mut sources, cfg.several_bundles);
         let mut incarnations = incarnations;
         find_edges(&sources, &mut incarnations);
+        let bulk = bulk_span(&sources, &mut warnings);
         Timeline {
             sources,
             incarnations,
             warnings,
             several_bundles: cfg.several_bundles,
+            bulk,
         }
     }
 
@@ -449,7 +491,6 @@ fn resolve_times(
         .filter(|(pat, _)| skew_applies(&s.name, pat))
         .map(|(_, d)| *d)
         .sum();
-    let tz_us = i64::from(cfg.tz_offset_s) * 1_000_000;
     // A yearless time takes its year from the nearest dated record before
     // it or, with none before, from the first one after (which is then the
     // source's first dated record): one forward pass, no per-record table.
@@ -468,7 +509,7 @@ fn resolve_times(
                 }
             }
         }
-        t.utc_us().unwrap_or(t.local_us - tz_us) + skew
+        t.utc_us().unwrap_or_else(|| cfg.zone.to_utc_us(t.local_us)) + skew
     };
     // Lines before the first time of the source borrow that time.
     let first_known = s
@@ -1049,10 +1090,6 @@ mod tests {
 
     #[test]
     fn tz_durations_and_skews() {
-        assert_eq!(parse_tz("+05:30").unwrap(), 19_800);
-        assert_eq!(parse_tz("-0800").unwrap(), -28_800);
-        assert_eq!(parse_tz("UTC").unwrap(), 0);
-        assert!(parse_tz("Asia/Shanghai").is_err());
         assert_eq!(parse_duration_us("-200ms").unwrap(), -200_000);
         assert_eq!(parse_duration_us("+1.5s").unwrap(), 1_500_000);
         assert_eq!(parse_duration_us("2m").unwrap(), 120_000_000);
@@ -1060,10 +1097,6 @@ mod tests {
         assert_eq!(
             parse_skew("milvus/standalone-1.log=-2s").unwrap(),
             ("milvus/standalone-1.log".into(), -2_000_000)
-        );
-        assert_eq!(
-            parse_time_arg("2026-11-26T04:15:28Z", 0).unwrap(),
-            parse_time_arg("2026-11-26 09:45:28", 19_800).unwrap()
         );
     }
 
@@ -1101,7 +1134,9 @@ mod tests {
                 at("2025-01-01 00:02:00")
             ]
         );
-        assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+        // The 2020 source is far from the rest: named, nothing else.
+        assert_eq!(t.warnings.len(), 1, "{:?}", t.warnings);
+        assert!(t.warnings[0].contains("milvus/a-first.log:1 at 2020-06-01"));
     }
 
     #[test]

@@ -246,7 +246,8 @@ fn broken_files_are_named_and_the_rest_is_read() {
         b"\n[2026/11/26 04:14:43.585 +00:00] [INFO] [proxy/impl.go:1] [\"bad \xff byte\"]\n",
     );
     std::fs::write(b.join("milvus/standalone-4.log"), bad).unwrap();
-    let d = analyze(&[&b]);
+    // No window, and a file not read: exit 3.
+    let d = analyze_doubtful(&[&b]);
     let src = |n: &str| source_in(&d, n);
     assert_eq!(
         u(&src("milvus/standalone-1.log")["lines_total"]),

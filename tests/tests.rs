@@ -7,6 +7,8 @@
 //! * `corpus`: every timestamped line of the public corpus comes out at its time;
 //! * `timeline`: merge order, incarnations, time zones, skews, filters, formats;
 //! * `cli`: exit codes, help, determinism across thread counts;
+//! * `hostile`: special files, bombs, NUL runs, links, collisions, escapes,
+//!   closed stderr, and exit codes that never say "all clear" by mistake;
 //! * `windows`: client-failure windows and root causes against the client log;
 //! * `schema`: `analyze --json` against `schema/analyze.schema.json`, and the
 //!   `timeline --events` wire format;
@@ -16,6 +18,7 @@
 mod architecture;
 mod cli;
 mod corpus;
+mod hostile;
 mod ingest;
 mod report;
 mod schema;

@@ -426,3 +426,34 @@ pub(crate) fn one_record<'a>(line: &'a str, out: &mut LineOut<'a>) -> Record<'a>
     assert_eq!(parse_line(line, out), LineKind::Records, "{line}");
     out.records[0].clone()
 }
+
+/// Entry points for the fuzz targets in `fuzz/` (not an API: the
+/// grammars' inner pieces, reachable from outside the crate).
+#[doc(hidden)]
+pub mod fuzzing {
+    /// The JSON object scanner: the object's length and its top-level
+    /// members (key and value, unescaped), or `None`.
+    pub fn json_object(s: &str) -> Option<(usize, Vec<(String, String)>)> {
+        let mut fields = Vec::new();
+        let n = crate::common::json_object(s, &mut fields)?;
+        let members = fields
+            .iter()
+            .map(|f| (f.key.to_cow().into_owned(), f.value.to_cow().into_owned()))
+            .collect();
+        Some((n, members))
+    }
+
+    /// One Milvus text record at the start of `line`: where it ends, its
+    /// message and fields (unescaped), or `None`.
+    pub fn milvus_text(line: &str) -> Option<(usize, String, Vec<(String, String)>)> {
+        let mut out = crate::LineOut::default();
+        let end = crate::milvus_text::parse_record(line, 0, &mut out)?;
+        let r = out.records.first()?;
+        let fields = out
+            .fields_of(r)
+            .iter()
+            .map(|f| (f.key.to_cow().into_owned(), f.value.to_cow().into_owned()))
+            .collect();
+        Some((end, r.message.to_cow().into_owned(), fields))
+    }
+}

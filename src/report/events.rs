@@ -46,6 +46,7 @@ pub fn write_jsonl(a: &Analysis, sel: &Selection, w: &mut dyn Write) -> Result<(
 
 /// Writes the readable view: time, kind, component, emitter → subject, message, source:line.
 pub fn write_text(a: &Analysis, sel: &Selection, w: &mut dyn Write) -> Result<()> {
+    let w = &mut super::inert::Inert(w);
     for e in selected(a, sel) {
         let (src, r) = a.timeline.record(e.at);
         let node = e.node().map_or("-".to_string(), |n| format!("n{n}"));
@@ -124,7 +125,7 @@ pub fn frame(a: &Analysis, sel: &Selection) -> Result<DataFrame> {
 
 /// Writes CSV.
 pub fn write_csv(a: &Analysis, sel: &Selection, w: &mut dyn Write) -> Result<()> {
-    CsvWriter::new(w).finish(&mut frame(a, sel)?)?;
+    CsvWriter::new(w).finish(&mut super::inert::csv_frame(&frame(a, sel)?)?)?;
     Ok(())
 }
 

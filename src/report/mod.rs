@@ -14,7 +14,9 @@
 //!   [`charts`] drawn by plotters (also written alone by `--svg`) in the
 //!   colours of [`palette`];
 //! * [`markdown`]: the ticket-body summary (`analyze --md`);
-//! * [`advice`]: the recommendations attribution computed, in words.
+//! * [`advice`]: the recommendations attribution computed, in words;
+//! * [`inert`]: log-derived text made harmless for each sink (terminal,
+//!   text, CSV).
 //!
 //! The terminal, JSON, Markdown and HTML writers read the same
 //! [`model::Report`]; none of them parses or decides anything.
@@ -25,6 +27,7 @@ pub mod advice;
 pub mod charts;
 pub mod events;
 pub mod html;
+pub mod inert;
 pub mod markdown;
 pub mod model;
 pub mod palette;

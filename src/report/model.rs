@@ -549,12 +549,7 @@ pub fn build(a: &Analysis, for_files: bool) -> Report<'_> {
         digest,
         title: a.inputs.join(", "),
         scene: for_files.then(|| super::scene::Scene::of(a)),
-        all_warnings: a
-            .warnings
-            .iter()
-            .chain(a.timeline.sources.iter().flat_map(|s| s.warnings.iter()))
-            .map(String::as_str)
-            .collect(),
+        all_warnings: a.all_warnings().collect(),
     }
 }
 

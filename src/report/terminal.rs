@@ -126,6 +126,9 @@ fn write_windows(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
 
 /// Writes the summary.
 pub fn write(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+    // Log text and file names reach the terminal with their control
+    // characters shown, never run.
+    let w = &mut super::inert::Inert(w);
     let tot = m.totals();
     writeln!(
         w,
@@ -210,18 +213,7 @@ pub fn write(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
     if !shown.is_empty() {
         writeln!(w, "\nSettings: {}", shown.join("  "))?;
     }
-    for s in &m.accounting.skipped {
-        writeln!(w, "skipped {}: {}", s.source, s.reason)?;
-    }
-    for wn in m.all_warnings.iter().take(20) {
-        writeln!(w, "warning: {wn}")?;
-    }
-    if m.all_warnings.len() > 20 {
-        writeln!(
-            w,
-            "warning: … {} more (see --json)",
-            m.all_warnings.len() - 20
-        )?;
-    }
+    // Skipped files and warnings go to stderr (the binary writes them):
+    // stdout carries the answer only.
     Ok(())
 }

@@ -95,6 +95,7 @@ const TEXT_FIELD_MAX: usize = 160;
 
 /// Writes the readable view: time, component, node, level, message, fields, source:line.
 pub fn write_text(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()> {
+    let w = &mut super::inert::Inert(w);
     for (s, r, text) in selected(t, sel, ROWS_PER_BATCH).flatten() {
         let node = t
             .node_of(r)
@@ -260,14 +261,15 @@ fn write_batched<B: Batched>(
     t: &Timeline,
     sel: &Selection,
     batch: usize,
+    inert: impl Fn(DataFrame) -> Result<DataFrame>,
     open: impl FnOnce(&Schema) -> Result<B>,
 ) -> Result<()> {
     let mut frames = batches(t, sel, batch);
-    let first = frames.next().expect("batches gives at least one frame")?;
+    let first = inert(frames.next().expect("batches gives at least one frame")?)?;
     let mut out = open(first.schema())?;
     out.write_batch(&first)?;
     for df in frames {
-        out.write_batch(&df?)?;
+        out.write_batch(&inert(df?)?)?;
     }
     out.finish()
 }
@@ -340,7 +342,9 @@ pub fn write_csv(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<()>
 }
 
 fn csv_in_batches(t: &Timeline, sel: &Selection, w: &mut dyn Write, batch: usize) -> Result<()> {
-    write_batched(t, sel, batch, |schema| {
+    // Cells a spreadsheet would run as formulas are made text.
+    let inert = |df: DataFrame| Ok(super::inert::csv_frame(&df)?);
+    write_batched(t, sel, batch, inert, |schema| {
         Ok(CsvWriter::new(w).batched(schema)?)
     })
 }
@@ -356,7 +360,8 @@ fn parquet_in_batches(
     w: &mut dyn Write,
     batch: usize,
 ) -> Result<()> {
-    write_batched(t, sel, batch, |schema| {
+    // Parquet keeps text exactly: readers do not run it.
+    write_batched(t, sel, batch, Ok, |schema| {
         Ok(ParquetWriter::new(w).batched(schema)?)
     })
 }
