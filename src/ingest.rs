@@ -551,7 +551,7 @@ mod stream {
         f: &mut std::fs::File,
         carry: &mut Vec<u8>,
         size: usize,
-    ) -> std::io::Result<Option<Vec<u8>>> {
+    ) -> std::io::Result<Option<(Vec<u8>, u64)>> {
         let mut buf = std::mem::take(carry);
         loop {
             let want = size.saturating_sub(buf.len()).max(1 << 16);
@@ -561,14 +561,53 @@ mod stream {
             f.by_ref().take(want as u64).read_to_end(&mut buf)?;
             let eof = buf.len() == before;
             if eof {
-                return Ok((!buf.is_empty()).then_some(buf));
+                return Ok((!buf.is_empty()).then_some((buf, 0)));
             }
             if buf.len() >= size {
                 if let Some(nl) = memchr::memrchr(b'\n', &buf) {
                     *carry = buf.split_off(nl + 1);
-                    return Ok(Some(buf));
+                    return Ok(Some((buf, 0)));
                 }
-                // One line longer than a chunk: read on to its end.
+                // One line longer than a chunk: read on to its end, up to
+                // a bound (a file of one endless line must not fill memory).
+                if buf.len() >= MAX_LINE_BYTES {
+                    let skipped = cut_long_line(f, &mut buf, carry)?;
+                    return Ok(Some((buf, skipped)));
+                }
+            }
+        }
+    }
+
+    /// A line is read up to this size; the rest of it is skipped (counted).
+    pub(super) const MAX_LINE_BYTES: usize = 16 << 20;
+
+    /// Keeps the first [`MAX_LINE_BYTES`] of the line in `buf` (cut on a
+    /// character boundary) and skips the rest of it, its line break
+    /// included; what follows the break goes to `carry`. Returns the bytes
+    /// skipped.
+    fn cut_long_line(
+        f: &mut std::fs::File,
+        buf: &mut Vec<u8>,
+        carry: &mut Vec<u8>,
+    ) -> std::io::Result<u64> {
+        let mut cut = MAX_LINE_BYTES.min(buf.len());
+        while cut > 0 && (buf[cut] & 0xc0) == 0x80 {
+            cut -= 1;
+        }
+        let mut skipped = (buf.len() - cut) as u64;
+        buf.truncate(cut);
+        let mut block = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut block)?;
+            if n == 0 {
+                return Ok(skipped);
+            }
+            match memchr::memchr(b'\n', &block[..n]) {
+                Some(nl) => {
+                    carry.extend_from_slice(&block[nl + 1..n]);
+                    return Ok(skipped + nl as u64 + 1);
+                }
+                None => skipped += n as u64,
             }
         }
     }
@@ -620,8 +659,9 @@ mod stream {
         fn next_batch(&mut self) -> Result<Next, String> {
             let mut batch: Batch = Vec::new();
             while batch.len() < batch_len() && !self.capped {
-                let Some(mut bytes) = next_chunk(&mut self.f, &mut self.carry, self.size)
-                    .map_err(|e| format!("cannot read: {e}"))?
+                let Some((mut bytes, skipped)) =
+                    next_chunk(&mut self.f, &mut self.carry, self.size)
+                        .map_err(|e| format!("cannot read: {e}"))?
                 else {
                     break;
                 };
@@ -649,8 +689,18 @@ mod stream {
                 let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u32;
                 let lines = newlines + u32::from(!text.ends_with('\n'));
                 let len = text.len();
+                if skipped > 0 {
+                    let kept = len - memchr::memrchr(b'\n', text.as_bytes()).map_or(0, |p| p + 1);
+                    self.warnings.push(format!(
+                        "{}:{}: a line longer than {} MiB: its first {kept} bytes are read, the other {skipped} are not",
+                        self.name,
+                        self.line + lines,
+                        MAX_LINE_BYTES >> 20,
+                    ));
+                }
                 batch.push((self.base, text, (self.line, lines)));
-                self.base += len;
+                // The chunk's next byte in the file is after what was skipped.
+                self.base += len + skipped as usize;
                 self.line += lines;
             }
             Ok(Next::Batch(batch))
@@ -1998,6 +2048,66 @@ mod tests {
             hash_files(vec![(7, path.into())]),
             vec![(7, Some(crate::record::sha256_hex(text.as_bytes())))]
         );
+    }
+
+    /// One endless line does not fill memory: it is read up to the bound,
+    /// the rest of it skipped and counted, and the lines after it are read.
+    #[test]
+    fn a_line_longer_than_the_bound_is_cut_and_the_rest_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.log");
+        let line = |i: u32, m: &str| {
+            format!("[2026/11/26 04:14:4{i}.569 +00:00] [INFO] [roles/roles.go:255] [{m}]\n")
+        };
+        let long = "x".repeat(stream::MAX_LINE_BYTES + (3 << 20));
+        std::fs::write(
+            &path,
+            [line(1, "first"), line(2, &long), line(3, "third")].concat(),
+        )
+        .unwrap();
+        let cfg = IngestConfig {
+            keep_text: false,
+            ..Default::default()
+        };
+        let src = load(
+            SourceSpec {
+                content: Content::File(path.clone()),
+                ..spec("long.log", "")
+            },
+            &cfg,
+        )
+        .unwrap();
+        assert_eq!(src.accounting.lines_total, 3);
+        let third = src
+            .records
+            .iter()
+            .find(|r| r.line == 3)
+            .expect("the line after the long one");
+        assert_eq!(third.grammar, Some(Grammar::MilvusText));
+        assert!(
+            src.warnings
+                .iter()
+                .any(|w| w.starts_with("long.log:2: a line longer than 16 MiB")),
+            "{:?}",
+            src.warnings
+        );
+    }
+
+    /// A file that shrinks between its opening and the end of its reading
+    /// is named (a rotation truncated it), and one that grows too.
+    #[test]
+    fn a_file_changed_while_read_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, vec![b'a'; 100]).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        let before = f.metadata().unwrap();
+        f.set_len(10).unwrap();
+        let w = bytes::changed_while_read(&f, &before, 100, 10).unwrap();
+        assert!(w.contains("it shrank"), "{w}");
+        f.set_len(200).unwrap();
+        let w = bytes::changed_while_read(&f, &before, 100, 100).unwrap();
+        assert!(w.contains("still writing"), "{w}");
     }
 
     /// A file that shrank after it was read gives an empty evidence line, not

@@ -109,18 +109,34 @@ const DAY_US: i64 = 86_400_000_000;
 /// pass over the records, then over the days.
 fn bulk_span(sources: &[Source], warnings: &mut Vec<String>) -> Option<(i64, i64)> {
     let mut days: BTreeMap<i64, (u64, i64, i64)> = BTreeMap::new();
+    // A source's lines run in time order: one day is counted locally until
+    // the day changes, not looked up line by line.
+    type Run = Option<(i64, (u64, i64, i64))>;
+    let mut flush = |run: Run| {
+        if let Some((day, (n, f, l))) = run {
+            let d = days.entry(day).or_insert((0, f, l));
+            d.0 += n;
+            d.1 = d.1.min(f);
+            d.2 = d.2.max(l);
+        }
+    };
+    let mut run: Run = None;
     for r in sources
         .iter()
         .flat_map(|s| s.records.iter())
         .filter(|r| !r.ts_inferred())
     {
-        let d = days
-            .entry(r.ts.div_euclid(DAY_US))
-            .or_insert((0, r.ts, r.ts));
-        d.0 += 1;
-        d.1 = d.1.min(r.ts);
-        d.2 = d.2.max(r.ts);
+        let day = r.ts.div_euclid(DAY_US);
+        match &mut run {
+            Some((d, c)) if *d == day => {
+                c.0 += 1;
+                c.1 = c.1.min(r.ts);
+                c.2 = c.2.max(r.ts);
+            }
+            _ => flush(run.replace((day, (1, r.ts, r.ts)))),
+        }
     }
+    flush(run);
     // Stretches of days: (lines, first, last).
     let mut stretches: Vec<(u64, i64, i64)> = Vec::new();
     let mut prev_day = None;

@@ -24,6 +24,8 @@ fn copy_of(name: &str, dir: &Path, to: &str) -> PathBuf {
 
 /// Runs the binary with a time bound (a hang fails the test instead of
 /// blocking the suite) and returns its output and the child's peak RSS (KiB).
+// The child is reaped by `wait4`, which also gives its own peak RSS.
+#[allow(clippy::zombie_processes)]
 fn run_bounded(args: &[&str], stderr: Option<Stdio>) -> (Output, i64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_milvus-postmortem"))
         .args(args)

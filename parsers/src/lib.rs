@@ -431,9 +431,12 @@ pub(crate) fn one_record<'a>(line: &'a str, out: &mut LineOut<'a>) -> Record<'a>
 /// grammars' inner pieces, reachable from outside the crate).
 #[doc(hidden)]
 pub mod fuzzing {
+    /// Key and value pairs, unescaped.
+    pub type Members = Vec<(String, String)>;
+
     /// The JSON object scanner: the object's length and its top-level
     /// members (key and value, unescaped), or `None`.
-    pub fn json_object(s: &str) -> Option<(usize, Vec<(String, String)>)> {
+    pub fn json_object(s: &str) -> Option<(usize, Members)> {
         let mut fields = Vec::new();
         let n = crate::common::json_object(s, &mut fields)?;
         let members = fields
@@ -445,7 +448,7 @@ pub mod fuzzing {
 
     /// One Milvus text record at the start of `line`: where it ends, its
     /// message and fields (unescaped), or `None`.
-    pub fn milvus_text(line: &str) -> Option<(usize, String, Vec<(String, String)>)> {
+    pub fn milvus_text(line: &str) -> Option<(usize, String, Members)> {
         let mut out = crate::LineOut::default();
         let end = crate::milvus_text::parse_record(line, 0, &mut out)?;
         let r = out.records.first()?;

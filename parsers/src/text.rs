@@ -89,21 +89,26 @@ pub fn unescape_into(raw: &str, escape: Escape, out: &mut String) {
             Some('/') => out.push('/'),
             Some('b') => out.push('\u{8}'),
             Some('f') => out.push('\u{c}'),
-            Some('u') => {
-                let hex: String = chars.clone().take(4).collect();
-                match u32::from_str_radix(&hex, 16)
-                    .ok()
-                    .filter(|_| hex.len() == 4)
-                {
-                    Some(cp) => {
-                        for _ in 0..4 {
-                            chars.next();
+            Some('u') => match hex4(chars.as_str()) {
+                Some(hi @ 0xd800..=0xdbff) => {
+                    chars = chars.as_str()[4..].chars();
+                    // A UTF-16 surrogate pair (`\ud83d\ude00`) is one character.
+                    let rest = chars.as_str();
+                    match rest.strip_prefix("\\u").and_then(hex4) {
+                        Some(lo @ 0xdc00..=0xdfff) => {
+                            chars = rest[6..].chars();
+                            let cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+                            out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
                         }
-                        out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                        _ => out.push('\u{fffd}'),
                     }
-                    None => out.push_str("\\u"),
                 }
-            }
+                Some(cp) => {
+                    chars = chars.as_str()[4..].chars();
+                    out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                }
+                None => out.push_str("\\u"),
+            },
             Some(other) => {
                 out.push('\\');
                 out.push(other);
@@ -111,6 +116,15 @@ pub fn unescape_into(raw: &str, escape: Escape, out: &mut String) {
             None => out.push('\\'),
         }
     }
+}
+
+/// The four hex digits at the start of `s` (no sign, no fewer digits).
+fn hex4(s: &str) -> Option<u32> {
+    let h = s.get(..4)?;
+    if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(h, 16).ok()
 }
 
 /// Finds the closing double quote of a string whose body starts at
@@ -140,6 +154,12 @@ mod tests {
         let t = Text::quoted(r#"SELECT * FROM TABLE\n\tWHERE ID=\"abc\""#);
         assert_eq!(t.to_cow(), "SELECT * FROM TABLE\n\tWHERE ID=\"abc\"");
         assert_eq!(Text::json(r"caf\u00e9 \ud").to_cow(), "café \\ud");
+        // Found by the json_scanner fuzz target: a surrogate pair is one
+        // character, as serde_json reads it; `\u+123` is no escape.
+        assert_eq!(Text::json(r"\udbee\udeeb").to_cow(), "\u{10baeb}");
+        assert_eq!(Text::json(r"\ud83d\ude00!").to_cow(), "😀!");
+        assert_eq!(Text::json(r"\ud83d x").to_cow(), "\u{fffd} x");
+        assert_eq!(Text::json(r"\u+123").to_cow(), "\\u+123");
         assert_eq!(Text::quoted(r"trailing\").to_cow(), "trailing\\");
     }
 

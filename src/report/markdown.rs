@@ -18,7 +18,7 @@ const LINE_SHOWN: usize = 200;
 
 /// Plain text for a table cell or a paragraph: no line breaks, markup
 /// characters escaped.
-fn text(s: &str) -> String {
+pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -36,7 +36,7 @@ fn text(s: &str) -> String {
 
 /// A code span that holds any text: fenced by one more backtick than the
 /// longest run inside, `|` escaped for tables, cut to `max` characters.
-fn code(s: &str, max: usize) -> String {
+pub fn code(s: &str, max: usize) -> String {
     let flat: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
