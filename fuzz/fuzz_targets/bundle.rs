@@ -34,7 +34,12 @@ fuzz_target!(|data: &[u8]| {
     let a = pipeline::run(&cfg).expect("discover never fails on content");
     for s in &a.timeline.sources {
         let c = &s.accounting;
-        assert_eq!(c.lines_parsed + c.lines_continuation + c.lines_unparsed, c.lines_total, "{}", s.name);
+        assert_eq!(
+            c.lines_parsed + c.lines_continuation + c.lines_unparsed,
+            c.lines_total,
+            "{}",
+            s.name
+        );
     }
     let spool = a.spool.as_ref().map(|d| d.path().to_path_buf());
     drop(a);

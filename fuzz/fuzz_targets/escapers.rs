@@ -17,13 +17,24 @@ fn control(c: char) -> bool {
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
     let h = html::esc(&s);
-    assert!(!h.contains(['<', '>', '"', '\'']) && !h.chars().any(control), "html: {h:?}");
+    assert!(
+        !h.contains(['<', '>', '"', '\'']) && !h.chars().any(control),
+        "html: {h:?}"
+    );
     for (i, _) in h.match_indices('&') {
         let rest = &h[i..];
-        assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].iter().any(|e| rest.starts_with(e)), "html &: {h:?}");
+        assert!(
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
+                .iter()
+                .any(|e| rest.starts_with(e)),
+            "html &: {h:?}"
+        );
     }
     let t = markdown::text(&s);
-    assert!(!t.contains(['\n', '\r']) && !t.chars().any(char::is_control), "md text: {t:?}");
+    assert!(
+        !t.contains(['\n', '\r']) && !t.chars().any(char::is_control),
+        "md text: {t:?}"
+    );
     let b = t.as_bytes();
     for (i, c) in b.iter().enumerate() {
         if matches!(c, b'<' | b'|' | b'`' | b'[') {
@@ -33,13 +44,25 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let c = markdown::code(&s, 200);
-    assert!(!c.contains(['\n', '\r']) && !c.chars().any(char::is_control), "md code: {c:?}");
+    assert!(
+        !c.contains(['\n', '\r']) && !c.chars().any(char::is_control),
+        "md code: {c:?}"
+    );
     let fence = c.chars().take_while(|x| *x == '`').count();
-    assert!(fence >= 1 && c.ends_with(&"`".repeat(fence)), "md code fence: {c:?}");
+    assert!(
+        fence >= 1 && c.ends_with(&"`".repeat(fence)),
+        "md code fence: {c:?}"
+    );
     let inner = &c[fence..c.len() - fence];
-    assert!(!inner.contains(&"`".repeat(fence)), "md code closed early: {c:?}");
+    assert!(
+        !inner.contains(&"`".repeat(fence)),
+        "md code closed early: {c:?}"
+    );
     let term = inert::terminal(&s);
     assert!(!term.chars().any(control), "terminal: {term:?}");
     let cell = inert::csv_cell(&s);
-    assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "csv: {cell:?}");
+    assert!(
+        !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+        "csv: {cell:?}"
+    );
 });
