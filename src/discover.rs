@@ -1,15 +1,22 @@
 //! Discover: turns the paths on the command line into a list of log sources.
 //!
-//! Accepts a directory, a `.tar.gz`/`.tgz`, a `.zip`, a `.gz` file or a plain
-//! file. Archive members are read in memory (never extracted to disk), with a
-//! size bound against decompression bombs. Each source gets its name inside
-//! the bundle (a single top-level folder of an archive stripped; with several
-//! bundles, prefixed by the bundle's name), a component guessed from its pod
-//! or file name, the `previous` flag of `pod_log_previous/` and `-pre.log`,
-//! and the role/node id of Milvus file logs (`standalone-2.log`). Files that
-//! are not logs (configs, traces, binaries) and files the user leaves out
-//! (`--exclude`) are listed as skipped with their reason; nothing is skipped
-//! for its name alone. `milvus.yaml` is kept for the timing settings.
+//! Accepts a directory, a `.tar.gz`/`.tgz`, a `.tar`, a `.zip`, a `.gz` file
+//! or a plain file; archives inside a bundle are read too (`--max-depth`).
+//! Only regular files are opened: links are never followed, FIFOs, sockets
+//! and devices never opened; a folder that cannot be listed is a skipped
+//! entry and the rest is listed. Archive members and `.gz` files are
+//! decompressed into a spool folder as they are read (NUL runs as holes of
+//! a sparse file, never into memory), within a budget of decompressed bytes
+//! and of files per bundle; a member's name decides first, so what is not a
+//! log is listed without being decompressed. Each source gets its name
+//! inside the bundle (a bundle archive's single top-level folder stripped;
+//! with several bundles, prefixed by the bundle's name, made unique), a
+//! component guessed from its pod or file name, the `previous` flag of
+//! `pod_log_previous/` and `-pre.log`, and the role/node id of Milvus file
+//! logs (`standalone-2.log`). Whatever is not read (not a log, a link, a
+//! special file, an unsafe or duplicate member, over a budget, `--exclude`)
+//! is listed as skipped with its reason; nothing is skipped for its name
+//! alone. `milvus.yaml` is kept for the timing settings.
 //!
 //! Must not know: grammars, records, root causes, reports.
 
@@ -1011,46 +1018,53 @@ fn take_member(
         match classify(stem) {
             Kind::Skip(reason) => Taken::Skipped(reason.into(), false),
             Kind::Config => Taken::Config(read_limited(r, CONFIG_BYTES).0),
-            Kind::Log => {
-                let limit = b.member_limit();
-                if limit == 0 {
-                    Taken::Skipped(format!("over the bundle's budget of {} decompressed bytes (--max-bytes): not read", b.cfg.max_bytes), true)
-                } else {
-                    match next_spool_path(out) {
-                        None => Taken::Skipped(
-                            "no folder to write archive members into: not read".into(),
-                            true,
-                        ),
-                        Some(path) => {
-                            let s = if name.ends_with(".gz") {
-                                let mut head = [0u8; 2];
-                                let n = read_fully(r, &mut head);
-                                let mut chained = std::io::Read::chain(&head[..n], r);
-                                if head[..n] == GZIP_MAGIC {
-                                    spool::copy(&mut MultiGzDecoder::new(chained), limit, &path)
-                                } else {
-                                    out.warnings.push(format!(
-                                        "{}{name}: named .gz but not gzip: read as text",
-                                        b.prefix
-                                    ));
-                                    spool::copy(&mut chained, limit, &path)
-                                }
-                            } else {
-                                spool::copy(r, limit, &path)
-                            };
-                            b.bytes += s.len;
-                            Taken::Spooled(s, limit)
-                        }
-                    }
-                }
-            }
+            Kind::Log => spool_log_member(&name, r, b, out),
         }
     };
     members.push(Member { name, taken });
 }
 
+/// Writes a log member to the spool within the bundle's budget, a `.gz`
+/// member decompressed on the way (read as text when it is not gzip).
+fn spool_log_member(name: &str, r: &mut dyn Read, b: &mut Bundle, out: &mut Discovered) -> Taken {
+    let limit = b.member_limit();
+    if limit == 0 {
+        return Taken::Skipped(
+            format!(
+                "over the bundle's budget of {} decompressed bytes (--max-bytes): not read",
+                b.cfg.max_bytes
+            ),
+            true,
+        );
+    }
+    let Some(path) = next_spool_path(out) else {
+        return Taken::Skipped(
+            "no folder to write archive members into: not read".into(),
+            true,
+        );
+    };
+    let s = if name.ends_with(".gz") {
+        let mut head = [0u8; 2];
+        let n = read_fully(r, &mut head);
+        let mut chained = std::io::Read::chain(&head[..n], r);
+        if head[..n] == GZIP_MAGIC {
+            spool::copy(&mut MultiGzDecoder::new(chained), limit, &path)
+        } else {
+            out.warnings.push(format!(
+                "{}{name}: named .gz but not gzip: read as text",
+                b.prefix
+            ));
+            spool::copy(&mut chained, limit, &path)
+        }
+    } else {
+        spool::copy(r, limit, &path)
+    };
+    b.bytes += s.len;
+    Taken::Spooled(s, limit)
+}
+
 /// Fills `buf` as far as the stream allows; how many bytes were read.
-fn read_fully(r: &mut dyn Read, buf: &mut [u8]) -> usize {
+pub(crate) fn read_fully(r: &mut dyn Read, buf: &mut [u8]) -> usize {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {

@@ -281,7 +281,7 @@ mod bytes {
         for i in 0..SAMPLES {
             let at = (len - SAMPLE_BYTES as u64) * i / (SAMPLES - 1);
             f.seek(SeekFrom::Start(at)).ok()?;
-            let n = super::read_up_to(&mut f, &mut buf);
+            let n = crate::discover::read_fully(&mut f, &mut buf);
             if buf[..n].iter().any(|b| *b != 0) {
                 return None;
             }
@@ -357,18 +357,6 @@ mod bytes {
         }
         None
     }
-}
-
-/// Fills `buf` as far as `r` allows; how many bytes were read.
-fn read_up_to(r: &mut impl std::io::Read, buf: &mut [u8]) -> usize {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) | Err(_) => break,
-            Ok(k) => n += k,
-        }
-    }
-    n
 }
 
 /// Reads every record's text again, in the order a writer asks for it: a
