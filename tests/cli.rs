@@ -58,12 +58,7 @@ fn several_bundles_form_one_incident() {
     let a = root().join("samples/baseline-1");
     let k = root().join("samples/kill-restart-1");
     let d = analyze(&[&a, &k]);
-    let names: Vec<&str> = d["accounting"]["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["source"].as_str().unwrap())
-        .collect();
+    let names = source_names(&d);
     assert!(
         names.contains(&"baseline-1/milvus/standalone-1.log")
             && names.contains(&"kill-restart-1/milvus/standalone-2.log")

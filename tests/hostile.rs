@@ -113,6 +113,23 @@ fn windows_of(d: &Value) -> usize {
     d["windows"].as_array().unwrap().len()
 }
 
+/// `analyze --json FILE` of a bundle that must be analysed (exit 0): the report.
+fn analyze_ok(bundle: &Path, json: &Path) -> Value {
+    let (out, _) = analyze_to(bundle, json, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json_of(json)
+}
+
+/// The report of the untouched sample every hostile case is built around.
+fn untouched() -> Value {
+    util::analyze(&[&sample("kill-restart-1")])
+}
+
 fn analyze_to(bundle: &Path, json: &Path, extra: &[&str]) -> (Output, i64) {
     let mut args = vec![
         "analyze",
@@ -161,15 +178,8 @@ fn special_files_and_folders_that_cannot_be_listed_leave_the_rest_analysed() {
         .is_ok_and(|s| s.success());
     too_long_folder(&b);
     let json = dir.path().join("r.json");
-    let (out, _) = analyze_to(&b, &json, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let d = json_of(&json);
-    let whole = util::analyze(&[&sample("kill-restart-1")]);
+    let d = analyze_ok(&b, &json);
+    let whole = untouched();
     assert_eq!(windows_of(&d), windows_of(&whole));
     assert!(reason_of(&d, "milvus/pipe.log").contains("FIFO"));
     if device {
@@ -296,15 +306,8 @@ fn nul_runs_and_a_text_named_gz_are_read_line_by_line() {
     )
     .unwrap();
     let json = dir.path().join("r.json");
-    let (out, _) = analyze_to(&b, &json, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let d = json_of(&json);
-    let whole = util::analyze(&[&sample("kill-restart-1")]);
+    let d = analyze_ok(&b, &json);
+    let whole = untouched();
     let (got, want) = (
         source(&d, "milvus/standalone-1.log"),
         source(&whole, "milvus/standalone-1.log"),
@@ -350,14 +353,7 @@ fn nested_archives_links_and_duplicates_are_read_or_listed() {
     std::fs::remove_dir_all(b.join("milvus")).unwrap();
     std::fs::write(b.join("inner.tar.gz"), gz(&inner)).unwrap();
     let json = dir.path().join("r.json");
-    let (out, _) = analyze_to(&b, &json, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let d = json_of(&json);
+    let d = analyze_ok(&b, &json);
     assert_eq!(windows_of(&d), 1);
     source(&d, "inner.tar.gz/milvus/standalone-2.log");
 
@@ -449,12 +445,7 @@ fn two_bundles_of_one_name_stay_apart() {
     );
     let d = json_of(&json);
     source(&d, "logs/milvus/standalone-1.log");
-    let names: Vec<&str> = d["accounting"]["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["source"].as_str().unwrap())
-        .collect();
+    let names = util::source_names(&d);
     assert!(names.iter().any(|n| n.starts_with("logs-2/")), "{names:?}");
     assert!(warnings(&d).contains("another bundle is also named logs"));
 }
@@ -481,7 +472,7 @@ fn a_line_dated_1970_or_9999_does_not_stretch_the_span() {
     let json = dir.path().join("r.json");
     analyze_to(&b, &json, &[]);
     let d = json_of(&json);
-    let whole = util::analyze(&[&sample("kill-restart-1")]);
+    let whole = untouched();
     assert_eq!(d["bundle"]["start"], whole["bundle"]["start"]);
     assert_eq!(d["bundle"]["end"], whole["bundle"]["end"]);
     assert!(

@@ -184,6 +184,16 @@ pub fn is_annotation(name: &str) -> bool {
         || name == "harness"
 }
 
+/// The names of every source read, in an `analyze --json` document.
+pub fn source_names(d: &serde_json::Value) -> Vec<&str> {
+    d["accounting"]["sources"]
+        .as_array()
+        .expect("accounting.sources")
+        .iter()
+        .map(|s| s["source"].as_str().expect("a source name"))
+        .collect()
+}
+
 /// The accounting entry of one source in an `analyze --json` document.
 pub fn source_in<'a>(d: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     let sources = d["accounting"]["sources"]
