@@ -977,8 +977,10 @@ struct Member {
 }
 
 enum Taken {
-    /// Written to the spool (decompressed when it was a `.gz`).
-    Spooled(spool::Spooled, u64),
+    /// Written to the spool, within its limit; `true` when it was
+    /// decompressed (a `.gz` member then loses `.gz` from its name, as a
+    /// `.gz` file of a folder does).
+    Spooled(spool::Spooled, u64, bool),
     /// A configuration file's bytes.
     Config(Vec<u8>),
     /// Not read, with the reason (`unread`: something the user may miss).
@@ -1043,24 +1045,25 @@ fn spool_log_member(name: &str, r: &mut dyn Read, b: &mut Bundle, out: &mut Disc
             true,
         );
     };
-    let s = if name.ends_with(".gz") {
+    let (s, gunzipped) = if name.ends_with(".gz") {
         let mut head = [0u8; 2];
         let n = read_fully(r, &mut head);
         let mut chained = std::io::Read::chain(&head[..n], r);
         if head[..n] == GZIP_MAGIC {
-            spool::copy(&mut MultiGzDecoder::new(chained), limit, &path)
+            let s = spool::copy(&mut MultiGzDecoder::new(chained), limit, &path);
+            (s, true)
         } else {
             out.warnings.push(format!(
                 "{}{name}: named .gz but not gzip: read as text",
                 b.prefix
             ));
-            spool::copy(&mut chained, limit, &path)
+            (spool::copy(&mut chained, limit, &path), false)
         }
     } else {
-        spool::copy(r, limit, &path)
+        (spool::copy(r, limit, &path), false)
     };
     b.bytes += s.len;
-    Taken::Spooled(s, limit)
+    Taken::Spooled(s, limit, gunzipped)
 }
 
 /// Fills `buf` as far as the stream allows; how many bytes were read.
@@ -1361,13 +1364,15 @@ fn finish_members(members: Vec<Member>, b: &mut Bundle, out: &mut Discovered, de
             Some(r) => m.name[r.len() + 1..].to_string(),
             None => m.name,
         };
-        let name = format!(
-            "{}{}",
-            b.prefix,
-            found.strip_suffix(".gz").unwrap_or(&found)
-        );
+        let name = format!("{}{found}", b.prefix);
         match m.taken {
-            Taken::Spooled(s, limit) => b.add_spooled(name, &found, s, limit, out),
+            Taken::Spooled(s, limit, gunzipped) => {
+                let name = match name.strip_suffix(".gz") {
+                    Some(stem) if gunzipped => stem.to_string(),
+                    _ => name,
+                };
+                b.add_spooled(name, &found, s, limit, out)
+            }
             Taken::Config(bytes) => add(
                 name,
                 &found,
@@ -1376,11 +1381,8 @@ fn finish_members(members: Vec<Member>, b: &mut Bundle, out: &mut Discovered, de
                 b,
                 out,
             ),
-            Taken::Skipped(reason, true) => out
-                .skipped
-                .push(Skipped::unread(format!("{}{found}", b.prefix), reason)),
+            Taken::Skipped(reason, true) => out.skipped.push(Skipped::unread(name, reason)),
             Taken::Skipped(reason, false) => {
-                let name = format!("{}{found}", b.prefix);
                 let reason = match b.cfg.exclude.matching(&found) {
                     Some(glob) => format!("excluded by --exclude {glob}"),
                     None => reason,
@@ -1388,7 +1390,7 @@ fn finish_members(members: Vec<Member>, b: &mut Bundle, out: &mut Discovered, de
                 out.skipped.push(Skipped::chosen(name, reason));
             }
             Taken::Archive(p, kind) => {
-                let nested = format!("{}{found}", b.prefix);
+                let nested = name;
                 if b.cfg.exclude.matching(&found).is_some() {
                     add(nested, &found, Content::File(p), Vec::new(), b, out);
                 } else {
@@ -1534,12 +1536,13 @@ mod tests {
             e.finish().unwrap()
         };
         let mut t = tar::Builder::new(Vec::new());
-        let members: [(&str, Vec<u8>); 3] = [
+        let members: [(&str, Vec<u8>); 4] = [
             (
                 "b/milvus/standalone-1.log",
                 b"line one\nline two\n".to_vec(),
             ),
             ("b/milvus/old.log.gz", gz(b"rotated\n")),
+            ("b/milvus/plain.log.gz", b"not gzip\n".to_vec()),
             ("b/client/client.jsonl", vec![b'x'; 5000]),
         ];
         for (name, body) in &members {
@@ -1569,6 +1572,16 @@ mod tests {
             Content::File(p) => assert_eq!(std::fs::read(p).unwrap(), b"rotated\n"),
             c => panic!("not spooled: {c:?}"),
         }
+        // One that is not gzip is read as text, named as it is (as a file
+        // of a folder would be), with a warning.
+        match &by_name("milvus/plain.log.gz").content {
+            Content::File(p) => assert_eq!(std::fs::read(p).unwrap(), b"not gzip\n"),
+            c => panic!("not spooled: {c:?}"),
+        }
+        assert!(found
+            .warnings
+            .iter()
+            .any(|w| w.ends_with("plain.log.gz: named .gz but not gzip: read as text")));
         // A member cut by the bound is spooled too, with its note.
         let cut = by_name("client.jsonl");
         match &cut.content {

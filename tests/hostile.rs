@@ -25,14 +25,37 @@ fn copy_of(name: &str, dir: &Path, to: &str) -> PathBuf {
 /// Runs the binary with a time bound (a hang fails the test instead of
 /// blocking the suite) and returns its output and the child's peak RSS (KiB).
 // The child is reaped by `wait4`, which also gives its own peak RSS.
-#[allow(clippy::zombie_processes)]
 fn run_bounded(args: &[&str], stderr: Option<Stdio>) -> (Output, i64) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_milvus-postmortem"))
-        .args(args)
+    run_limited(args, stderr, None)
+}
+
+/// [`run_bounded`], with the child's address space limited to
+/// `address_space` bytes (`RLIMIT_AS`): an allocation above it fails.
+#[allow(clippy::zombie_processes)]
+fn run_limited(args: &[&str], stderr: Option<Stdio>, address_space: Option<u64>) -> (Output, i64) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_milvus-postmortem"));
+    cmd.args(args)
         .stdout(Stdio::piped())
-        .stderr(stderr.unwrap_or_else(Stdio::piped))
-        .spawn()
-        .expect("spawn");
+        .stderr(stderr.unwrap_or_else(Stdio::piped));
+    if let Some(bytes) = address_space {
+        use std::os::unix::process::CommandExt;
+        let limit = libc::rlimit {
+            rlim_cur: bytes,
+            rlim_max: bytes,
+        };
+        // SAFETY: setrlimit is async-signal-safe; it runs in the forked
+        // child before exec and touches only the limit given by value.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let mut child = cmd.spawn().expect("spawn");
     let pid = child.id() as libc::pid_t;
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take();
@@ -226,8 +249,6 @@ fn a_gzip_bomb_and_a_sparse_file_stay_small_and_are_named() {
     assert_eq!(windows_of(&d), 1);
 
     // The same bomb as a member of an archive.
-    let mut t = tar::Builder::new(Vec::new());
-    t.append_dir_all("b", &b).ok();
     let tgz = dir.path().join("bundle.tar");
     let mut h = tar::Header::new_gnu();
     h.set_size(bomb.len() as u64);
@@ -252,6 +273,49 @@ fn a_gzip_bomb_and_a_sparse_file_stay_small_and_are_named() {
         "peak RSS {rss_kib} KiB for a gzip bomb in a tar"
     );
     assert!(reason_of(&json_of(&json), "milvus/bomb2.log").contains("NUL bytes only"));
+}
+
+/// A file whose whole read needs more memory than the process may take
+/// (a 1.5 GiB log, sparse after its first lines, with NUL bytes that send
+/// it to the whole-text path) is listed as not read, with the reason; the
+/// process does not abort, and the rest of the bundle is analysed.
+#[test]
+fn an_allocation_that_fails_is_a_warning_for_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = copy_of("kill-restart-1", dir.path(), "b");
+    let head = std::fs::read(b.join("milvus/standalone-1.log")).unwrap();
+    let mut huge = std::fs::File::create(b.join("milvus/huge.log")).unwrap();
+    huge.write_all(&head[..head.len().min(20_000)]).unwrap();
+    huge.write_all(b"\n\0\0\0 a NUL run before this line\n")
+        .unwrap();
+    huge.set_len(1536 << 20).unwrap();
+    drop(huge);
+    let json = dir.path().join("r.json");
+    let args = [
+        "analyze",
+        b.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let (out, _) = run_limited(&args, None, Some(1 << 30));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = json_of(&json);
+    assert!(
+        reason_of(&d, "milvus/huge.log").contains("cannot be held in memory"),
+        "{:?}",
+        skipped(&d)
+    );
+    let clean = untouched();
+    assert_eq!(windows_of(&d), windows_of(&clean));
+    assert_eq!(
+        d["accounting"]["lines_total"],
+        clean["accounting"]["lines_total"]
+    );
 }
 
 #[test]
