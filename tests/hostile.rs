@@ -257,6 +257,9 @@ fn a_gzip_bomb_and_a_sparse_file_stay_small_and_are_named() {
     let mut t2 = tar::Builder::new(std::fs::File::create(&tgz).unwrap());
     t2.append_data(&mut h, "b/milvus/bomb2.log.gz", &bomb[..])
         .unwrap();
+    // Named as no log: listed by its name, never decompressed.
+    t2.append_data(&mut h, "b/milvus/core-dump.bin.gz", &bomb[..])
+        .unwrap();
     for f in ["milvus/standalone-1.log", "client/client.jsonl"] {
         t2.append_path_with_name(b.join(f), format!("b/{f}"))
             .unwrap();
@@ -272,7 +275,49 @@ fn a_gzip_bomb_and_a_sparse_file_stay_small_and_are_named() {
         rss_kib < 1 << 20,
         "peak RSS {rss_kib} KiB for a gzip bomb in a tar"
     );
-    assert!(reason_of(&json_of(&json), "milvus/bomb2.log").contains("NUL bytes only"));
+    let d = json_of(&json);
+    assert!(reason_of(&d, "milvus/bomb2.log").contains("NUL bytes only"));
+    assert!(reason_of(&d, "milvus/core-dump.bin.gz").contains("not a log file"));
+}
+
+/// A log that a process keeps writing while it is read is read up to
+/// where it was, with a warning that names it.
+#[test]
+fn a_file_written_while_read_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = copy_of("kill-restart-1", dir.path(), "b");
+    let growing = b.join("milvus/growing.log");
+    let lines = std::fs::read_to_string(b.join("milvus/standalone-2.log")).unwrap();
+    std::fs::write(&growing, lines.repeat(20)).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, growing) = (stop.clone(), growing.clone());
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(growing)
+                .unwrap();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                f.write_all(
+                    b"[2026/11/26 04:17:39.619 +00:00] [INFO] [x/y.go:1] [still writing]\n",
+                )
+                .unwrap();
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        })
+    };
+    let json = dir.path().join("r.json");
+    let (out, _) = analyze_to(&b, &json, &[]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let w = warnings(&json_of(&json));
+    assert!(w.contains("milvus/growing.log: changed while read"), "{w}");
 }
 
 /// A file whose whole read needs more memory than the process may take
