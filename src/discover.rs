@@ -276,11 +276,8 @@ enum Kind {
 fn classify(rel: &str) -> Kind {
     let file = rel.rsplit('/').next().unwrap_or(rel);
     let lower = file.to_ascii_lowercase();
-    if rel.split('/').any(|p| p == "traces") || lower.contains("otlp") {
-        return Kind::Skip(
-            "OpenTelemetry traces: not part of the line accounting (analysed by a later stage)",
-        );
-    }
+    // Trace exports (`traces/otlp-traces.jsonl`) are logs here: ingest
+    // tells them by their first bytes and reads their spans.
     let stem = lower.strip_suffix(".gz").unwrap_or(&lower);
     if stem.ends_with(".yaml") || stem.ends_with(".yml") {
         return Kind::Config;
@@ -1412,10 +1409,8 @@ mod tests {
         assert_eq!(classify("README.txt"), Kind::Log);
         assert_eq!(classify("ground_truth.json"), Kind::Log);
         assert_eq!(classify("milvus/configs/milvus.yaml"), Kind::Config);
-        assert!(matches!(
-            classify("traces/otlp-traces.jsonl"),
-            Kind::Skip(_)
-        ));
+        assert_eq!(classify("traces/otlp-traces.jsonl"), Kind::Log);
+        assert_eq!(classify("traces/jaeger-export.json.gz"), Kind::Log);
         assert_eq!(classify("milvus/standalone-1.log"), Kind::Log);
         assert_eq!(classify("client/client.jsonl"), Kind::Log);
         assert_eq!(classify("pod_log/my-milvus-querynode-0"), Kind::Log);

@@ -244,6 +244,9 @@ pub struct Accounting {
     pub lines_continuation: u64,
     /// Lines nobody read (kept as records, counted, reported).
     pub lines_unparsed: u64,
+    /// Spans read: of a trace export ([`Source::spans`]), or written into
+    /// a log by Milvus' stdout exporter (its span records).
+    pub spans_total: u64,
 }
 
 impl Accounting {
@@ -253,6 +256,7 @@ impl Accounting {
         self.lines_parsed += o.lines_parsed;
         self.lines_continuation += o.lines_continuation;
         self.lines_unparsed += o.lines_unparsed;
+        self.spans_total += o.spans_total;
     }
 }
 
@@ -305,6 +309,90 @@ pub struct Source {
     /// The plain file a compacted source was read from: the lines whose text
     /// was not kept are read again from it, by byte offset.
     pub reread: Option<std::path::PathBuf>,
+    /// The spans of a trace export (OTLP/JSON, Jaeger); empty for a log.
+    pub spans: SpanTable,
+}
+
+/// One span, compact: its texts are indexes into [`SpanTable::strings`]
+/// (0 is the empty text), its ids numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanRow {
+    /// The physical line of the file that holds it (1-based).
+    pub line: u32,
+    /// Start, UTC microseconds.
+    pub start_us: i64,
+    /// End minus start, nanoseconds.
+    pub duration_ns: i64,
+    /// Trace id; written back with `trace_hex_len` hex digits.
+    pub trace_id: u128,
+    /// Hex digits of the trace id as read (32, or 16 for 64-bit ids).
+    pub trace_hex_len: u8,
+    /// Span id.
+    pub span_id: u64,
+    /// The parent's span id; 0 for a root span.
+    pub parent_id: u64,
+    /// Operation name.
+    pub name: u32,
+    /// Client, server, internal, ….
+    pub kind: parsers::spans::SpanKind,
+    /// Unset, ok or error.
+    pub status: parsers::spans::StatusCode,
+    /// The error text of a failed span.
+    pub status_message: u32,
+    /// The emitter's `service.name`.
+    pub service: u32,
+    /// The emitter's `NodeID` (the Milvus server id).
+    pub node_id: Option<i64>,
+    /// The other end of a call.
+    pub peer_addr: u32,
+    /// Its port.
+    pub peer_port: Option<u16>,
+    /// `rpc.grpc.status_code`.
+    pub grpc_code: Option<i32>,
+    /// The first error event, as `name: message`.
+    pub error_event: u32,
+}
+
+/// The spans of one source, with their texts interned once.
+#[derive(Debug, Default)]
+pub struct SpanTable {
+    /// In the order of the file.
+    pub rows: Vec<SpanRow>,
+    /// Distinct texts; index 0 is the empty text.
+    pub strings: Vec<Box<str>>,
+    index: std::collections::HashMap<Box<str>, u32>,
+}
+
+impl SpanTable {
+    /// The index of a text, interned on first sight.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if self.strings.is_empty() {
+            self.strings.push("".into());
+            self.index.insert("".into(), 0);
+        }
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.index.insert(s.into(), i);
+        i
+    }
+
+    /// The text at an index.
+    pub fn text(&self, i: u32) -> &str {
+        self.strings.get(i as usize).map_or("", |s| s)
+    }
+
+    /// Drops the lookup index once every span is in (the texts stay).
+    pub fn seal(&mut self) {
+        self.index = Default::default();
+    }
+
+    /// A span's trace id in hex, as Milvus logs write a `traceID`.
+    pub fn trace_hex(r: &SpanRow) -> String {
+        format!("{:0w$x}", r.trace_id, w = r.trace_hex_len as usize)
+    }
 }
 
 /// A record's message and fields, owned: what the `timeline` export writes

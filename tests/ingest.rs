@@ -96,22 +96,6 @@ fn every_real_bundle_is_read_completely() {
     }
 }
 
-#[test]
-fn traces_are_listed_as_skipped() {
-    let d = analyze(&[&crate::shared_or_skip!().join("bundles/kill-restart-7")]);
-    let skipped = d["accounting"]["skipped"].as_array().unwrap();
-    let t = skipped
-        .iter()
-        .find(|s| s["source"] == "traces/otlp-traces.jsonl")
-        .expect("traces listed");
-    assert!(t["reason"].as_str().unwrap().contains("OpenTelemetry"));
-    assert!(!d["accounting"]["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|s| s["source"].as_str().unwrap().starts_with("traces/")));
-}
-
 /// The product skips nothing by a harness's file names: given no
 /// `--exclude`, a bundle's `README.txt` is read like any text log (an
 /// operator's notes may hold the log lines that matter), and `--exclude`

@@ -9,6 +9,7 @@
 //! * `cli`: exit codes, help, determinism across thread counts;
 //! * `hostile`: special files, bombs, NUL runs, links, collisions, escapes,
 //!   closed stderr, and exit codes that never say "all clear" by mistake;
+//! * `traces`: the spans of OTLP captures, and of a Jaeger export written from one;
 //! * `windows`: client-failure windows and root causes against the client log;
 //! * `schema`: `analyze --json` against `schema/analyze.schema.json`, and the
 //!   `timeline --events` wire format;
@@ -23,5 +24,6 @@ mod ingest;
 mod report;
 mod schema;
 mod timeline;
+mod traces;
 mod util;
 mod windows;

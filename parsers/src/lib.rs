@@ -37,6 +37,7 @@ mod milvus_json;
 mod milvus_text;
 mod otel;
 pub mod pod_describe;
+pub mod spans;
 mod text;
 pub mod timestamp;
 mod wrappers;

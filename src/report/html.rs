@@ -499,10 +499,10 @@ fn accounting(h: &mut String, s: &Report) {
     let _ = write!(
         h,
         "<section id=\"accounting\"><h2>What was read</h2>\n<p>{} lines: {} parsed, {} continuation lines of multi-line \
-         records, {} unparsed (kept and counted, named below).</p>\n<table><thead><tr><th>source</th><th>component</th>\
+         records, {} unparsed (kept and counted, named below); {} spans.</p>\n<table><thead><tr><th>source</th><th>component</th>\
          <th>formats</th><th class=\"n\">lines</th><th class=\"n\">parsed</th><th class=\"n\">continuation</th>\
-         <th class=\"n\">unparsed</th></tr></thead><tbody>\n",
-        t.lines_total, t.lines_parsed, t.lines_continuation, t.lines_unparsed
+         <th class=\"n\">unparsed</th><th class=\"n\">spans</th></tr></thead><tbody>\n",
+        t.lines_total, t.lines_parsed, t.lines_continuation, t.lines_unparsed, t.spans_total
     );
     for src in &s.accounting.sources {
         let formats: Vec<String> = src
@@ -512,7 +512,7 @@ fn accounting(h: &mut String, s: &Report) {
             .collect();
         let _ = writeln!(
             h,
-            "<tr><td class=\"mono\">{}{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td class=\"mono\">{}{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             esc(src.source),
             if src.previous { " (previous)" } else { "" },
             esc(src.component.id()),
@@ -520,7 +520,8 @@ fn accounting(h: &mut String, s: &Report) {
             src.lines_total,
             src.lines_parsed,
             src.lines_continuation,
-            src.lines_unparsed
+            src.lines_unparsed,
+            src.spans_total
         );
     }
     h.push_str("</tbody></table>\n");

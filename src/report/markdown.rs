@@ -123,26 +123,28 @@ pub fn render(s: &Report) -> String {
     let t = &s.totals();
     let _ = writeln!(
         m,
-        "\n## What was read\n\n{} lines: {} parsed, {} continuation, {} unparsed; {} sources, {} files not read as logs, {} warnings.\n",
+        "\n## What was read\n\n{} lines: {} parsed, {} continuation, {} unparsed; {} spans; {} sources, {} files not read as logs, {} warnings.\n",
         t.lines_total,
         t.lines_parsed,
         t.lines_continuation,
         t.lines_unparsed,
+        t.spans_total,
         s.accounting.sources.len(),
         s.accounting.skipped.len(),
         s.all_warnings.len()
     );
-    m.push_str("| source | component | lines | parsed | continuation | unparsed |\n|---|---|---:|---:|---:|---:|\n");
+    m.push_str("| source | component | lines | parsed | continuation | unparsed | spans |\n|---|---|---:|---:|---:|---:|---:|\n");
     for src in &s.accounting.sources {
         let _ = writeln!(
             m,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             code(src.source, LINE_SHOWN),
             src.component.id(),
             src.lines_total,
             src.lines_parsed,
             src.lines_continuation,
-            src.lines_unparsed
+            src.lines_unparsed,
+            src.spans_total
         );
     }
     let _ = writeln!(

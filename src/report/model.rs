@@ -30,9 +30,10 @@
 //!                "missing", "recommendations": [{"id", "text", "setting"}]}],
 //!   "events": {kind: count},
 //!   "accounting": {"lines_total", "lines_parsed", "lines_continuation", "lines_unparsed",
+//!                  "spans_total",
 //!                  "sources": [{"source", "component", "previous", "formats": {grammar: lines},
 //!                               "lines_total", "lines_parsed", "lines_continuation",
-//!                               "lines_unparsed", "warnings": [..]}],
+//!                               "lines_unparsed", "spans_total", "warnings": [..]}],
 //!                  "skipped": [{"source", "reason"}],
 //!                  "warnings": [..]} }
 //! ```
@@ -424,6 +425,8 @@ pub struct SourceLines<'a> {
     pub previous: bool,
     /// Its name in the bundle.
     pub source: &'a str,
+    /// Spans read from it.
+    pub spans_total: u64,
     /// Problems, each naming the line.
     pub warnings: &'a [String],
 }
@@ -452,6 +455,8 @@ pub struct Lines<'a> {
     pub skipped: Vec<Skip<'a>>,
     /// Per source.
     pub sources: Vec<SourceLines<'a>>,
+    /// Spans read (trace exports, and spans Milvus wrote into its logs).
+    pub spans_total: u64,
     /// Bundle-level warnings.
     pub warnings: &'a [String],
 }
@@ -464,6 +469,7 @@ impl Lines<'_> {
             lines_parsed: self.lines_parsed,
             lines_continuation: self.lines_continuation,
             lines_unparsed: self.lines_unparsed,
+            spans_total: self.spans_total,
         }
     }
 }
@@ -596,9 +602,11 @@ fn lines(a: &Analysis) -> Lines<'_> {
                 lines_unparsed: s.accounting.lines_unparsed,
                 previous: s.previous,
                 source: &s.name,
+                spans_total: s.accounting.spans_total,
                 warnings: &s.warnings,
             })
             .collect(),
+        spans_total: tot.spans_total,
         warnings: &a.warnings,
     }
 }

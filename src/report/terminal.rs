@@ -151,10 +151,16 @@ pub fn write(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
         .max()
         .unwrap_or(0)
         .max(20);
-    let row = |w: &mut dyn Write, name: &str, comp: &str, a: [u64; 4]| {
+    // Spans are named only where there are some: most sources are logs.
+    let row = |w: &mut dyn Write, name: &str, comp: &str, a: [u64; 5]| {
+        let spans = if a[4] > 0 {
+            format!("  {:>7} spans", a[4])
+        } else {
+            String::new()
+        };
         writeln!(
             w,
-            "  {name:<width$} {comp:<10} {:>7} lines  {:>7} parsed  {:>6} cont.  {:>4} unparsed",
+            "  {name:<width$} {comp:<10} {:>7} lines  {:>7} parsed  {:>6} cont.  {:>4} unparsed{spans}",
             a[0], a[1], a[2], a[3]
         )
     };
@@ -164,6 +170,7 @@ pub fn write(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
             s.lines_parsed,
             s.lines_continuation,
             s.lines_unparsed,
+            s.spans_total,
         ];
         row(w, s.source, s.component.id(), counts)?;
     }
@@ -172,6 +179,7 @@ pub fn write(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
         tot.lines_parsed,
         tot.lines_continuation,
         tot.lines_unparsed,
+        tot.spans_total,
     ];
     row(w, "total", "", totals)?;
     if !m.incarnations.is_empty() {

@@ -15,6 +15,7 @@
 //! zones, root causes, reports.
 
 mod describe;
+mod spans;
 
 use crate::component::{self, Component};
 use crate::discover::{Content, Discovered, SourceSpec};
@@ -140,6 +141,10 @@ fn load(spec: SourceSpec, cfg: &IngestConfig) -> Result<Source, crate::discover:
         if let Some(why) = bytes::nul_only_file(p) {
             return Err(skip(why));
         }
+    }
+    // A trace export is known by its first bytes, whatever its name.
+    if let Some(export) = spans::sniff(&spec) {
+        return spans::read(spec, export, cfg);
     }
     // A plain file can be read again for the few lines a report shows, so
     // its text need not be kept: it is streamed in chunks, never held whole.
@@ -1106,6 +1111,10 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
                 c.acct.lines_parsed += 1;
                 c.formats[out.records[0].grammar as usize] += 1;
                 for r in &out.records {
+                    // Milvus' stdout exporter writes its spans into the log.
+                    if matches!(r.grammar, Grammar::OtelGoSpan | Grammar::OtelCppSpan) {
+                        c.acct.spans_total += 1;
+                    }
                     let (rec, text) =
                         convert(full, line_off, line_no, r, &out, &mut c, source_component);
                     push_record(&mut c, rec, text);
@@ -1433,6 +1442,9 @@ fn reparse_joined(full: &str, c: &mut ChunkOut, component: Component) -> Option<
     let g = out.records[0].grammar;
     c.formats[g as usize] += fragments;
     for r in &out.records {
+        if matches!(r.grammar, Grammar::OtelGoSpan | Grammar::OtelCppSpan) {
+            c.acct.spans_total += 1;
+        }
         let (rec, text) = convert(full, line_off, line_no, r, &out, c, component);
         push_record(c, rec, text);
     }
@@ -1565,6 +1577,7 @@ fn new_source(spec: SourceSpec) -> Source {
         compacted: false,
         sha256: None,
         reread: None,
+        spans: Default::default(),
     }
 }
 

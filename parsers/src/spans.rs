@@ -1,0 +1,617 @@
+//! OpenTelemetry spans from the files operators attach: OTLP/JSON, one
+//! `ExportTraceServiceRequest` (`{"resourceSpans":[…]}`) per line, as the
+//! collector's file exporter writes it, and the JSON the Jaeger UI exports
+//! (`{"data":[{"traceID","spans":[…],"processes":{…}}]}`).
+//!
+//! This module reads what a span says (ids, name, kind, times, status,
+//! emitter, peer, error events); it knows nothing of nodes, windows or
+//! causes. Field names follow the OTLP protobuf JSON mapping
+//! (opentelemetry-proto `trace/v1/trace.proto`) and the Jaeger UI's JSON
+//! model (`jaeger-ui` `src/types/trace.tsx`: times in microseconds, tags as
+//! `{key, type, value}`).
+
+use serde_json::Value;
+
+/// Span kind, as OTLP names it (`SPAN_KIND_*`; Jaeger's `span.kind` tag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SpanKind {
+    /// Not said.
+    #[default]
+    Unspecified,
+    /// Work inside one process.
+    Internal,
+    /// The receiving side of a call.
+    Server,
+    /// The calling side of a call.
+    Client,
+    /// A message sent to a queue.
+    Producer,
+    /// A message taken from a queue.
+    Consumer,
+}
+
+impl SpanKind {
+    /// From OTLP's enum name (or its number), or Jaeger's `span.kind` value.
+    pub fn parse(s: &str) -> SpanKind {
+        match s
+            .trim_start_matches("SPAN_KIND_")
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "internal" | "1" => SpanKind::Internal,
+            "server" | "2" => SpanKind::Server,
+            "client" | "3" => SpanKind::Client,
+            "producer" | "4" => SpanKind::Producer,
+            "consumer" | "5" => SpanKind::Consumer,
+            _ => SpanKind::Unspecified,
+        }
+    }
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SpanKind::Unspecified => "unspecified",
+            SpanKind::Internal => "internal",
+            SpanKind::Server => "server",
+            SpanKind::Client => "client",
+            SpanKind::Producer => "producer",
+            SpanKind::Consumer => "consumer",
+        }
+    }
+}
+
+/// A span's status code (OTLP `STATUS_CODE_*`; Jaeger's `otel.status_code`
+/// tag, or its `error` tag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StatusCode {
+    /// Not set (the default of a span that did not fail).
+    #[default]
+    Unset,
+    /// Set to OK by the instrumentation.
+    Ok,
+    /// The operation failed.
+    Error,
+}
+
+impl StatusCode {
+    /// From OTLP's enum name (or its number), or Jaeger's tag value.
+    pub fn parse(s: &str) -> StatusCode {
+        match s
+            .trim_start_matches("STATUS_CODE_")
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "ok" | "1" => StatusCode::Ok,
+            "error" | "2" => StatusCode::Error,
+            _ => StatusCode::Unset,
+        }
+    }
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            StatusCode::Unset => "unset",
+            StatusCode::Ok => "ok",
+            StatusCode::Error => "error",
+        }
+    }
+}
+
+/// One span.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Span {
+    /// Lower-case hex, as Milvus logs print a `traceID`.
+    pub trace_id: String,
+    /// Lower-case hex.
+    pub span_id: String,
+    /// Empty for a root span.
+    pub parent_id: String,
+    /// The operation (`milvus.proto.query.QueryNode/LoadSegments`).
+    pub name: String,
+    /// Which side of a call, or internal.
+    pub kind: SpanKind,
+    /// Unix time, nanoseconds.
+    pub start_ns: i64,
+    /// Unix time, nanoseconds.
+    pub end_ns: i64,
+    /// Whether it failed.
+    pub status: StatusCode,
+    /// The error text of a failed span.
+    pub status_message: String,
+    /// `service.name` of the resource (Jaeger: the process's serviceName).
+    pub service: String,
+    /// The resource's `NodeID` attribute (Milvus sets it to the server id).
+    pub node_id: Option<i64>,
+    /// The other end of a call (`net.sock.peer.addr`/`net.peer.name`/
+    /// `server.address`/`network.peer.address`), with its port.
+    pub peer_addr: String,
+    /// The peer's port.
+    pub peer_port: Option<u16>,
+    /// `rpc.grpc.status_code`, when the span is a gRPC call.
+    pub grpc_code: Option<i64>,
+    /// Error events (`exception` and events named like errors): name and
+    /// message.
+    pub error_events: Vec<(String, String)>,
+}
+
+/// What reading one OTLP/JSON line gave.
+#[derive(Debug, Default)]
+pub struct Read {
+    /// The spans read, in the order of the file.
+    pub spans: Vec<Span>,
+    /// Span objects that could not be read (no ids or no times): counted,
+    /// not dropped silently.
+    pub broken: usize,
+}
+
+/// Reads one OTLP/JSON line: an object with `resourceSpans`. `Err` when the
+/// line is not such an object (a message for the warning).
+pub fn parse_otlp_line(line: &str) -> Result<Read, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let Some(resources) = v.get("resourceSpans").and_then(Value::as_array) else {
+        return Err("a JSON object without resourceSpans".into());
+    };
+    let mut out = Read::default();
+    for rs in resources {
+        let attrs = rs
+            .get("resource")
+            .and_then(|r| r.get("attributes"))
+            .and_then(Value::as_array);
+        let emitter = Emitter::of_otlp(attrs.map(Vec::as_slice).unwrap_or(&[]));
+        // `instrumentationLibrarySpans` before OTLP 0.15 (2022).
+        let scopes = rs
+            .get("scopeSpans")
+            .or_else(|| rs.get("instrumentationLibrarySpans"))
+            .and_then(Value::as_array);
+        for scope in scopes.into_iter().flatten() {
+            for s in scope
+                .get("spans")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                match otlp_span(s, &emitter) {
+                    Some(span) => out.spans.push(span),
+                    None => out.broken += 1,
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The resource a span came from.
+#[derive(Default)]
+struct Emitter {
+    service: String,
+    node_id: Option<i64>,
+}
+
+impl Emitter {
+    fn of_otlp(attrs: &[Value]) -> Emitter {
+        let mut e = Emitter::default();
+        for a in attrs {
+            match (a.get("key").and_then(Value::as_str), a.get("value")) {
+                (Some("service.name"), Some(v)) => e.service = otlp_value(v).unwrap_or_default(),
+                (Some("NodeID"), Some(v)) => e.node_id = otlp_value(v).and_then(|s| s.parse().ok()),
+                _ => {}
+            }
+        }
+        e
+    }
+}
+
+/// An OTLP `AnyValue` as text (`intValue` is a string in the JSON mapping).
+fn otlp_value(v: &Value) -> Option<String> {
+    let (_, inner) = v.as_object()?.iter().next()?;
+    Some(match inner {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+/// A number the JSON mapping may write as a string (64-bit integers).
+fn int_of(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        _ => None,
+    }
+}
+
+fn str_of(v: Option<&Value>) -> String {
+    v.and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+/// Keys that name a call's other end, by semantic-convention version.
+const PEER_ADDR_KEYS: [&str; 5] = [
+    "net.sock.peer.addr",
+    "net.peer.ip",
+    "network.peer.address",
+    "net.peer.name",
+    "server.address",
+];
+const PEER_PORT_KEYS: [&str; 4] = [
+    "net.sock.peer.port",
+    "net.peer.port",
+    "network.peer.port",
+    "server.port",
+];
+
+/// What a span's attributes (tags) say about its peer and gRPC code.
+#[derive(Default)]
+struct Attrs {
+    peer_addr: (usize, String),
+    peer_port: (usize, Option<u16>),
+    grpc_code: Option<i64>,
+}
+
+impl Attrs {
+    /// Takes one attribute; a peer key earlier in its list wins.
+    fn take(&mut self, key: &str, value: String) {
+        if let Some(rank) = PEER_ADDR_KEYS.iter().position(|k| *k == key) {
+            if self.peer_addr.1.is_empty() || rank < self.peer_addr.0 {
+                self.peer_addr = (rank, value);
+            }
+        } else if let Some(rank) = PEER_PORT_KEYS.iter().position(|k| *k == key) {
+            if self.peer_port.1.is_none() || rank < self.peer_port.0 {
+                self.peer_port = (rank, value.parse().ok());
+            }
+        } else if key == "rpc.grpc.status_code" {
+            self.grpc_code = value.parse().ok();
+        }
+    }
+}
+
+fn otlp_span(s: &Value, emitter: &Emitter) -> Option<Span> {
+    let trace_id = hex_id(s.get("traceId")?)?;
+    let span_id = hex_id(s.get("spanId")?)?;
+    let start_ns = int_of(s.get("startTimeUnixNano"))?;
+    let end_ns = int_of(s.get("endTimeUnixNano")).unwrap_or(start_ns);
+    let mut attrs = Attrs::default();
+    for a in s
+        .get("attributes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(k), Some(v)) = (a.get("key").and_then(Value::as_str), a.get("value")) {
+            attrs.take(k, otlp_value(v).unwrap_or_default());
+        }
+    }
+    let mut error_events = Vec::new();
+    for e in s
+        .get("events")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = str_of(e.get("name"));
+        let fields = e
+            .get("attributes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        let message = fields
+            .filter_map(|a| Some((a.get("key")?.as_str()?, otlp_value(a.get("value")?)?)))
+            .find(|(k, _)| *k == "exception.message" || *k == "message" || *k == "error")
+            .map(|(_, v)| v);
+        if is_error_event(&name) {
+            error_events.push((name, message.unwrap_or_default()));
+        }
+    }
+    let status = s.get("status");
+    Some(Span {
+        trace_id,
+        span_id,
+        parent_id: s.get("parentSpanId").and_then(hex_id).unwrap_or_default(),
+        name: str_of(s.get("name")),
+        kind: SpanKind::parse(&value_text(s.get("kind"))),
+        start_ns,
+        end_ns,
+        status: StatusCode::parse(&value_text(status.and_then(|st| st.get("code")))),
+        status_message: str_of(status.and_then(|st| st.get("message"))),
+        service: emitter.service.clone(),
+        node_id: emitter.node_id,
+        peer_addr: attrs.peer_addr.1,
+        peer_port: attrs.peer_port.1,
+        grpc_code: attrs.grpc_code,
+        error_events,
+    })
+}
+
+/// A string or a number as text (OTLP enums may be either).
+fn value_text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// An event that records an error: OpenTelemetry's `exception`, or one
+/// whose name says error.
+fn is_error_event(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "exception" || lower.contains("error")
+}
+
+/// A trace or span id as lower-case hex: OTLP/JSON writes hex (the file
+/// exporter) or, from some encoders, base64 of the bytes.
+fn hex_id(v: &Value) -> Option<String> {
+    let s = v.as_str()?;
+    if s.is_empty() {
+        return None;
+    }
+    if s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some(s.to_ascii_lowercase());
+    }
+    base64_to_hex(s)
+}
+
+/// Standard base64 (with padding) to lower-case hex.
+fn base64_to_hex(s: &str) -> Option<String> {
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = String::new();
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push_str(&format!("{:02x}", (bits >> n) & 0xff));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The kinds of trace export this module reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// OTLP/JSON, one `{"resourceSpans":[…]}` object a line.
+    OtlpJson,
+    /// The Jaeger UI's JSON download, one document.
+    JaegerJson,
+}
+
+impl Export {
+    /// Its name in the line accounting's `formats`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Export::OtlpJson => "otlp-json",
+            Export::JaegerJson => "jaeger-json",
+        }
+    }
+}
+
+/// Which trace export a file is, from its first bytes: an object whose
+/// first key is `resourceSpans` (OTLP), or `data` with a `traceID` soon
+/// after (Jaeger). Other files are logs.
+pub fn sniff(head: &[u8]) -> Option<Export> {
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let first_key = t.strip_prefix('{')?.trim_start();
+    if first_key.starts_with("\"resourceSpans\"") {
+        Some(Export::OtlpJson)
+    } else if first_key.starts_with("\"data\"") && t.contains("\"traceID\"") {
+        Some(Export::JaegerJson)
+    } else {
+        None
+    }
+}
+
+/// Reads a Jaeger UI export. `Err` when it is not one.
+pub fn parse_jaeger(doc: &str) -> Result<Read, String> {
+    let v: Value = serde_json::from_str(doc).map_err(|e| format!("not JSON: {e}"))?;
+    let Some(traces) = v.get("data").and_then(Value::as_array) else {
+        return Err("a JSON object without data".into());
+    };
+    let mut out = Read::default();
+    for t in traces {
+        let processes = t.get("processes").and_then(Value::as_object);
+        for s in t
+            .get("spans")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let process = s
+                .get("processID")
+                .and_then(Value::as_str)
+                .and_then(|p| processes?.get(p))
+                .or_else(|| s.get("process"));
+            match jaeger_span(s, process) {
+                Some(span) => out.spans.push(span),
+                None => out.broken += 1,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A Jaeger tag's value as text (string, number or bool by its `type`).
+fn tag_value(t: &Value) -> String {
+    match t.get("value") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn jaeger_span(s: &Value, process: Option<&Value>) -> Option<Span> {
+    let trace_id = hex_id(s.get("traceID")?)?;
+    let span_id = hex_id(s.get("spanID")?)?;
+    let start_us = int_of(s.get("startTime"))?;
+    let duration_us = int_of(s.get("duration")).unwrap_or(0);
+    let parent_id = s
+        .get("references")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|r| r.get("refType").and_then(Value::as_str) == Some("CHILD_OF"))
+        .and_then(|r| r.get("spanID"))
+        .and_then(hex_id)
+        .unwrap_or_default();
+    let mut span = Span {
+        trace_id,
+        span_id,
+        parent_id,
+        name: str_of(s.get("operationName")),
+        start_ns: start_us.saturating_mul(1000),
+        end_ns: start_us.saturating_add(duration_us).saturating_mul(1000),
+        service: str_of(process.and_then(|p| p.get("serviceName"))),
+        ..Default::default()
+    };
+    let process_tags = process
+        .and_then(|p| p.get("tags"))
+        .and_then(Value::as_array);
+    for t in process_tags.into_iter().flatten() {
+        if t.get("key").and_then(Value::as_str) == Some("NodeID") {
+            span.node_id = tag_value(t).parse().ok();
+        }
+    }
+    let mut attrs = Attrs::default();
+    let mut error_tag = false;
+    for t in s
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(key) = t.get("key").and_then(Value::as_str) else {
+            continue;
+        };
+        let value = tag_value(t);
+        match key {
+            "span.kind" => span.kind = SpanKind::parse(&value),
+            "otel.status_code" => span.status = StatusCode::parse(&value),
+            "otel.status_description" => span.status_message = value,
+            "error" => error_tag = value == "true",
+            _ => attrs.take(key, value),
+        }
+    }
+    if error_tag && span.status == StatusCode::Unset {
+        span.status = StatusCode::Error;
+    }
+    for l in s
+        .get("logs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let fields: Vec<(String, String)> = l
+            .get("fields")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| Some((f.get("key")?.as_str()?.to_string(), tag_value(f))))
+            .collect();
+        let field = |k: &str| {
+            fields
+                .iter()
+                .find(|(fk, _)| fk == k)
+                .map(|(_, v)| v.clone())
+        };
+        let name = field("event").unwrap_or_default();
+        if is_error_event(&name) {
+            let message = field("exception.message")
+                .or_else(|| field("message"))
+                .or_else(|| field("error"));
+            span.error_events.push((name, message.unwrap_or_default()));
+        }
+    }
+    span.peer_addr = attrs.peer_addr.1;
+    span.peer_port = attrs.peer_port.1;
+    span.grpc_code = attrs.grpc_code;
+    Some(span)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// One batch of the kill-restart-7 capture (Milvus 2.3.5 through
+    /// `otlp_receiver.py`), cut to one error span and one client span.
+    const OTLP: &str = r#"{"resourceSpans": [{"resource": {"attributes": [{"key": "NodeID", "value": {"intValue": "2"}}, {"key": "service.name", "value": {"stringValue": "standalone"}}]}, "scopeSpans": [{"scope": {"name": "go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc", "version": "semver:0.38.0"}, "spans": [{"traceId": "9b7c167a596f963916f70d6f4da7d957", "spanId": "f111fda4016c3a32", "parentSpanId": "19d3e25c3838cac0", "name": "milvus.proto.query.QueryNode/GetDataDistribution", "kind": "SPAN_KIND_SERVER", "startTimeUnixNano": "1795669931383138197", "endTimeUnixNano": "1795669931383208931", "attributes": [{"key": "rpc.system", "value": {"stringValue": "grpc"}}, {"key": "rpc.service", "value": {"stringValue": "milvus.proto.query.QueryNode"}}, {"key": "rpc.method", "value": {"stringValue": "GetDataDistribution"}}, {"key": "net.sock.peer.addr", "value": {"stringValue": "127.0.0.1"}}, {"key": "net.sock.peer.port", "value": {"intValue": "45658"}}, {"key": "rpc.grpc.status_code", "value": {"intValue": "2"}}], "events": [{"timeUnixNano": "1795669931383143805", "name": "message", "attributes": [{"key": "message.type", "value": {"stringValue": "RECEIVED"}}, {"key": "message.id", "value": {"intValue": "1"}}]}], "status": {"message": "node not match[expectedNodeID=1][actualNodeID=2]", "code": "STATUS_CODE_ERROR"}}, {"traceId": "6401c35b07e6d38305a43130a1004d24", "spanId": "92ca604cdf433a19", "name": "milvus.proto.rootcoord.RootCoord/AllocTimestamp", "kind": "SPAN_KIND_CLIENT", "startTimeUnixNano": "1795669870520704202", "endTimeUnixNano": "1795669870521236711", "attributes": [{"key": "net.sock.peer.addr", "value": {"stringValue": "127.0.0.1"}}, {"key": "net.sock.peer.port", "value": {"intValue": "53100"}}, {"key": "rpc.grpc.status_code", "value": {"intValue": "0"}}], "status": {}}]}]}]}"#;
+
+    #[test]
+    fn reads_an_otlp_json_line() {
+        let r = parse_otlp_line(OTLP).unwrap();
+        assert_eq!(r.broken, 0);
+        let [err, ok] = &r.spans[..] else {
+            panic!("{:?}", r.spans)
+        };
+        assert_eq!(err.trace_id, "9b7c167a596f963916f70d6f4da7d957");
+        assert_eq!(err.parent_id, "19d3e25c3838cac0");
+        assert_eq!(err.kind, SpanKind::Server);
+        assert_eq!(err.status, StatusCode::Error);
+        assert_eq!(
+            err.status_message,
+            "node not match[expectedNodeID=1][actualNodeID=2]"
+        );
+        assert_eq!((err.service.as_str(), err.node_id), ("standalone", Some(2)));
+        assert_eq!(
+            (err.peer_addr.as_str(), err.peer_port),
+            ("127.0.0.1", Some(45658))
+        );
+        assert_eq!(err.grpc_code, Some(2));
+        assert_eq!(err.end_ns - err.start_ns, 70_734);
+        assert_eq!(ok.parent_id, "");
+        assert_eq!((ok.kind, ok.status), (SpanKind::Client, StatusCode::Unset));
+        assert!(err.error_events.is_empty());
+    }
+
+    #[test]
+    fn other_lines_are_errors_with_a_reason() {
+        assert!(parse_otlp_line("{\"level\":\"info\"}")
+            .unwrap_err()
+            .contains("resourceSpans"));
+        assert!(parse_otlp_line("{\"resourceSpans\":[")
+            .unwrap_err()
+            .starts_with("not JSON"));
+        let broken = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"no ids"}]}]}]}"#;
+        assert_eq!(parse_otlp_line(broken).unwrap().broken, 1);
+    }
+
+    #[test]
+    fn ids_in_base64_are_read_as_hex() {
+        // 16 bytes 0x00..0x0f.
+        assert_eq!(
+            hex_id(&Value::String("AAECAwQFBgcICQoLDA0ODw==".into())).as_deref(),
+            Some("000102030405060708090a0b0c0d0e0f")
+        );
+    }
+
+    /// The same two spans as Jaeger's UI exports them.
+    #[test]
+    fn reads_a_jaeger_export() {
+        let doc = r#"{"data":[{"traceID":"9b7c167a596f963916f70d6f4da7d957","spans":[{"traceID":"9b7c167a596f963916f70d6f4da7d957","spanID":"f111fda4016c3a32","operationName":"milvus.proto.query.QueryNode/GetDataDistribution","references":[{"refType":"CHILD_OF","traceID":"9b7c167a596f963916f70d6f4da7d957","spanID":"19d3e25c3838cac0"}],"startTime":1795669931383138,"duration":70,"tags":[{"key":"span.kind","type":"string","value":"server"},{"key":"net.sock.peer.addr","type":"string","value":"127.0.0.1"},{"key":"net.sock.peer.port","type":"int64","value":45658},{"key":"rpc.grpc.status_code","type":"int64","value":2},{"key":"otel.status_code","type":"string","value":"ERROR"},{"key":"otel.status_description","type":"string","value":"node not match[expectedNodeID=1][actualNodeID=2]"},{"key":"error","type":"bool","value":true}],"logs":[{"timestamp":1795669931383143,"fields":[{"key":"event","type":"string","value":"exception"},{"key":"exception.message","type":"string","value":"boom"}]}],"processID":"p1","warnings":null}],"processes":{"p1":{"serviceName":"standalone","tags":[{"key":"NodeID","type":"int64","value":2}]}},"warnings":null}],"total":0,"limit":0,"offset":0,"errors":null}"#;
+        assert_eq!(sniff(doc.as_bytes()), Some(Export::JaegerJson));
+        assert_eq!(sniff(OTLP.as_bytes()), Some(Export::OtlpJson));
+        assert_eq!(sniff(br#"{"data":{"rows":[]}}"#), None);
+        assert_eq!(sniff(br#"{"level":"info","msg":"resourceSpans"}"#), None);
+        let r = parse_jaeger(doc).unwrap();
+        let s = &r.spans[0];
+        assert_eq!(s.parent_id, "19d3e25c3838cac0");
+        assert_eq!((s.kind, s.status), (SpanKind::Server, StatusCode::Error));
+        assert_eq!(
+            (s.node_id, s.peer_port, s.grpc_code),
+            (Some(2), Some(45658), Some(2))
+        );
+        assert_eq!(s.start_ns, 1_795_669_931_383_138_000);
+        assert_eq!(s.end_ns - s.start_ns, 70_000);
+        assert_eq!(
+            s.error_events,
+            vec![("exception".to_string(), "boom".to_string())]
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! Trace exports in real bundles: every span of an OTLP/JSON capture is
+//! accounted for, counted here from the file itself with serde_json, and a
+//! Jaeger UI export of the same spans (written here from the capture,
+//! following Jaeger's JSON model) is read to the same count.
+
+use crate::util;
+use serde_json::{json, Value};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The OTLP/JSON files of a bundle (`traces/otlp-traces.jsonl[.gz]`).
+fn otlp_files(bundle: &Path) -> Vec<PathBuf> {
+    let dir = bundle.join("traces");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("otlp-traces.jsonl")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The text of a file, through gzip when it is `.gz`.
+fn text_of(p: &Path) -> String {
+    let bytes = std::fs::read(p).unwrap();
+    if p.extension().is_some_and(|e| e == "gz") {
+        let mut s = String::new();
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    } else {
+        String::from_utf8(bytes).unwrap()
+    }
+}
+
+/// The spans of an OTLP/JSON file, each with its resource's attributes.
+fn otlp_spans(text: &str) -> Vec<(Value, Value)> {
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let req: Value = serde_json::from_str(line).unwrap();
+        for rs in req["resourceSpans"].as_array().unwrap() {
+            let resource = rs["resource"]["attributes"].clone();
+            for ss in rs["scopeSpans"].as_array().unwrap() {
+                for s in ss["spans"].as_array().unwrap() {
+                    out.push((resource.clone(), s.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Bundles with an OTLP capture: the samples', and the shared ones when beside.
+fn bundles_with_traces() -> Vec<PathBuf> {
+    util::real_bundles()
+        .into_iter()
+        .filter(|b| !otlp_files(b).is_empty())
+        .collect()
+}
+
+/// The source name the analyzer gives a bundle file (`.gz` dropped).
+fn source_name(bundle: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(bundle).unwrap().to_string_lossy();
+    rel.strip_suffix(".gz").unwrap_or(&rel).to_string()
+}
+
+#[test]
+fn every_span_of_an_otlp_capture_is_accounted_for() {
+    let bundles = bundles_with_traces();
+    assert!(
+        bundles
+            .iter()
+            .any(|b| b.starts_with(util::root().join("samples"))),
+        "a sample with an OTLP capture: {bundles:?}"
+    );
+    for b in bundles {
+        let d = util::analyze(&[&b]);
+        let mut in_files = 0u64;
+        for f in otlp_files(&b) {
+            let text = text_of(&f);
+            let spans = otlp_spans(&text).len() as u64;
+            in_files += spans;
+            let s = util::source_in(&d, &source_name(&b, &f));
+            assert_eq!(s["spans_total"], spans, "{}", f.display());
+            let batches = text.lines().filter(|l| !l.trim().is_empty()).count();
+            assert_eq!(s["lines_parsed"], batches as u64, "{}", f.display());
+            assert_eq!(s["lines_unparsed"], 0, "{}", f.display());
+            let named = match f.extension() {
+                Some(e) if e == "gz" => f.with_extension(""),
+                _ => f.clone(),
+            };
+            assert_eq!(s["lines_total"], util::physical_lines(&named));
+        }
+        let sum: u64 = d["accounting"]["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["spans_total"].as_u64().unwrap())
+            .sum();
+        assert_eq!(d["accounting"]["spans_total"], sum);
+        assert!(sum >= in_files, "{}", b.display());
+    }
+}
+
+/// An OTLP attribute value as a Jaeger tag (`{key, type, value}`).
+fn tag(key: &str, v: &Value) -> Value {
+    let (ty, value) = match v.as_object().and_then(|o| o.iter().next()) {
+        Some((k, x)) if k == "intValue" => {
+            ("int64", json!(x.as_str().unwrap().parse::<i64>().unwrap()))
+        }
+        Some((k, x)) if k == "boolValue" => ("bool", x.clone()),
+        Some((k, x)) if k == "doubleValue" => ("float64", x.clone()),
+        Some((_, x)) => (
+            "string",
+            json!(x.as_str().map_or(x.to_string(), str::to_string)),
+        ),
+        None => ("string", json!("")),
+    };
+    json!({"key": key, "type": ty, "value": value})
+}
+
+/// The Jaeger UI's JSON download of these spans: one entry per trace, its
+/// spans with microsecond times, OTLP attributes as tags, the kind and the
+/// status as `span.kind` / `otel.status_code` / `otel.status_description`,
+/// events as logs, resources as processes (Jaeger's OTLP translation).
+fn jaeger_export(spans: &[(Value, Value)]) -> Value {
+    let mut traces: std::collections::BTreeMap<
+        String,
+        (Vec<Value>, serde_json::Map<String, Value>),
+    > = Default::default();
+    let mut process_ids: std::collections::BTreeMap<String, String> = Default::default();
+    for (resource, s) in spans {
+        let key = resource.to_string();
+        let n = process_ids.len();
+        let pid = process_ids
+            .entry(key)
+            .or_insert_with(|| format!("p{}", n + 1))
+            .clone();
+        let attrs = resource.as_array().unwrap();
+        let service = attrs
+            .iter()
+            .find(|a| a["key"] == "service.name")
+            .map_or(String::new(), |a| {
+                a["value"]["stringValue"].as_str().unwrap().to_string()
+            });
+        let process_tags: Vec<Value> = attrs
+            .iter()
+            .filter(|a| a["key"] != "service.name")
+            .map(|a| tag(a["key"].as_str().unwrap(), &a["value"]))
+            .collect();
+        let ns = |k: &str| s[k].as_str().unwrap().parse::<i64>().unwrap();
+        let (start, end) = (ns("startTimeUnixNano"), ns("endTimeUnixNano"));
+        let mut tags: Vec<Value> = s["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| tag(a["key"].as_str().unwrap(), &a["value"]))
+            .collect();
+        let kind = s["kind"]
+            .as_str()
+            .unwrap_or("")
+            .trim_start_matches("SPAN_KIND_")
+            .to_lowercase();
+        tags.push(json!({"key": "span.kind", "type": "string", "value": kind}));
+        if s["status"]["code"] == "STATUS_CODE_ERROR" {
+            tags.push(json!({"key": "otel.status_code", "type": "string", "value": "ERROR"}));
+            tags.push(json!({"key": "error", "type": "bool", "value": true}));
+            if let Some(m) = s["status"]["message"].as_str() {
+                tags.push(json!({"key": "otel.status_description", "type": "string", "value": m}));
+            }
+        }
+        let logs: Vec<Value> = s["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let mut fields =
+                    vec![json!({"key": "event", "type": "string", "value": e["name"]})];
+                fields.extend(
+                    e["attributes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| tag(a["key"].as_str().unwrap(), &a["value"])),
+                );
+                let t = e["timeUnixNano"].as_str().unwrap().parse::<i64>().unwrap();
+                json!({"timestamp": t / 1000, "fields": fields})
+            })
+            .collect();
+        let trace_id = s["traceId"].as_str().unwrap().to_string();
+        let references: Vec<Value> = s["parentSpanId"]
+            .as_str()
+            .filter(|p| !p.is_empty())
+            .map(|p| json!({"refType": "CHILD_OF", "traceID": trace_id, "spanID": p}))
+            .into_iter()
+            .collect();
+        let entry = traces.entry(trace_id.clone()).or_default();
+        entry.0.push(json!({
+            "traceID": trace_id,
+            "spanID": s["spanId"],
+            "flags": 1,
+            "operationName": s["name"],
+            "references": references,
+            "startTime": start / 1000,
+            "duration": (end - start) / 1000,
+            "tags": tags,
+            "logs": logs,
+            "processID": pid,
+            "warnings": null,
+        }));
+        entry
+            .1
+            .insert(pid, json!({"serviceName": service, "tags": process_tags}));
+    }
+    let data: Vec<Value> = traces
+        .into_iter()
+        .map(|(id, (spans, processes))| {
+            json!({"traceID": id, "spans": spans, "processes": processes, "warnings": null})
+        })
+        .collect();
+    json!({"data": data, "total": 0, "limit": 0, "offset": 0, "errors": null})
+}
+
+/// The same spans as a Jaeger export, in place of the OTLP capture, give
+/// the same span count and the same analysis of the logs.
+#[test]
+fn a_jaeger_export_of_the_same_spans_is_read_alike() {
+    let b = bundles_with_traces()
+        .into_iter()
+        .find(|b| b.starts_with(util::root().join("samples")))
+        .expect("a sample with an OTLP capture");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(b.file_name().unwrap());
+    let files = otlp_files(&b);
+    util::copy_tree(&b, &copy, &|n| {
+        util::is_annotation(n) || n.starts_with("otlp-traces.jsonl")
+    });
+    let spans: Vec<(Value, Value)> = files.iter().flat_map(|f| otlp_spans(&text_of(f))).collect();
+    let doc = serde_json::to_string_pretty(&jaeger_export(&spans)).unwrap();
+    std::fs::write(copy.join("traces/jaeger-ui-download.json"), &doc).unwrap();
+    let otlp = util::analyze(&[&b]);
+    let jaeger = util::analyze(&[&copy]);
+    let s = util::source_in(&jaeger, "traces/jaeger-ui-download.json");
+    assert_eq!(s["spans_total"], spans.len() as u64);
+    assert_eq!(s["formats"]["jaeger-json"], doc.lines().count() as u64);
+    assert_eq!(
+        jaeger["accounting"]["spans_total"],
+        otlp["accounting"]["spans_total"]
+    );
+    assert_eq!(jaeger["windows"], otlp["windows"]);
+}
