@@ -255,3 +255,123 @@ fn a_jaeger_export_of_the_same_spans_is_read_alike() {
     );
     assert_eq!(jaeger["windows"], otlp["windows"]);
 }
+
+/// RFC 3339 → UTC µs.
+fn us(t: &Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap())
+        .unwrap()
+        .timestamp_micros()
+}
+
+/// The peer of an OTLP span as `address:port`, or null.
+fn peer_of(s: &Value) -> Value {
+    let attr = |k: &str| {
+        s["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["key"] == k)
+            .map(|a| {
+                a["value"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .next()
+                    .unwrap()
+                    .clone()
+            })
+    };
+    match (attr("net.sock.peer.addr"), attr("net.sock.peer.port")) {
+        (Some(a), Some(p)) => json!(format!("{}:{}", a.as_str().unwrap(), p.as_str().unwrap())),
+        (Some(a), None) => a,
+        _ => Value::Null,
+    }
+}
+
+/// Each window's failed spans, by operation and peer, are those the test
+/// counts in the capture: the error spans that started inside the window
+/// (the count may differ only by spans within a millisecond of a bound, as
+/// the JSON writes times in milliseconds); a `node not match` error names
+/// the expected node as the node the call was meant for.
+#[test]
+fn a_windows_error_spans_are_those_of_the_capture() {
+    let mut saw_dead_node = false;
+    for b in bundles_with_traces() {
+        let d = util::analyze(&[&b]);
+        let spans: Vec<Value> = otlp_files(&b)
+            .iter()
+            .flat_map(|f| otlp_spans(&text_of(f)))
+            .map(|(_, s)| s)
+            .collect();
+        let start_of = |s: &Value| {
+            s["startTimeUnixNano"]
+                .as_str()
+                .unwrap()
+                .parse::<i64>()
+                .unwrap()
+                / 1000
+        };
+        for w in d["windows"].as_array().unwrap() {
+            let (from, to) = (us(&w["start"]), us(&w["end"]));
+            let t = &w["traces"];
+            let count_in = |lo: i64, hi: i64, pick: &dyn Fn(&Value) -> bool| {
+                spans
+                    .iter()
+                    .filter(|s| (lo..=hi).contains(&start_of(s)) && pick(s))
+                    .count() as u64
+            };
+            let inner = count_in(from + 1000, to - 1000, &|_| true);
+            let outer = count_in(from - 1000, to + 1000, &|_| true);
+            let n = t["spans"].as_u64().unwrap();
+            assert!(
+                (inner..=outer).contains(&n),
+                "{}: {n} spans, {inner}..{outer}",
+                b.display()
+            );
+            let groups = t["error_spans"].as_array().unwrap();
+            let errors_in = |lo: i64, hi: i64| {
+                count_in(lo, hi, &|s| s["status"]["code"] == "STATUS_CODE_ERROR")
+            };
+            let listed: u64 = groups.iter().map(|g| g["count"].as_u64().unwrap()).sum();
+            assert!(
+                (errors_in(from + 1000, to - 1000)..=errors_in(from - 1000, to + 1000))
+                    .contains(&listed),
+                "{}",
+                b.display()
+            );
+            for g in groups {
+                let of_group = |s: &Value| {
+                    s["status"]["code"] == "STATUS_CODE_ERROR"
+                        && s["name"] == g["operation"]
+                        && peer_of(s) == g["peer"]
+                };
+                let c = g["count"].as_u64().unwrap();
+                let (lo, hi) = (
+                    count_in(from + 1000, to - 1000, &of_group),
+                    count_in(from - 1000, to + 1000, &of_group),
+                );
+                assert!((lo..=hi).contains(&c), "{g}: {lo}..{hi}");
+                let expected = spans
+                    .iter()
+                    .filter(|s| of_group(s) && (from - 1000..=to + 1000).contains(&start_of(s)))
+                    .find_map(|s| {
+                        let m = s["status"]["message"].as_str()?;
+                        let id = m.split("expectedNodeID=").nth(1)?;
+                        Some(
+                            id.chars()
+                                .take_while(char::is_ascii_digit)
+                                .collect::<String>(),
+                        )
+                    });
+                if let Some(id) = expected {
+                    assert_eq!(g["peer_node"], json!(id), "{g}");
+                    saw_dead_node |= g["operation"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("milvus.proto.query.QueryNode/");
+                }
+            }
+        }
+    }
+    assert!(saw_dead_node, "a QueryNode call meant for the dead node");
+}

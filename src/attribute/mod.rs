@@ -21,6 +21,7 @@
 pub mod kubernetes;
 mod phases;
 pub mod recommend;
+pub mod traces;
 
 use crate::identity::Identity;
 use crate::recognise::rules::{Origin, Signal};
@@ -339,6 +340,8 @@ pub struct Attribution {
     pub missing: Vec<String>,
     /// Computed advice.
     pub recommendations: Vec<Recommendation>,
+    /// What the bundle's trace exports say about the window.
+    pub traces: traces::WindowTraces,
 }
 
 /// Everything attribution reads.
@@ -551,6 +554,7 @@ pub fn attribute(ctx: &Context, w: &Window) -> Attribution {
         phases,
         evidence,
         recommendations: Vec::new(),
+        traces: traces::window_traces(ctx, w),
     };
     a.recommendations = recommend::recommend(ctx, w, &a, &chain);
     a

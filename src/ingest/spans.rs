@@ -135,6 +135,8 @@ impl<'a> Sink<'a> {
             ));
         }
         self.table.seal();
+        // In start order, so that a window finds its spans by search.
+        self.table.rows.sort_by_key(|r| (r.start_us, r.line));
         src.accounting.lines_total = self.lines;
         src.accounting.lines_parsed = self.parsed;
         src.accounting.lines_continuation = self.continuation;
@@ -310,9 +312,10 @@ mod tests {
             src.warnings
         );
         let t = &src.spans;
-        let r = &t.rows[0];
-        assert_eq!(r.line, 1);
-        assert_eq!(t.rows[3].line, 4);
+        let r = &t.rows[2];
+        // In start order: the error span of each batch starts last.
+        assert_eq!((r.line, t.rows[1].line), (1, 4));
+        assert_eq!((t.rows[2].line, t.rows[3].line), (1, 4));
         assert_eq!(
             crate::record::SpanTable::trace_hex(r),
             "9b7c167a596f963916f70d6f4da7d957"
@@ -333,7 +336,7 @@ mod tests {
         assert_eq!((r.node_id, t.text(r.service)), (Some(2), "standalone"));
         assert_eq!(r.start_us, 1_795_669_931_383_138);
         assert_eq!(r.duration_ns, 70_734);
-        assert_eq!(t.rows[1].parent_id, 0);
+        assert_eq!(t.rows[0].parent_id, 0);
     }
 
     /// The spans Milvus' stdout exporter writes into its log are counted:

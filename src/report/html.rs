@@ -383,6 +383,7 @@ fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
     let _ = writeln!(h, "<figure>{phases_svg}</figure>");
     phase_table(h, w);
     errors(h, w);
+    error_spans(h, w);
     if !w.recommendations.is_empty() {
         h.push_str("<h4>Recommendations</h4>\n<ol class=\"recs\">\n");
         for r in &w.recommendations {
@@ -459,6 +460,44 @@ fn errors(h: &mut String, w: &WindowFacts) {
             h,
             "<tr><td class=\"n\">{}</td><td>{} other error texts (every one in <code>--json</code>)</td></tr>",
             rest.iter().map(|(_, n)| n).sum::<u64>(),
+            rest.len()
+        );
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+/// The failed internal calls the trace exports show inside the window.
+fn error_spans(h: &mut String, w: &WindowFacts) {
+    let t = &w.traces;
+    if t.error_spans.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h4>Failed internal calls (traces)</h4>\n<p>{} spans started inside the window; the failed ones by operation and peer:</p>\n\
+         <table><thead><tr><th class=\"n\">count</th><th>operation</th><th>peer</th><th>meant for node</th>\
+         <th>first → last (UTC)</th><th>example trace</th></tr></thead><tbody>",
+        t.spans
+    );
+    for e in t.error_spans.iter().take(ERRORS_SHOWN) {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"n\">{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{} → {}</td><td><code>{}</code></td></tr>",
+            e.count,
+            esc(e.operation),
+            esc(e.peer.unwrap_or("")),
+            e.peer_node.map_or("unknown".to_string(), |n| n.to_string()),
+            clock_ms(e.first),
+            clock_ms(e.last),
+            esc(e.example_trace_id)
+        );
+    }
+    let rest = &t.error_spans[t.error_spans.len().min(ERRORS_SHOWN)..];
+    if !rest.is_empty() {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"n\">{}</td><td colspan=\"5\">{} other operation and peer pairs (every one in <code>--json</code>)</td></tr>",
+            rest.iter().map(|e| e.count).sum::<u64>(),
             rest.len()
         );
     }

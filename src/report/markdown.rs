@@ -200,6 +200,37 @@ fn window(m: &mut String, w: &WindowFacts) {
         }
         m.push('\n');
     }
+    let t = &w.traces;
+    if !t.error_spans.is_empty() {
+        let _ = writeln!(
+            m,
+            "**Failed internal calls (traces)**: {} spans started inside the window; the failed ones by operation and peer:\n\n| count | operation | peer | meant for node | first → last (UTC) | example trace |\n|---:|---|---|---|---|---|",
+            t.spans
+        );
+        for e in t.error_spans.iter().take(ERRORS_SHOWN) {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} → {} | {} |",
+                e.count,
+                code(e.operation, LINE_SHOWN),
+                code(e.peer.unwrap_or(""), LINE_SHOWN),
+                e.peer_node.map_or("unknown".to_string(), |n| n.to_string()),
+                clock_ms(e.first),
+                clock_ms(e.last),
+                code(e.example_trace_id, LINE_SHOWN)
+            );
+        }
+        if t.error_spans.len() > ERRORS_SHOWN {
+            let rest = &t.error_spans[ERRORS_SHOWN..];
+            let _ = writeln!(
+                m,
+                "| {} | {} other operation and peer pairs | | | | |",
+                rest.iter().map(|e| e.count).sum::<u64>(),
+                rest.len()
+            );
+        }
+        m.push('\n');
+    }
     if !w.recommendations.is_empty() {
         m.push_str("**Recommendations**\n\n");
         for (i, r) in w.recommendations.iter().enumerate() {

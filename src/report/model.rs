@@ -27,7 +27,9 @@
 //!                "collections", "channels", "nodes", "cause", "reason", "contributing",
 //!                "confidence", "phases": [{"id", "start", "end", "duration_s", "cause",
 //!                "evidence"}], "evidence": [{"source", "line", "ts", "text", "note"}],
-//!                "missing", "recommendations": [{"id", "text", "setting"}]}],
+//!                "missing", "recommendations": [{"id", "text", "setting"}],
+//!                "traces": {"spans", "error_spans": [{"operation", "peer", "peer_node",
+//!                           "count", "first", "last", "example_trace_id"}]}}],
 //!   "events": {kind: count},
 //!   "accounting": {"lines_total", "lines_parsed", "lines_continuation", "lines_unparsed",
 //!                  "spans_total",
@@ -387,6 +389,8 @@ pub struct WindowFacts<'a> {
     /// Start.
     #[serde(serialize_with = "ts")]
     pub start: i64,
+    /// What the trace exports say about it.
+    pub traces: Traces<'a>,
     /// 1-based number in the report.
     #[serde(skip)]
     pub number: usize,
@@ -403,6 +407,58 @@ pub struct WindowFacts<'a> {
     /// with many windows the first window of the same shape.
     #[serde(skip)]
     pub card: usize,
+}
+
+/// The spans of a window.
+#[derive(Serialize)]
+pub struct Traces<'a> {
+    /// Failed spans by operation and peer, most first.
+    pub error_spans: Vec<ErrorSpans<'a>>,
+    /// Spans that started inside.
+    pub spans: u64,
+}
+
+/// Failed spans of one operation towards one peer.
+#[derive(Serialize)]
+pub struct ErrorSpans<'a> {
+    /// How many.
+    pub count: u64,
+    /// The trace of the first.
+    pub example_trace_id: &'a str,
+    /// Start of the first.
+    #[serde(serialize_with = "ts")]
+    pub first: i64,
+    /// Start of the last.
+    #[serde(serialize_with = "ts")]
+    pub last: i64,
+    /// The operation.
+    pub operation: &'a str,
+    /// `address:port`, or null when the span names none.
+    pub peer: Option<&'a str>,
+    /// The node the call was meant for.
+    #[serde(serialize_with = "opt_id")]
+    pub peer_node: Option<u32>,
+}
+
+impl<'a> Traces<'a> {
+    fn of(t: &'a crate::attribute::traces::WindowTraces) -> Self {
+        Traces {
+            error_spans: t
+                .error_spans
+                .iter()
+                .map(|e| ErrorSpans {
+                    count: e.count,
+                    example_trace_id: &e.example_trace_id,
+                    first: e.first,
+                    last: e.last,
+                    operation: &e.operation,
+                    peer: (!e.peer.is_empty()).then_some(e.peer.as_str()),
+                    peer_node: e.peer_node,
+                })
+                .collect(),
+            spans: t.spans,
+        }
+    }
 }
 
 /// Line accounting of one source.
@@ -658,6 +714,7 @@ fn windows(a: &Analysis) -> Vec<WindowFacts<'_>> {
                     })
                     .collect(),
                 start: w.start,
+                traces: Traces::of(&at.traces),
                 number: i + 1,
                 at,
                 evidence: evidence_rows(a, at),

@@ -1,0 +1,171 @@
+//! What the spans of a bundle's trace exports say about one window: how many
+//! started inside it, and its failed calls grouped by operation and peer,
+//! each with the node the call was meant for.
+//!
+//! The node a call was meant for is the expected id of a stale-liveness
+//! error text (`node not match[expectedNodeID=1]…`, `server ID mismatch`,
+//! `node offline[node=1]`: the recognition table's wordings), else the node
+//! that had registered the peer's address last before the call; unknown
+//! otherwise.
+//!
+//! Must not know: how spans were read, how they are drawn.
+
+use super::Context;
+use crate::record::{SpanRow, SpanTable};
+use crate::windows::Window;
+use parsers::spans::StatusCode;
+use std::collections::BTreeMap;
+
+/// Failed spans of one operation towards one peer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorSpans {
+    /// The operation (`milvus.proto.query.QueryNode/LoadSegments`).
+    pub operation: String,
+    /// `address:port` of the other end; empty when the span names none.
+    pub peer: String,
+    /// The node the call was meant for, when known.
+    pub peer_node: Option<u32>,
+    /// How many.
+    pub count: u64,
+    /// Start of the first, UTC µs.
+    pub first: i64,
+    /// Start of the last, UTC µs.
+    pub last: i64,
+    /// The trace of the first.
+    pub example_trace_id: String,
+    /// `peer_node` comes from an error text, not from the address.
+    pub named_by_text: bool,
+}
+
+/// The spans of one window.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WindowTraces {
+    /// Spans that started inside the window.
+    pub spans: u64,
+    /// Failed spans by operation and peer, most first.
+    pub error_spans: Vec<ErrorSpans>,
+}
+
+/// The spans of the window's bundle that started inside it.
+pub fn window_traces(ctx: &Context, w: &Window) -> WindowTraces {
+    let mut out = WindowTraces::default();
+    let mut groups: BTreeMap<(String, String), ErrorSpans> = BTreeMap::new();
+    for (si, s) in ctx.t.sources.iter().enumerate() {
+        if s.spans.rows.is_empty() || !ctx.owns((si as u32, 0)) {
+            continue;
+        }
+        let inside = in_range(&s.spans.rows, w.start, w.end);
+        out.spans += inside.len() as u64;
+        for r in inside.iter().filter(|r| r.status == StatusCode::Error) {
+            add_error(ctx, &s.spans, r, &mut groups);
+        }
+    }
+    out.error_spans = groups.into_values().collect();
+    out.error_spans
+        .sort_by(|a, b| b.count.cmp(&a.count).then(a.first.cmp(&b.first)));
+    out
+}
+
+/// The rows that started in `[from, to]` (rows are in start order).
+fn in_range(rows: &[SpanRow], from: i64, to: i64) -> &[SpanRow] {
+    let lo = rows.partition_point(|r| r.start_us < from);
+    let hi = rows.partition_point(|r| r.start_us <= to);
+    &rows[lo..hi.max(lo)]
+}
+
+fn add_error(
+    ctx: &Context,
+    t: &SpanTable,
+    r: &SpanRow,
+    groups: &mut BTreeMap<(String, String), ErrorSpans>,
+) {
+    let operation = t.text(r.name).to_string();
+    let peer = match (t.text(r.peer_addr), r.peer_port) {
+        ("", _) => String::new(),
+        (a, Some(p)) => format!("{a}:{p}"),
+        (a, None) => a.to_string(),
+    };
+    let expected = expected_node(t, r);
+    let g = groups
+        .entry((operation.clone(), peer.clone()))
+        .or_insert_with(|| ErrorSpans {
+            peer_node: expected.or_else(|| listening_at(ctx, &peer, r.start_us)),
+            operation,
+            peer,
+            count: 0,
+            first: r.start_us,
+            last: r.start_us,
+            example_trace_id: SpanTable::trace_hex(r),
+            named_by_text: expected.is_some(),
+        });
+    g.count += 1;
+    g.last = g.last.max(r.start_us);
+    if r.start_us < g.first {
+        g.first = r.start_us;
+        g.example_trace_id = SpanTable::trace_hex(r);
+    }
+    // An error text that names the node expected outweighs the address:
+    // a group may start with a call cancelled before any answer.
+    if let Some(id) = expected.filter(|_| !g.named_by_text) {
+        g.peer_node = Some(id);
+        g.named_by_text = true;
+    }
+}
+
+/// The node a stale-liveness error text of the span expects.
+fn expected_node(t: &SpanTable, r: &SpanRow) -> Option<u32> {
+    let texts = [t.text(r.status_message), t.text(r.error_event)];
+    texts
+        .iter()
+        .find_map(|x| crate::recognise::stale_in(x))
+        .map(|s| s.node)
+}
+
+/// The node that had registered `peer` last before `at`.
+fn listening_at(ctx: &Context, peer: &str, at: i64) -> Option<u32> {
+    if peer.is_empty() {
+        return None;
+    }
+    ctx.identity
+        .nodes
+        .iter()
+        .filter(|n| n.first_us <= at && n.addresses.values().any(|a| a == peer))
+        .max_by_key(|n| n.first_us)
+        .map(|n| n.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(start_us: i64) -> SpanRow {
+        SpanRow {
+            line: 1,
+            start_us,
+            duration_ns: 0,
+            trace_id: 0,
+            trace_hex_len: 32,
+            span_id: 0,
+            parent_id: 0,
+            name: 0,
+            kind: Default::default(),
+            status: StatusCode::Error,
+            status_message: 0,
+            service: 0,
+            node_id: None,
+            peer_addr: 0,
+            peer_port: None,
+            grpc_code: None,
+            error_event: 0,
+        }
+    }
+
+    #[test]
+    fn rows_in_a_range_are_found_by_their_start() {
+        let rows: Vec<SpanRow> = [1, 5, 5, 9].into_iter().map(row).collect();
+        assert_eq!(in_range(&rows, 5, 5).len(), 2);
+        assert_eq!(in_range(&rows, 0, 100).len(), 4);
+        assert_eq!(in_range(&rows, 6, 8).len(), 0);
+        assert_eq!(in_range(&rows, 10, 2).len(), 0);
+    }
+}
