@@ -147,29 +147,16 @@ pub struct Read {
 /// Reads one OTLP/JSON line: an object with `resourceSpans`. `Err` when the
 /// line is not such an object (a message for the warning).
 pub fn parse_otlp_line(line: &str) -> Result<Read, String> {
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-    let Some(resources) = v.get("resourceSpans").and_then(Value::as_array) else {
+    let req: otlp::Request<'_> =
+        serde_json::from_str(line).map_err(|e| format!("not an OTLP/JSON request: {e}"))?;
+    let Some(resources) = req.resource_spans else {
         return Err("a JSON object without resourceSpans".into());
     };
     let mut out = Read::default();
-    for rs in resources {
-        let attrs = rs
-            .get("resource")
-            .and_then(|r| r.get("attributes"))
-            .and_then(Value::as_array);
-        let emitter = Emitter::of_otlp(attrs.map(Vec::as_slice).unwrap_or(&[]));
-        // `instrumentationLibrarySpans` before OTLP 0.15 (2022).
-        let scopes = rs
-            .get("scopeSpans")
-            .or_else(|| rs.get("instrumentationLibrarySpans"))
-            .and_then(Value::as_array);
-        for scope in scopes.into_iter().flatten() {
-            for s in scope
-                .get("spans")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+    for rs in &resources {
+        let emitter = Emitter::of_otlp(rs.resource.as_ref().map_or(&[], |r| &r.attributes[..]));
+        for scope in &rs.scope_spans {
+            for s in &scope.spans {
                 match otlp_span(s, &emitter) {
                     Some(span) => out.spans.push(span),
                     None => out.broken += 1,
@@ -180,6 +167,144 @@ pub fn parse_otlp_line(line: &str) -> Result<Read, String> {
     Ok(out)
 }
 
+/// The OTLP/JSON model (protobuf JSON mapping of `trace/v1/trace.proto`),
+/// read without a document tree: texts borrow from the line where they hold
+/// no escape, and members not named here are skipped.
+mod otlp {
+    use serde::Deserialize;
+    use std::borrow::Cow;
+
+    #[derive(Deserialize)]
+    pub(super) struct Request<'a> {
+        #[serde(rename = "resourceSpans", borrow)]
+        pub resource_spans: Option<Vec<ResourceSpans<'a>>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct ResourceSpans<'a> {
+        #[serde(borrow)]
+        pub resource: Option<Resource<'a>>,
+        // `instrumentationLibrarySpans` before OTLP 0.15 (2022).
+        #[serde(
+            rename = "scopeSpans",
+            alias = "instrumentationLibrarySpans",
+            default,
+            borrow
+        )]
+        pub scope_spans: Vec<ScopeSpans<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Resource<'a> {
+        #[serde(default, borrow)]
+        pub attributes: Vec<KeyValue<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct ScopeSpans<'a> {
+        #[serde(default, borrow)]
+        pub spans: Vec<Span<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct Span<'a> {
+        #[serde(borrow)]
+        pub trace_id: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pub span_id: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pub parent_span_id: Option<Cow<'a, str>>,
+        #[serde(default, borrow)]
+        pub name: Cow<'a, str>,
+        pub kind: Option<Scalar<'a>>,
+        pub start_time_unix_nano: Option<Scalar<'a>>,
+        pub end_time_unix_nano: Option<Scalar<'a>>,
+        #[serde(default, borrow)]
+        pub attributes: Vec<KeyValue<'a>>,
+        #[serde(default, borrow)]
+        pub events: Vec<Event<'a>>,
+        #[serde(borrow)]
+        pub status: Option<Status<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Event<'a> {
+        #[serde(default, borrow)]
+        pub name: Cow<'a, str>,
+        #[serde(default, borrow)]
+        pub attributes: Vec<KeyValue<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Status<'a> {
+        #[serde(default, borrow)]
+        pub message: Cow<'a, str>,
+        pub code: Option<Scalar<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct KeyValue<'a> {
+        #[serde(borrow)]
+        pub key: Cow<'a, str>,
+        #[serde(default, borrow)]
+        pub value: AnyValue<'a>,
+    }
+
+    /// `AnyValue`: one of its members is set (`intValue` is a string).
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct AnyValue<'a> {
+        #[serde(borrow)]
+        pub string_value: Option<Cow<'a, str>>,
+        pub int_value: Option<Scalar<'a>>,
+        pub bool_value: Option<bool>,
+        pub double_value: Option<f64>,
+    }
+
+    impl AnyValue<'_> {
+        pub fn text(&self) -> String {
+            if let Some(s) = &self.string_value {
+                return s.to_string();
+            }
+            if let Some(i) = &self.int_value {
+                return i.text();
+            }
+            if let Some(b) = self.bool_value {
+                return b.to_string();
+            }
+            self.double_value.map(|d| d.to_string()).unwrap_or_default()
+        }
+    }
+
+    /// A string or a number (64-bit integers and enums may be either).
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    pub(super) enum Scalar<'a> {
+        Text(#[serde(borrow)] Cow<'a, str>),
+        Int(i64),
+        Float(f64),
+    }
+
+    impl Scalar<'_> {
+        pub fn text(&self) -> String {
+            match self {
+                Scalar::Text(s) => s.to_string(),
+                Scalar::Int(i) => i.to_string(),
+                Scalar::Float(f) => f.to_string(),
+            }
+        }
+
+        pub fn int(&self) -> Option<i64> {
+            match self {
+                Scalar::Text(s) => s.parse().ok(),
+                Scalar::Int(i) => Some(*i),
+                Scalar::Float(f) => Some(*f as i64),
+            }
+        }
+    }
+}
+
 /// The resource a span came from.
 #[derive(Default)]
 struct Emitter {
@@ -188,26 +313,17 @@ struct Emitter {
 }
 
 impl Emitter {
-    fn of_otlp(attrs: &[Value]) -> Emitter {
+    fn of_otlp(attrs: &[otlp::KeyValue<'_>]) -> Emitter {
         let mut e = Emitter::default();
         for a in attrs {
-            match (a.get("key").and_then(Value::as_str), a.get("value")) {
-                (Some("service.name"), Some(v)) => e.service = otlp_value(v).unwrap_or_default(),
-                (Some("NodeID"), Some(v)) => e.node_id = otlp_value(v).and_then(|s| s.parse().ok()),
+            match a.key.as_ref() {
+                "service.name" => e.service = a.value.text(),
+                "NodeID" => e.node_id = a.value.text().parse().ok(),
                 _ => {}
             }
         }
         e
     }
-}
-
-/// An OTLP `AnyValue` as text (`intValue` is a string in the JSON mapping).
-fn otlp_value(v: &Value) -> Option<String> {
-    let (_, inner) = v.as_object()?.iter().next()?;
-    Some(match inner {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
 }
 
 /// A number the JSON mapping may write as a string (64-bit integers).
@@ -263,54 +379,48 @@ impl Attrs {
     }
 }
 
-fn otlp_span(s: &Value, emitter: &Emitter) -> Option<Span> {
-    let trace_id = hex_id(s.get("traceId")?)?;
-    let span_id = hex_id(s.get("spanId")?)?;
-    let start_ns = int_of(s.get("startTimeUnixNano"))?;
-    let end_ns = int_of(s.get("endTimeUnixNano")).unwrap_or(start_ns);
+fn otlp_span(s: &otlp::Span<'_>, emitter: &Emitter) -> Option<Span> {
+    let trace_id = hex_str(s.trace_id.as_deref()?)?;
+    let span_id = hex_str(s.span_id.as_deref()?)?;
+    let start_ns = s.start_time_unix_nano.as_ref()?.int()?;
+    let end_ns = s
+        .end_time_unix_nano
+        .as_ref()
+        .and_then(otlp::Scalar::int)
+        .unwrap_or(start_ns);
     let mut attrs = Attrs::default();
-    for a in s
-        .get("attributes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let (Some(k), Some(v)) = (a.get("key").and_then(Value::as_str), a.get("value")) {
-            attrs.take(k, otlp_value(v).unwrap_or_default());
-        }
+    for a in &s.attributes {
+        attrs.take(&a.key, a.value.text());
     }
     let mut error_events = Vec::new();
-    for e in s
-        .get("events")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = str_of(e.get("name"));
-        let fields = e
-            .get("attributes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
-        let message = fields
-            .filter_map(|a| Some((a.get("key")?.as_str()?, otlp_value(a.get("value")?)?)))
-            .find(|(k, _)| *k == "exception.message" || *k == "message" || *k == "error")
-            .map(|(_, v)| v);
-        if is_error_event(&name) {
-            error_events.push((name, message.unwrap_or_default()));
-        }
+    for e in s.events.iter().filter(|e| is_error_event(&e.name)) {
+        let message = e
+            .attributes
+            .iter()
+            .find(|a| matches!(a.key.as_ref(), "exception.message" | "message" | "error"))
+            .map(|a| a.value.text());
+        error_events.push((e.name.to_string(), message.unwrap_or_default()));
     }
-    let status = s.get("status");
+    let status = s.status.as_ref();
     Some(Span {
         trace_id,
         span_id,
-        parent_id: s.get("parentSpanId").and_then(hex_id).unwrap_or_default(),
-        name: str_of(s.get("name")),
-        kind: SpanKind::parse(&value_text(s.get("kind"))),
+        parent_id: s
+            .parent_span_id
+            .as_deref()
+            .and_then(hex_str)
+            .unwrap_or_default(),
+        name: s.name.to_string(),
+        kind: SpanKind::parse(&s.kind.as_ref().map(otlp::Scalar::text).unwrap_or_default()),
         start_ns,
         end_ns,
-        status: StatusCode::parse(&value_text(status.and_then(|st| st.get("code")))),
-        status_message: str_of(status.and_then(|st| st.get("message"))),
+        status: StatusCode::parse(
+            &status
+                .and_then(|st| st.code.as_ref())
+                .map(otlp::Scalar::text)
+                .unwrap_or_default(),
+        ),
+        status_message: status.map(|st| st.message.to_string()).unwrap_or_default(),
         service: emitter.service.clone(),
         node_id: emitter.node_id,
         peer_addr: attrs.peer_addr.1,
@@ -318,15 +428,6 @@ fn otlp_span(s: &Value, emitter: &Emitter) -> Option<Span> {
         grpc_code: attrs.grpc_code,
         error_events,
     })
-}
-
-/// A string or a number as text (OTLP enums may be either).
-fn value_text(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
 }
 
 /// An event that records an error: OpenTelemetry's `exception`, or one
@@ -339,11 +440,15 @@ fn is_error_event(name: &str) -> bool {
 /// A trace or span id as lower-case hex: OTLP/JSON writes hex (the file
 /// exporter) or, from some encoders, base64 of the bytes.
 fn hex_id(v: &Value) -> Option<String> {
-    let s = v.as_str()?;
+    hex_str(v.as_str()?)
+}
+
+/// [`hex_id`] of a text.
+fn hex_str(s: &str) -> Option<String> {
     if s.is_empty() {
         return None;
     }
-    if s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Some(s.to_ascii_lowercase());
     }
     base64_to_hex(s)
@@ -577,7 +682,7 @@ mod tests {
             .contains("resourceSpans"));
         assert!(parse_otlp_line("{\"resourceSpans\":[")
             .unwrap_err()
-            .starts_with("not JSON"));
+            .starts_with("not an OTLP/JSON request"));
         let broken = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"no ids"}]}]}]}"#;
         assert_eq!(parse_otlp_line(broken).unwrap().broken, 1);
     }

@@ -151,51 +151,74 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// One OTLP export request a line.
+/// Export requests parsed together, in parallel: up to this many bytes
+/// (lines held at once), or [`PENDING_LINES`] lines.
+const PENDING_BYTES: usize = 64 << 20;
+const PENDING_LINES: usize = 64;
+
+/// One OTLP export request a line. Lines are read in batches and parsed in
+/// parallel (a JSON document model is the cost), then taken in file order.
 fn read_otlp(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> std::io::Result<()> {
-    let mut buf = Vec::new();
+    let mut pending: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut pending_bytes = 0usize;
     let mut read_total = 0u64;
     loop {
-        buf.clear();
+        let mut buf = Vec::new();
         let n = (&mut *input)
             .take(MAX_BATCH_BYTES)
             .read_until(b'\n', &mut buf)?;
         if n == 0 {
-            return Ok(());
+            break;
         }
         read_total += n as u64;
+        if read_total > MAX_SOURCE_BYTES as u64 {
+            sink.warnings.push(format!(
+                "{}: larger than 4 GiB; read up to line {}, the rest is not analysed",
+                sink.name, sink.lines
+            ));
+            break;
+        }
         sink.lines += 1;
         let line_no = sink.lines;
         if !buf.ends_with(b"\n") && n as u64 == MAX_BATCH_BYTES {
-            let rest = skip_line(input)?;
-            read_total += rest;
+            read_total += skip_line(input)?;
             sink.unparsed_line(
                 line_no,
                 &format!("longer than {} MiB, not read", MAX_BATCH_BYTES >> 20),
             );
             continue;
         }
-        if read_total > MAX_SOURCE_BYTES as u64 {
-            sink.warnings.push(format!(
-                "{}: larger than 4 GiB; read up to line {}, the rest is not analysed",
-                sink.name,
-                line_no - 1
-            ));
-            sink.lines -= 1;
-            return Ok(());
+        pending_bytes += buf.len();
+        pending.push((line_no, buf));
+        if pending.len() >= PENDING_LINES || pending_bytes >= PENDING_BYTES {
+            parse_pending(std::mem::take(&mut pending), sink);
+            pending_bytes = 0;
         }
-        let text = String::from_utf8_lossy(&buf);
-        let line = text.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
-            sink.continuation += 1;
-            continue;
-        }
-        match spans::parse_otlp_line(line) {
-            Ok(read) => {
+    }
+    parse_pending(pending, sink);
+    Ok(())
+}
+
+/// Parses read lines in parallel and takes what they gave in line order.
+fn parse_pending(lines: Vec<(u64, Vec<u8>)>, sink: &mut Sink<'_>) {
+    use rayon::prelude::*;
+    let parsed: Vec<(u64, Option<Result<spans::Read, String>>)> = lines
+        .into_par_iter()
+        .map(|(no, buf)| {
+            let text = String::from_utf8_lossy(&buf);
+            let line = text.trim_end_matches(['\n', '\r']);
+            let read = (!line.trim().is_empty()).then(|| spans::parse_otlp_line(line));
+            (no, read)
+        })
+        .collect();
+    for (no, read) in parsed {
+        match read {
+            None => sink.continuation += 1,
+            Some(Ok(read)) => {
                 sink.parsed += 1;
-                sink.push(line_no, read);
+                sink.push(no, read);
             }
-            Err(why) => sink.unparsed_line(line_no, &why),
+            Some(Err(why)) => sink.unparsed_line(no, &why),
         }
     }
 }
