@@ -1,8 +1,10 @@
 //! Ingest: reads every source and drives the `parsers` grammars over it.
 //!
-//! Parallel over sources and over newline-aligned chunks of large sources
-//! (rayon), and deterministic: chunk results are stitched in input order,
-//! so one thread or many give the same records. Every physical line is
+//! Parallel over sources and over chunks of large sources (rayon; a chunk
+//! ends before a line that starts a record, so no record is split), and
+//! deterministic: chunk results are stitched in input order, so one thread
+//! or many give the same records. A trace export (OTLP/JSON, Jaeger) is
+//! read as spans instead ([`spans`]). Every physical line is
 //! accounted for: parsed, continuation of the record before it, or unparsed
 //! (kept as a record without grammar, counted, and reported by line). A
 //! source that cannot be read is a warning naming it; the rest is still read.
