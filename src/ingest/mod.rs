@@ -4,7 +4,7 @@
 //! ends before a line that starts a record, so no record is split), and
 //! deterministic: chunk results are stitched in input order, so one thread
 //! or many give the same records. A trace export (OTLP/JSON, Jaeger) is
-//! read as spans instead ([`spans`]). Every physical line is
+//! read as spans instead (`ingest/spans.rs`). Every physical line is
 //! accounted for: parsed, continuation of the record before it, or unparsed
 //! (kept as a record without grammar, counted, and reported by line). A
 //! source that cannot be read is a warning naming it; the rest is still read.
