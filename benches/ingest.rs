@@ -72,7 +72,8 @@ fn analysis(c: &mut Criterion) {
         b.iter(|| {
             let identity = Identity::build(&t, &events);
             let found = windows::find(&t, &events, &identity);
-            let ctx = attribute::Context::new(&t, &events, &identity, &found, &[]);
+            let spans = attribute::traces::SpanIndex::build(&t);
+            let ctx = attribute::Context::new(&t, &events, &identity, &found, &[], &spans);
             found
                 .windows
                 .iter()

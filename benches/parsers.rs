@@ -79,5 +79,39 @@ fn grammars(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, grammars);
+/// OTLP/JSON export requests of the `--otlp` sample: spans per second
+/// (and bytes), one core.
+fn otlp_spans(c: &mut Criterion) {
+    use std::io::Read;
+    let path = root("samples/kill-restart-otlp-1/traces/otlp-traces.jsonl.gz");
+    let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let spans: usize = lines
+        .iter()
+        .map(|l| parsers::spans::parse_otlp_line(l).unwrap().spans.len())
+        .sum();
+    let mut g = c.benchmark_group("spans");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(spans as u64));
+    g.bench_function("otlp-json", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .map(|l| {
+                    parsers::spans::parse_otlp_line(black_box(l))
+                        .unwrap()
+                        .spans
+                        .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, grammars, otlp_spans);
 criterion_main!(benches);

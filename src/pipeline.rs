@@ -293,7 +293,8 @@ fn find_windows(
     timeline.release_successful_requests();
     let timeline = &*timeline;
     let attributions = {
-        let ctx = attribute::Context::new(timeline, &events, &identity, &found, settings);
+        let spans = attribute::traces::SpanIndex::build(timeline);
+        let ctx = attribute::Context::new(timeline, &events, &identity, &found, settings, &spans);
         // Windows are independent: attributed in parallel, collected in order.
         use rayon::prelude::*;
         found

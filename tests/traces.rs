@@ -253,7 +253,38 @@ fn a_jaeger_export_of_the_same_spans_is_read_alike() {
         jaeger["accounting"]["spans_total"],
         otlp["accounting"]["spans_total"]
     );
-    assert_eq!(jaeger["windows"], otlp["windows"]);
+    // Jaeger writes times in microseconds: a span's length in ms is kept
+    // to three decimals there.
+    let to_us = |mut d: Value| {
+        for w in d["windows"].as_array_mut().unwrap() {
+            if let Some(spans) = w["traces"]["request_path"]["spans"].as_array_mut() {
+                for x in spans {
+                    let ms = x["duration_ms"].as_f64().unwrap();
+                    x["duration_ms"] = json!((ms * 1000.0 + 1e-6).floor() / 1000.0);
+                }
+            }
+        }
+        d["windows"].take()
+    };
+    let (a, b) = (to_us(jaeger), to_us(otlp));
+    let differs = a
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(b.as_array().unwrap())
+        .flat_map(|(x, y)| {
+            x.as_object()
+                .unwrap()
+                .iter()
+                .filter(move |(k, v)| y[k.as_str()] != **v)
+                .map(|(k, _)| k.clone())
+        })
+        .collect::<Vec<_>>();
+    assert!(
+        differs.is_empty(),
+        "window members that differ: {differs:?}"
+    );
+    assert_eq!(a, b);
 }
 
 /// RFC 3339 → UTC µs.
@@ -374,4 +405,72 @@ fn a_windows_error_spans_are_those_of_the_capture() {
         }
     }
     assert!(saw_dead_node, "a QueryNode call meant for the dead node");
+}
+
+/// A Proxy failure's trace id leads to its spans: the line named holds
+/// that trace id, and the path is the trace's root down to its deepest
+/// span (none of these failed in their status), as the test follows the
+/// parent links in the capture.
+#[test]
+fn a_proxy_failures_trace_id_leads_to_its_span_path() {
+    let mut paths = 0;
+    for b in bundles_with_traces() {
+        let d = util::analyze(&[&b]);
+        let spans: Vec<Value> = otlp_files(&b)
+            .iter()
+            .flat_map(|f| otlp_spans(&text_of(f)))
+            .map(|(_, s)| s)
+            .collect();
+        for w in d["windows"].as_array().unwrap() {
+            let p = &w["traces"]["request_path"];
+            if p.is_null() {
+                continue;
+            }
+            paths += 1;
+            let id = p["trace_id"].as_str().unwrap();
+            let file = std::fs::read_to_string(b.join(p["source"].as_str().unwrap())).unwrap();
+            let line = file
+                .lines()
+                .nth(p["line"].as_u64().unwrap() as usize - 1)
+                .unwrap();
+            assert!(line.contains(&format!("traceID={id}")), "{line}");
+            let trace: Vec<&Value> = spans.iter().filter(|s| s["traceId"] == id).collect();
+            let parent_of = |s: &Value| {
+                let pid = s["parentSpanId"].as_str().unwrap_or("");
+                trace.iter().find(|t| t["spanId"] == pid).copied()
+            };
+            let depth = |s: &Value| {
+                let mut n = 1;
+                let mut at = s;
+                while let Some(p) = parent_of(at) {
+                    n += 1;
+                    at = p;
+                }
+                n
+            };
+            let failed = trace
+                .iter()
+                .any(|s| s["status"]["code"] == "STATUS_CODE_ERROR");
+            let listed = p["spans"].as_array().unwrap();
+            if !failed {
+                let deepest = trace.iter().map(|s| depth(s)).max().unwrap();
+                assert_eq!(listed.len(), deepest, "{id}");
+            }
+            let root = trace.iter().find(|s| parent_of(s).is_none()).unwrap();
+            assert_eq!(listed[0]["operation"], root["name"], "{id}");
+            for pair in listed.windows(2) {
+                let child = trace.iter().find(|s| {
+                    s["name"] == pair[1]["operation"]
+                        && parent_of(s).is_some_and(|p| p["name"] == pair[0]["operation"])
+                });
+                assert!(
+                    child.is_some(),
+                    "{} is no child of {}",
+                    pair[1]["operation"],
+                    pair[0]["operation"]
+                );
+            }
+        }
+    }
+    assert!(paths > 0, "a window with a request path");
 }

@@ -365,6 +365,8 @@ pub struct Context<'a> {
     pub ttl_us: i64,
     /// Facts of the whole bundle every window reads, found once.
     pub bundle: BundleFacts,
+    /// The spans of the trace exports, by trace id.
+    pub spans: &'a traces::SpanIndex,
     /// With several bundles, the window's own (its sources' name prefix,
     /// with the `/`): a window sees only its bundle's lines and faults.
     own_bundle: Option<&'a str>,
@@ -433,6 +435,7 @@ impl<'a> Context<'a> {
         identity: &'a Identity,
         found: &'a crate::windows::Found,
         settings: &'a [Setting],
+        spans: &'a traces::SpanIndex,
     ) -> Context<'a> {
         let version_2_2 = t.milvus_version().is_some_and(|v| v.contains("2.2."));
         Context {
@@ -444,6 +447,7 @@ impl<'a> Context<'a> {
             requests: &found.requests,
             ttl_us: session_ttl_us(settings, version_2_2),
             bundle: BundleFacts::of(t, &found.faults),
+            spans,
             own_bundle: None,
             version_2_2,
         }

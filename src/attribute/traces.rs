@@ -12,9 +12,10 @@
 
 use super::Context;
 use crate::record::{SpanRow, SpanTable};
+use crate::timeline::Timeline;
 use crate::windows::Window;
 use parsers::spans::StatusCode;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Failed spans of one operation towards one peer.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +38,43 @@ pub struct ErrorSpans {
     pub named_by_text: bool,
 }
 
+/// One span of a request's path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathSpan {
+    /// The operation.
+    pub operation: String,
+    /// Client, server, internal, ….
+    pub kind: parsers::spans::SpanKind,
+    /// The emitter's `service.name` and `NodeID`.
+    pub service: String,
+    /// See `service`.
+    pub node: Option<i64>,
+    /// `address:port` of the other end; empty when none.
+    pub peer: String,
+    /// Failed.
+    pub error: bool,
+    /// The error text, when failed.
+    pub message: String,
+    /// Start, UTC µs.
+    pub start: i64,
+    /// Length, ns.
+    pub duration_ns: i64,
+}
+
+/// The spans of one failed request, root first, down to the span where it
+/// failed (else its deepest).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestPath {
+    /// The trace id the Proxy logged with the failure.
+    pub trace_id: String,
+    /// The Proxy's failure line: its source and line.
+    pub source: String,
+    /// See `source`.
+    pub line: u32,
+    /// Root → leaf.
+    pub spans: Vec<PathSpan>,
+}
+
 /// The spans of one window.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WindowTraces {
@@ -44,6 +82,35 @@ pub struct WindowTraces {
     pub spans: u64,
     /// Failed spans by operation and peer, most first.
     pub error_spans: Vec<ErrorSpans>,
+    /// The span path of the first failure the Proxy logged with a trace id
+    /// that the trace exports hold.
+    pub request_path: Option<RequestPath>,
+}
+
+/// The spans of every trace, by trace id: built once, looked up per window.
+#[derive(Debug, Default)]
+pub struct SpanIndex {
+    by_trace: HashMap<u128, Vec<(u32, u32)>>,
+}
+
+impl SpanIndex {
+    /// Every span of the timeline's sources.
+    pub fn build(t: &Timeline) -> SpanIndex {
+        let mut by_trace: HashMap<u128, Vec<(u32, u32)>> = HashMap::new();
+        for (si, s) in t.sources.iter().enumerate() {
+            for (ri, r) in s.spans.rows.iter().enumerate() {
+                by_trace
+                    .entry(r.trace_id)
+                    .or_default()
+                    .push((si as u32, ri as u32));
+            }
+        }
+        SpanIndex { by_trace }
+    }
+
+    fn trace(&self, id: u128) -> &[(u32, u32)] {
+        self.by_trace.get(&id).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The spans of the window's bundle that started inside it.
@@ -63,7 +130,97 @@ pub fn window_traces(ctx: &Context, w: &Window) -> WindowTraces {
     out.error_spans = groups.into_values().collect();
     out.error_spans
         .sort_by(|a, b| b.count.cmp(&a.count).then(a.first.cmp(&b.first)));
+    out.request_path = request_path(ctx, w);
     out
+}
+
+/// The span path of the window's first Proxy failure whose trace is held.
+fn request_path(ctx: &Context, w: &Window) -> Option<RequestPath> {
+    let failures = crate::windows::proxy_failures(ctx.t, ctx.events, w.start, w.end);
+    failures.iter().filter(|e| ctx.owns(e.at)).find_map(|e| {
+        let (src, r) = ctx.t.record(e.at);
+        let hex = src.field(r, "traceID")?;
+        let id = u128::from_str_radix(&hex, 16).ok()?;
+        let spans = path_of(ctx, ctx.spans.trace(id))?;
+        Some(RequestPath {
+            trace_id: hex.into_owned(),
+            source: src.name.clone(),
+            line: r.line,
+            spans,
+        })
+    })
+}
+
+/// Longest a parent chain is followed (a cycle in broken data ends there).
+const PATH_DEPTH_MAX: usize = 64;
+
+/// Root → leaf of a trace: the leaf is the deepest failed span none of
+/// whose children failed, else the deepest span.
+fn path_of(ctx: &Context, members: &[(u32, u32)]) -> Option<Vec<PathSpan>> {
+    let row = |&(s, r): &(u32, u32)| {
+        (
+            &ctx.t.sources[s as usize].spans,
+            &ctx.t.sources[s as usize].spans.rows[r as usize],
+        )
+    };
+    let by_id: HashMap<u64, (u32, u32)> = members.iter().map(|m| (row(m).1.span_id, *m)).collect();
+    let chain = |m: (u32, u32)| {
+        let mut c = vec![m];
+        let mut at = m;
+        while c.len() < PATH_DEPTH_MAX {
+            match by_id.get(&row(&at).1.parent_id) {
+                Some(&p) if p != at => {
+                    c.push(p);
+                    at = p;
+                }
+                _ => break,
+            }
+        }
+        c.reverse();
+        c
+    };
+    let failed_parents: std::collections::HashSet<u64> = members
+        .iter()
+        .map(|m| row(m).1)
+        .filter(|r| r.status == StatusCode::Error)
+        .map(|r| r.parent_id)
+        .collect();
+    let failed_leaves = members.iter().filter(|m| {
+        let r = row(m).1;
+        r.status == StatusCode::Error && !failed_parents.contains(&r.span_id)
+    });
+    let leaf_chain = failed_leaves
+        .map(|m| chain(*m))
+        .max_by_key(Vec::len)
+        .or_else(|| members.iter().map(|m| chain(*m)).max_by_key(Vec::len))?;
+    Some(
+        leaf_chain
+            .iter()
+            .map(|m| {
+                let (t, r) = row(m);
+                PathSpan {
+                    operation: t.text(r.name).to_string(),
+                    kind: r.kind,
+                    service: t.text(r.service).to_string(),
+                    node: r.node_id,
+                    peer: peer_text(t, r),
+                    error: r.status == StatusCode::Error,
+                    message: t.text(r.status_message).to_string(),
+                    start: r.start_us,
+                    duration_ns: r.duration_ns,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// `address:port` of a span's peer; empty when it names none.
+fn peer_text(t: &SpanTable, r: &SpanRow) -> String {
+    match (t.text(r.peer_addr), r.peer_port) {
+        ("", _) => String::new(),
+        (a, Some(p)) => format!("{a}:{p}"),
+        (a, None) => a.to_string(),
+    }
 }
 
 /// The rows that started in `[from, to]` (rows are in start order).
@@ -80,11 +237,7 @@ fn add_error(
     groups: &mut BTreeMap<(String, String), ErrorSpans>,
 ) {
     let operation = t.text(r.name).to_string();
-    let peer = match (t.text(r.peer_addr), r.peer_port) {
-        ("", _) => String::new(),
-        (a, Some(p)) => format!("{a}:{p}"),
-        (a, None) => a.to_string(),
-    };
+    let peer = peer_text(t, r);
     let expected = expected_node(t, r);
     let g = groups
         .entry((operation.clone(), peer.clone()))

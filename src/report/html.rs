@@ -384,6 +384,7 @@ fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
     phase_table(h, w);
     errors(h, w);
     error_spans(h, w);
+    request_path(h, w);
     if !w.recommendations.is_empty() {
         h.push_str("<h4>Recommendations</h4>\n<ol class=\"recs\">\n");
         for r in &w.recommendations {
@@ -502,6 +503,43 @@ fn error_spans(h: &mut String, w: &WindowFacts) {
         );
     }
     h.push_str("</tbody></table>\n");
+}
+
+/// One failed request's spans, root first, as an indented list.
+fn request_path(h: &mut String, w: &WindowFacts) {
+    let Some(p) = &w.traces.request_path else {
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<h4>One failed request inside Milvus</h4>\n<p>The Proxy logged a failure at <code>{}:{}</code> with trace <code>{}</code>; its spans, root first:</p>",
+        esc(p.source),
+        p.line,
+        esc(p.trace_id)
+    );
+    for (depth, x) in p.spans.iter().enumerate() {
+        let peer = x
+            .peer
+            .map(|a| format!(" → <code>{}</code>", esc(a)))
+            .unwrap_or_default();
+        let node = x.node.map(|n| format!(" node {n}")).unwrap_or_default();
+        let failed = match x.message {
+            Some(m) if x.error => format!(" <b>failed</b>: <code>{}</code>", esc(m)),
+            _ if x.error => " <b>failed</b>".to_string(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            h,
+            "<div class=\"mono\" style=\"padding-left:{}em\">{} <code>{}</code> ({}, {}{node}){peer} · {} · {:.2} ms{failed}</div>",
+            depth * 2,
+            if depth == 0 { "" } else { "└" },
+            esc(x.operation),
+            x.kind,
+            esc(x.service),
+            clock_ms(x.start),
+            x.duration_ms
+        );
+    }
 }
 
 fn evidence(h: &mut String, w: &WindowFacts) {

@@ -231,6 +231,37 @@ fn window(m: &mut String, w: &WindowFacts) {
         }
         m.push('\n');
     }
+    if let Some(p) = &t.request_path {
+        let _ = writeln!(
+            m,
+            "**One failed request inside Milvus**: the Proxy logged a failure at {} with trace {}; its spans, root first:\n",
+            code(&format!("{}:{}", p.source, p.line), LINE_SHOWN),
+            code(p.trace_id, LINE_SHOWN)
+        );
+        for (depth, x) in p.spans.iter().enumerate() {
+            let peer = x
+                .peer
+                .map(|a| format!(" → {}", code(a, LINE_SHOWN)))
+                .unwrap_or_default();
+            let node = x.node.map(|n| format!(" node {n}")).unwrap_or_default();
+            let failed = match x.message {
+                Some(msg) if x.error => format!(" **failed**: {}", code(msg, LINE_SHOWN)),
+                _ if x.error => " **failed**".to_string(),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                m,
+                "{}- {} ({}, {}{node}){peer} · {} · {:.2} ms{failed}",
+                "  ".repeat(depth),
+                code(x.operation, LINE_SHOWN),
+                x.kind,
+                text(x.service),
+                clock_ms(x.start),
+                x.duration_ms
+            );
+        }
+        m.push('\n');
+    }
     if !w.recommendations.is_empty() {
         m.push_str("**Recommendations**\n\n");
         for (i, r) in w.recommendations.iter().enumerate() {

@@ -29,7 +29,10 @@
 //!                "evidence"}], "evidence": [{"source", "line", "ts", "text", "note"}],
 //!                "missing", "recommendations": [{"id", "text", "setting"}],
 //!                "traces": {"spans", "error_spans": [{"operation", "peer", "peer_node",
-//!                           "count", "first", "last", "example_trace_id"}]}}],
+//!                           "count", "first", "last", "example_trace_id"}],
+//!                           "request_path": {"trace_id", "source", "line", "spans":
+//!                             [{"operation", "kind", "service", "node", "peer", "error",
+//!                               "message", "start", "duration_ms"}]}|null}}],
 //!   "events": {kind: count},
 //!   "accounting": {"lines_total", "lines_parsed", "lines_continuation", "lines_unparsed",
 //!                  "spans_total",
@@ -414,8 +417,48 @@ pub struct WindowFacts<'a> {
 pub struct Traces<'a> {
     /// Failed spans by operation and peer, most first.
     pub error_spans: Vec<ErrorSpans<'a>>,
+    /// The span path of a request the Proxy logged as failed.
+    pub request_path: Option<RequestPath<'a>>,
     /// Spans that started inside.
     pub spans: u64,
+}
+
+/// A failed request's spans, root first.
+#[derive(Serialize)]
+pub struct RequestPath<'a> {
+    /// The Proxy's failure line.
+    pub line: u32,
+    /// See `line`.
+    pub source: &'a str,
+    /// Root → leaf.
+    pub spans: Vec<PathSpan<'a>>,
+    /// As the Proxy logged it.
+    pub trace_id: &'a str,
+}
+
+/// One span of a request's path.
+#[derive(Serialize)]
+pub struct PathSpan<'a> {
+    /// Length, ms.
+    pub duration_ms: f64,
+    /// Failed.
+    pub error: bool,
+    /// Client, server, internal, ….
+    pub kind: &'static str,
+    /// The error text, when failed.
+    pub message: Option<&'a str>,
+    /// The emitter's `NodeID`.
+    #[serde(serialize_with = "opt_id")]
+    pub node: Option<u32>,
+    /// The operation.
+    pub operation: &'a str,
+    /// `address:port`, or null.
+    pub peer: Option<&'a str>,
+    /// The emitter's `service.name`.
+    pub service: &'a str,
+    /// Start.
+    #[serde(serialize_with = "ts")]
+    pub start: i64,
 }
 
 /// Failed spans of one operation towards one peer.
@@ -456,6 +499,26 @@ impl<'a> Traces<'a> {
                     peer_node: e.peer_node,
                 })
                 .collect(),
+            request_path: t.request_path.as_ref().map(|p| RequestPath {
+                line: p.line,
+                source: &p.source,
+                spans: p
+                    .spans
+                    .iter()
+                    .map(|x| PathSpan {
+                        duration_ms: x.duration_ns as f64 / 1e6,
+                        error: x.error,
+                        kind: x.kind.name(),
+                        message: (!x.message.is_empty()).then_some(x.message.as_str()),
+                        node: x.node.and_then(|n| u32::try_from(n).ok()),
+                        operation: &x.operation,
+                        peer: (!x.peer.is_empty()).then_some(x.peer.as_str()),
+                        service: &x.service,
+                        start: x.start,
+                    })
+                    .collect(),
+                trace_id: &p.trace_id,
+            }),
             spans: t.spans,
         }
     }
