@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-60}; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parse_line milvus_text json_scanner escapers framing bundle)
+[ ${#targets[@]} -gt 0 ] || targets=(parse_line milvus_text json_scanner escapers framing bundle spans)
 toolchain=+nightly
 rustup toolchain list | grep -q '^nightly' || { toolchain=; export RUSTC_BOOTSTRAP=1; }
 [ -d corpus ] || ./seed.sh
