@@ -193,8 +193,12 @@ pub struct TimelineArgs {
     #[arg(long, value_name = "N")]
     pub node: Option<u32>,
     /// Only recognised events (kind, emitter, subject) instead of every record.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "spans")]
     pub events: bool,
+    /// The spans of the trace exports (OTLP/JSON, Jaeger) instead of records:
+    /// start, length, status, emitter, operation, peer, trace id.
+    #[arg(long)]
+    pub spans: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,

@@ -238,6 +238,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let mut w = output(path.as_deref()).map_err(io)?;
             let t = &a.timeline;
             match (args.events, args.format) {
+                _ if args.spans => match args.format {
+                    Format::Text => report::spans::write_text(t, &sel, &mut w),
+                    Format::Jsonl => report::spans::write_jsonl(t, &sel, &mut w),
+                    Format::Csv => report::spans::write_csv(t, &sel, &mut w),
+                    Format::Parquet => report::spans::write_parquet(t, &sel, &mut w),
+                },
                 (false, Format::Text) => report::timeline::write_text(t, &sel, &mut w),
                 (false, Format::Jsonl) => report::timeline::write_jsonl(t, &sel, &mut w),
                 (false, Format::Csv) => report::timeline::write_csv(t, &sel, &mut w),

@@ -474,3 +474,46 @@ fn a_proxy_failures_trace_id_leads_to_its_span_path() {
     }
     assert!(paths > 0, "a window with a request path");
 }
+
+/// `timeline --spans` lists every span of the capture once, in start order,
+/// with its error text; CSV has the same columns.
+#[test]
+fn timeline_lists_every_span() {
+    let b = bundles_with_traces()
+        .into_iter()
+        .find(|b| b.starts_with(util::root().join("samples")))
+        .expect("a sample with an OTLP capture");
+    let spans: Vec<Value> = otlp_files(&b)
+        .iter()
+        .flat_map(|f| otlp_spans(&text_of(f)))
+        .map(|(_, s)| s)
+        .collect();
+    let path = b.to_str().unwrap();
+    let out = util::ok(&["timeline", path, "--spans", "--format", "jsonl"]);
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), spans.len());
+    let failed = |s: &Value| s["status"]["code"] == "STATUS_CODE_ERROR";
+    assert_eq!(
+        rows.iter().filter(|r| r["status"] == "error").count(),
+        spans.iter().filter(|s| failed(s)).count()
+    );
+    assert!(rows
+        .windows(2)
+        .all(|w| w[0]["ts"].as_str() <= w[1]["ts"].as_str()));
+    let mut ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["span_id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    let mut want: Vec<&str> = spans
+        .iter()
+        .map(|s| s["spanId"].as_str().unwrap())
+        .collect();
+    want.sort_unstable();
+    assert_eq!(ids, want);
+    let csv = util::ok(&["timeline", path, "--spans", "--format", "csv"]);
+    assert!(csv.starts_with("ts,duration_ms,trace_id,span_id,parent_id,operation,kind,status,message,service,node,peer,grpc_code,source,line"));
+}

@@ -32,6 +32,7 @@ pub mod markdown;
 pub mod model;
 pub mod palette;
 pub mod scene;
+pub mod spans;
 pub mod terminal;
 pub mod timeline;
 
