@@ -152,9 +152,14 @@ impl<'a> Sink<'a> {
 }
 
 /// Export requests parsed together, in parallel: up to this many bytes
-/// (lines held at once), or [`PENDING_LINES`] lines.
+/// (lines held at once), or [`pending_lines`] lines.
 const PENDING_BYTES: usize = 64 << 20;
-const PENDING_LINES: usize = 64;
+
+/// Four requests a core: enough to keep them busy, few held at once (a
+/// collector's request is a few hundred KiB to a few MiB).
+fn pending_lines() -> usize {
+    4 * rayon::current_num_threads().max(1)
+}
 
 /// One OTLP export request a line. Lines are read in batches and parsed in
 /// parallel (a JSON document model is the cost), then taken in file order.
@@ -190,7 +195,7 @@ fn read_otlp(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> std::io::Result<()
         }
         pending_bytes += buf.len();
         pending.push((line_no, buf));
-        if pending.len() >= PENDING_LINES || pending_bytes >= PENDING_BYTES {
+        if pending.len() >= pending_lines() || pending_bytes >= PENDING_BYTES {
             parse_pending(std::mem::take(&mut pending), sink);
             pending_bytes = 0;
         }
