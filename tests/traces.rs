@@ -517,3 +517,45 @@ fn timeline_lists_every_span() {
     let csv = util::ok(&["timeline", path, "--spans", "--format", "csv"]);
     assert!(csv.starts_with("ts,duration_ms,trace_id,span_id,parent_id,operation,kind,status,message,service,node,peer,grpc_code,source,line"));
 }
+
+/// The HTML report shows each window's failed calls and its request's
+/// span path (the trace id the JSON names), self-contained and small.
+#[test]
+fn the_html_report_shows_the_traces_block() {
+    for b in bundles_with_traces() {
+        let dir = tempfile::tempdir().unwrap();
+        let (html, json) = (dir.path().join("r.html"), dir.path().join("r.json"));
+        let args = [
+            "analyze",
+            b.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ];
+        let out = util::run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let d: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        let page = std::fs::read_to_string(&html).unwrap();
+        assert!(page.len() < 5 << 20, "{} bytes", page.len());
+        assert!(!page.contains("<script src") && !page.contains("<link"));
+        for w in d["windows"].as_array().unwrap() {
+            for g in w["traces"]["error_spans"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .take(3)
+            {
+                assert!(page.contains(g["example_trace_id"].as_str().unwrap()));
+            }
+            if let Some(id) = w["traces"]["request_path"]["trace_id"].as_str() {
+                assert!(page.contains("One failed request inside Milvus"));
+                assert!(page.contains(id));
+            }
+        }
+    }
+}
