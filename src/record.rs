@@ -389,6 +389,16 @@ impl SpanTable {
         self.index = Default::default();
     }
 
+    /// A span's peer as `address:port` (the address alone without a port);
+    /// `None` when the span names none.
+    pub fn peer(&self, r: &SpanRow) -> Option<String> {
+        match (self.text(r.peer_addr), r.peer_port) {
+            ("", _) => None,
+            (a, Some(p)) => Some(format!("{a}:{p}")),
+            (a, None) => Some(a.to_string()),
+        }
+    }
+
     /// A span's trace id in hex, as Milvus logs write a `traceID`.
     pub fn trace_hex(r: &SpanRow) -> String {
         format!("{:0w$x}", r.trace_id, w = r.trace_hex_len as usize)

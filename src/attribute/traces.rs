@@ -216,11 +216,7 @@ fn path_of(ctx: &Context, members: &[(u32, u32)]) -> Option<Vec<PathSpan>> {
 
 /// `address:port` of a span's peer; empty when it names none.
 fn peer_text(t: &SpanTable, r: &SpanRow) -> String {
-    match (t.text(r.peer_addr), r.peer_port) {
-        ("", _) => String::new(),
-        (a, Some(p)) => format!("{a}:{p}"),
-        (a, None) => a.to_string(),
-    }
+    t.peer(r).unwrap_or_default()
 }
 
 /// The rows that started in `[from, to]` (rows are in start order).

@@ -43,16 +43,11 @@ struct Shown<'a> {
 }
 
 fn shown<'a>(t: &'a SpanTable, r: &SpanRow) -> Shown<'a> {
-    let peer = match (t.text(r.peer_addr), r.peer_port) {
-        ("", _) => None,
-        (a, Some(p)) => Some(format!("{a}:{p}")),
-        (a, None) => Some(a.to_string()),
-    };
     Shown {
         operation: t.text(r.name),
         message: Some(t.text(r.status_message)).filter(|m| !m.is_empty()),
         service: t.text(r.service),
-        peer,
+        peer: t.peer(r),
     }
 }
 
