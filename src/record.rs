@@ -384,8 +384,10 @@ impl SpanTable {
         self.strings.get(i as usize).map_or("", |s| s)
     }
 
-    /// Drops the lookup index once every span is in (the texts stay).
-    pub fn seal(&mut self) {
+    /// Once every span is in: the rows in start order (a window finds its
+    /// spans by search), the lookup index dropped (the texts stay).
+    pub fn finish(&mut self) {
+        self.rows.sort_by_key(|r| (r.start_us, r.line));
         self.index = Default::default();
     }
 

@@ -305,6 +305,159 @@ mod otlp {
     }
 }
 
+/// Reads one span that Go's stdout exporter (`trace.exporter=stdout`,
+/// `go.opentelemetry.io/otel/exporters/stdout/stdouttrace`) wrote as a JSON
+/// line into the Milvus log: `Name`, `SpanContext`, `Parent`, `SpanKind`,
+/// `StartTime`/`EndTime` (RFC 3339), `Attributes`, `Events`, `Status`,
+/// `Resource`. `None` when the line is not such a span.
+pub fn parse_go_stdout_span(line: &str) -> Option<Span> {
+    let s: gostdout::Span<'_> = serde_json::from_str(line).ok()?;
+    let time = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()?
+            .timestamp_nanos_opt()
+    };
+    let start_ns = time(&s.start_time)?;
+    let end_ns = s.end_time.as_deref().and_then(time).unwrap_or(start_ns);
+    let mut attrs = Attrs::default();
+    for a in s.attributes.iter().flatten() {
+        attrs.take(&a.key, a.value.text());
+    }
+    let mut emitter = Emitter::default();
+    for a in s.resource.iter().flatten() {
+        match a.key.as_ref() {
+            "service.name" => emitter.service = a.value.text(),
+            "NodeID" => emitter.node_id = a.value.text().parse().ok(),
+            _ => {}
+        }
+    }
+    let error_events =
+        s.events
+            .iter()
+            .flatten()
+            .filter(|e| is_error_event(&e.name))
+            .map(|e| {
+                let message =
+                    e.attributes.iter().flatten().find(|a| {
+                        matches!(a.key.as_ref(), "exception.message" | "message" | "error")
+                    });
+                (
+                    e.name.to_string(),
+                    message.map(|a| a.value.text()).unwrap_or_default(),
+                )
+            })
+            .collect();
+    let status = s.status.as_ref();
+    Some(Span {
+        trace_id: hex_str(&s.span_context.trace_id)?,
+        span_id: hex_str(&s.span_context.span_id)?,
+        parent_id: s
+            .parent
+            .as_ref()
+            .and_then(|p| hex_str(&p.span_id))
+            .filter(|p| p.bytes().any(|b| b != b'0'))
+            .unwrap_or_default(),
+        name: s.name.to_string(),
+        kind: SpanKind::parse(&s.span_kind.to_string()),
+        start_ns,
+        end_ns,
+        status: StatusCode::parse(status.map_or("", |st| st.code.as_ref())),
+        status_message: status
+            .map(|st| st.description.to_string())
+            .unwrap_or_default(),
+        service: emitter.service,
+        node_id: emitter.node_id,
+        peer_addr: attrs.peer_addr.1,
+        peer_port: attrs.peer_port.1,
+        grpc_code: attrs.grpc_code,
+        error_events,
+    })
+}
+
+/// The JSON of Go's stdout trace exporter (its `SpanStub`).
+mod gostdout {
+    use serde::Deserialize;
+    use std::borrow::Cow;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub(super) struct Span<'a> {
+        #[serde(borrow)]
+        pub name: Cow<'a, str>,
+        #[serde(borrow)]
+        pub span_context: Context<'a>,
+        #[serde(borrow)]
+        pub parent: Option<Context<'a>>,
+        #[serde(default)]
+        pub span_kind: i64,
+        #[serde(borrow)]
+        pub start_time: Cow<'a, str>,
+        #[serde(borrow)]
+        pub end_time: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pub attributes: Option<Vec<KeyValue<'a>>>,
+        #[serde(borrow)]
+        pub events: Option<Vec<Event<'a>>>,
+        #[serde(borrow)]
+        pub status: Option<Status<'a>>,
+        #[serde(borrow)]
+        pub resource: Option<Vec<KeyValue<'a>>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub(super) struct Context<'a> {
+        #[serde(rename = "TraceID", borrow)]
+        pub trace_id: Cow<'a, str>,
+        #[serde(rename = "SpanID", borrow)]
+        pub span_id: Cow<'a, str>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub(super) struct Event<'a> {
+        #[serde(default, borrow)]
+        pub name: Cow<'a, str>,
+        #[serde(borrow)]
+        pub attributes: Option<Vec<KeyValue<'a>>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub(super) struct Status<'a> {
+        #[serde(default, borrow)]
+        pub code: Cow<'a, str>,
+        #[serde(default, borrow)]
+        pub description: Cow<'a, str>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub(super) struct KeyValue<'a> {
+        #[serde(borrow)]
+        pub key: Cow<'a, str>,
+        pub value: Value,
+    }
+
+    /// `{"Type": "STRING"|"INT64"|…, "Value": …}`.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub(super) struct Value {
+        #[serde(default)]
+        pub value: serde_json::Value,
+    }
+
+    impl Value {
+        pub fn text(&self) -> String {
+            match &self.value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            }
+        }
+    }
+}
+
 /// The resource a span came from.
 #[derive(Default)]
 struct Emitter {
@@ -685,6 +838,24 @@ mod tests {
             .starts_with("not an OTLP/JSON request"));
         let broken = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"no ids"}]}]}]}"#;
         assert_eq!(parse_otlp_line(broken).unwrap().broken, 1);
+    }
+
+    /// The first span of the `trace.exporter=stdout` excerpt
+    /// (`parsers/tests/data/otel-stdout-2.3.5.log`, Milvus 2.3.5).
+    #[test]
+    fn reads_a_go_stdout_exporter_span() {
+        let text = include_str!("../tests/data/otel-stdout-2.3.5.log");
+        let s = parse_go_stdout_span(text.lines().next().unwrap()).unwrap();
+        assert_eq!(s.name, "Delegator-waitTSafe");
+        assert_eq!(s.trace_id, "c27cf3eeed320bf3f2f63a6f1b359769");
+        assert_eq!(
+            (s.span_id.as_str(), s.parent_id.as_str()),
+            ("2a7c2b2761853f77", "9fb130c6a160dc4c")
+        );
+        assert_eq!((s.kind, s.status), (SpanKind::Internal, StatusCode::Unset));
+        assert_eq!(s.end_ns - s.start_ns, 6_983);
+        assert_eq!((s.service.as_str(), s.node_id), ("standalone", Some(1)));
+        assert!(parse_go_stdout_span("{\"level\":\"info\"}").is_none());
     }
 
     #[test]

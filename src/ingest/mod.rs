@@ -1028,6 +1028,8 @@ struct ChunkOut {
     requests: Vec<RequestRow>,
     /// Their error texts (indexes of this chunk).
     request_errors: Vec<Box<str>>,
+    /// Spans Go's stdout exporter wrote into the log, with their lines.
+    spans: Vec<(u32, parsers::spans::Span)>,
 }
 
 /// Converts a borrowed text of `full` into a span (or interns it when it is
@@ -1116,6 +1118,12 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
                     // Milvus' stdout exporter writes its spans into the log.
                     if matches!(r.grammar, Grammar::OtelGoSpan | Grammar::OtelCppSpan) {
                         c.acct.spans_total += 1;
+                    }
+                    if r.grammar == Grammar::OtelGoSpan {
+                        let object = line.find('{').map_or(line, |i| &line[i..]);
+                        if let Some(span) = parsers::spans::parse_go_stdout_span(object) {
+                            c.spans.push((line_no, span));
+                        }
                     }
                     let (rec, text) =
                         convert(full, line_off, line_no, r, &out, &mut c, source_component);
@@ -1624,6 +1632,7 @@ impl Stitcher {
             .windows(2)
             .all(|w| (w[0].line, w[0].offset) <= (w[1].line, w[1].offset)));
         src.warnings = warnings;
+        src.spans.finish();
     }
 }
 
@@ -1782,6 +1791,10 @@ fn append_chunk(
     src.requests
         .extend(part.requests.into_iter().map(|q| q.shifted(rbase, ebase)));
     src.request_errors.extend(part.request_errors);
+    for (line, span) in &part.spans {
+        let row = spans::row_of(&mut src.spans, *line, span);
+        src.spans.rows.push(row);
+    }
     src.records.extend(part.records);
     src.accounting.add(&part.acct);
     for g in Grammar::ALL {

@@ -134,9 +134,7 @@ impl<'a> Sink<'a> {
                 self.name, self.broken
             ));
         }
-        self.table.seal();
-        // In start order, so that a window finds its spans by search.
-        self.table.rows.sort_by_key(|r| (r.start_us, r.line));
+        self.table.finish();
         src.accounting.lines_total = self.lines;
         src.accounting.lines_parsed = self.parsed;
         src.accounting.lines_continuation = self.continuation;
@@ -279,7 +277,7 @@ fn read_jaeger(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> std::io::Result<
 }
 
 /// A span as a compact row of `table`.
-fn row_of(table: &mut SpanTable, line: u32, s: &Span) -> SpanRow {
+pub(super) fn row_of(table: &mut SpanTable, line: u32, s: &Span) -> SpanRow {
     let error_event = s
         .error_events
         .first()
@@ -368,7 +366,8 @@ mod tests {
     }
 
     /// The spans Milvus' stdout exporter writes into its log are counted:
-    /// as many as the file holds Go span objects and C++ span blocks.
+    /// as many as the file holds Go span objects and C++ span blocks; the
+    /// Go ones are in the span table, at their lines.
     #[test]
     fn stdout_exporter_spans_in_a_log_are_counted() {
         let path = concat!(
@@ -381,9 +380,33 @@ mod tests {
             .filter(|l| l.starts_with("{\"Name\":") || l.trim_end() == "{")
             .count() as u64;
         assert!(expected > 0);
+        let go: Vec<u32> = (1..)
+            .zip(text.lines())
+            .filter(|(_, l)| l.starts_with("{\"Name\":"))
+            .map(|(i, _)| i)
+            .collect();
         let src = spans_of("milvus/milvus-stdout.log", &text);
         assert_eq!(src.accounting.spans_total, expected);
-        assert!(src.spans.rows.is_empty());
+        let mut lines: Vec<u32> = src.spans.rows.iter().map(|r| r.line).collect();
+        lines.sort_unstable();
+        assert_eq!(lines, go);
+        // Streamed in small chunks: the same spans.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("milvus-stdout.log");
+        std::fs::write(&path, &text).unwrap();
+        let streamed = load(
+            SourceSpec {
+                content: crate::discover::Content::File(path),
+                ..SourceSpec::from_bytes("milvus/milvus-stdout.log", Vec::new())
+            },
+            &IngestConfig {
+                keep_text: false,
+                chunk_bytes: 4096,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(streamed.spans.rows, src.spans.rows);
     }
 
     /// A Jaeger document is one record over its lines; one cut short is
