@@ -96,6 +96,16 @@ fn run_limited(args: &[&str], stderr: Option<Stdio>, address_space: Option<u64>)
     )
 }
 
+/// The run ended with exit 0 (its stderr shown when not).
+fn exited_0(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn json_of(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("the JSON report was written")).unwrap()
 }
@@ -139,12 +149,7 @@ fn windows_of(d: &Value) -> usize {
 /// `analyze --json FILE` of a bundle that must be analysed (exit 0): the report.
 fn analyze_ok(bundle: &Path, json: &Path) -> Value {
     let (out, _) = analyze_to(bundle, json, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exited_0(&out);
     json_of(json)
 }
 
@@ -236,12 +241,7 @@ fn a_gzip_bomb_and_a_sparse_file_stay_small_and_are_named() {
     sparse.set_len(2 << 30).unwrap();
     let json = dir.path().join("r.json");
     let (out, rss_kib) = analyze_to(&b, &json, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exited_0(&out);
     assert!(rss_kib < 1 << 20, "peak RSS {rss_kib} KiB for a gzip bomb");
     let d = json_of(&json);
     assert!(reason_of(&d, "milvus/bomb.log").contains("NUL bytes only"));
@@ -310,12 +310,7 @@ fn a_file_written_while_read_is_warned_about() {
     let (out, _) = analyze_to(&b, &json, &[]);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exited_0(&out);
     let w = warnings(&json_of(&json));
     assert!(w.contains("milvus/growing.log: changed while read"), "{w}");
 }
@@ -343,12 +338,7 @@ fn an_allocation_that_fails_is_a_warning_for_its_file() {
         json.to_str().unwrap(),
     ];
     let (out, _) = run_limited(&args, None, Some(1 << 30));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exited_0(&out);
     let d = json_of(&json);
     assert!(
         reason_of(&d, "milvus/huge.log").contains("cannot be held in memory"),
@@ -546,12 +536,7 @@ fn two_bundles_of_one_name_stay_apart() {
         json.to_str().unwrap(),
     ];
     let (out, _) = run_bounded(&args, None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exited_0(&out);
     let d = json_of(&json);
     source(&d, "logs/milvus/standalone-1.log");
     let names = util::source_names(&d);

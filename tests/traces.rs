@@ -56,6 +56,15 @@ fn otlp_spans(text: &str) -> Vec<(Value, Value)> {
     out
 }
 
+/// Every span object of a bundle's OTLP captures.
+fn capture_spans(bundle: &Path) -> Vec<Value> {
+    otlp_files(bundle)
+        .iter()
+        .flat_map(|f| otlp_spans(&text_of(f)))
+        .map(|(_, s)| s)
+        .collect()
+}
+
 /// Bundles with an OTLP capture: the samples', and the shared ones when beside.
 fn bundles_with_traces() -> Vec<PathBuf> {
     util::real_bundles()
@@ -329,11 +338,7 @@ fn a_windows_error_spans_are_those_of_the_capture() {
     let mut saw_dead_node = false;
     for b in bundles_with_traces() {
         let d = util::analyze(&[&b]);
-        let spans: Vec<Value> = otlp_files(&b)
-            .iter()
-            .flat_map(|f| otlp_spans(&text_of(f)))
-            .map(|(_, s)| s)
-            .collect();
+        let spans = capture_spans(&b);
         let start_of = |s: &Value| {
             s["startTimeUnixNano"]
                 .as_str()
@@ -416,11 +421,7 @@ fn a_proxy_failures_trace_id_leads_to_its_span_path() {
     let mut paths = 0;
     for b in bundles_with_traces() {
         let d = util::analyze(&[&b]);
-        let spans: Vec<Value> = otlp_files(&b)
-            .iter()
-            .flat_map(|f| otlp_spans(&text_of(f)))
-            .map(|(_, s)| s)
-            .collect();
+        let spans = capture_spans(&b);
         for w in d["windows"].as_array().unwrap() {
             let p = &w["traces"]["request_path"];
             if p.is_null() {
@@ -483,11 +484,7 @@ fn timeline_lists_every_span() {
         .into_iter()
         .find(|b| b.starts_with(util::root().join("samples")))
         .expect("a sample with an OTLP capture");
-    let spans: Vec<Value> = otlp_files(&b)
-        .iter()
-        .flat_map(|f| otlp_spans(&text_of(f)))
-        .map(|(_, s)| s)
-        .collect();
+    let spans = capture_spans(&b);
     let path = b.to_str().unwrap();
     let out = util::ok(&["timeline", path, "--spans", "--format", "jsonl"]);
     let rows: Vec<Value> = out
