@@ -73,7 +73,9 @@ fn analysis(c: &mut Criterion) {
             let identity = Identity::build(&t, &events);
             let found = windows::find(&t, &events, &identity);
             let spans = attribute::traces::SpanIndex::build(&t);
-            let ctx = attribute::Context::new(&t, &events, &identity, &found, &[], &spans);
+            let span_events = recognise::spans::span_events(&t, &identity);
+            let ctx =
+                attribute::Context::new(&t, &events, &identity, &found, &[], &spans, &span_events);
             found
                 .windows
                 .iter()

@@ -79,16 +79,22 @@ fn grammars(c: &mut Criterion) {
     }
 }
 
-/// OTLP/JSON export requests of the `--otlp` sample: spans per second
-/// (and bytes), one core.
-fn otlp_spans(c: &mut Criterion) {
+/// The text of a gzipped sample file.
+fn gunzipped(rel: &str) -> String {
     use std::io::Read;
-    let path = root("samples/kill-restart-otlp-1/traces/otlp-traces.jsonl.gz");
+    let path = root(rel);
     let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut text = String::new();
     flate2::read::MultiGzDecoder::new(&gz[..])
         .read_to_string(&mut text)
         .unwrap();
+    text
+}
+
+/// OTLP/JSON export requests of the `--otlp` sample: spans per second
+/// (and bytes), one core.
+fn otlp_spans(c: &mut Criterion) {
+    let text = gunzipped("samples/kill-restart-otlp-1/traces/otlp-traces.jsonl.gz");
     let lines: Vec<&str> = text.lines().collect();
     let spans: usize = lines
         .iter()
@@ -113,5 +119,52 @@ fn otlp_spans(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, grammars, otlp_spans);
+/// The spans `trace.exporter=stdout` wrote into the stdout sample's Milvus
+/// log: Go JSON lines, and C++ blocks read a line at a time.
+fn stdout_spans(c: &mut Criterion) {
+    let text = gunzipped("samples/kill-restart-stdout-1/milvus/milvus-stdout.log.gz");
+    let go: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("{\"Name\""))
+        .collect();
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    let mut open: Option<Vec<&str>> = None;
+    for l in text.lines() {
+        match (l, open.as_mut()) {
+            ("{", _) => open = Some(Vec::new()),
+            ("}", Some(b)) => {
+                b.push(l);
+                blocks.extend(open.take());
+            }
+            (_, Some(b)) => b.push(l),
+            _ => {}
+        }
+    }
+    let mut g = c.benchmark_group("spans");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(go.len() as u64));
+    g.bench_function("go-stdout", |b| {
+        b.iter(|| {
+            go.iter()
+                .filter_map(|l| parsers::spans::parse_go_stdout_span(black_box(l)))
+                .count()
+        })
+    });
+    g.throughput(Throughput::Elements(blocks.len() as u64));
+    g.bench_function("cpp-stdout", |b| {
+        b.iter(|| {
+            blocks
+                .iter()
+                .filter_map(|lines| {
+                    let mut r = parsers::spans::CppSpanBlock::default();
+                    lines.iter().any(|l| r.line(black_box(l)));
+                    r.finish()
+                })
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, grammars, otlp_spans, stdout_spans);
 criterion_main!(benches);

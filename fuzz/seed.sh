@@ -23,8 +23,9 @@ pick 12 | seed_lines parse_line
 pick 12 | grep '^\[' | seed_lines milvus_text
 pick 40 | grep '^{' | seed_lines json_scanner
 pick 12 | grep -v '^\[' | seed_lines escapers
-# Spans: a cut of a real OTLP request and the Jaeger form of its spans.
-mkdir -p corpus/spans && cp seeds/otlp-request.json seeds/jaeger-export.json corpus/spans/
+# Spans: a cut of a real OTLP request and the Jaeger form of its spans; a
+# stdout exporter's Go line and C++ block.
+mkdir -p corpus/spans && cp seeds/otlp-request.json seeds/jaeger-export.json seeds/stdout-spans.log corpus/spans/
 mkdir -p corpus/framing corpus/bundle
 i=0
 find "$samples" -type f -name '*.log' -print0 | sort -z | while IFS= read -r -d '' f; do

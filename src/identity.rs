@@ -249,7 +249,7 @@ impl Identity {
     }
 
     /// The identity of these nodes, with its lookups built once.
-    fn indexed(nodes: Vec<NodeIdentity>) -> Identity {
+    pub(crate) fn indexed(nodes: Vec<NodeIdentity>) -> Identity {
         let mut by_id = std::collections::HashMap::new();
         let mut by_incarnation: std::collections::HashMap<u32, Vec<u32>> =
             std::collections::HashMap::new();

@@ -58,6 +58,8 @@ pub struct Analysis {
     pub range: (Option<i64>, Option<i64>),
     /// Recognised events, in timeline order.
     pub events: Vec<Event>,
+    /// Failed spans of the trace exports, as events, in time order.
+    pub span_events: Vec<recognise::spans::SpanEvent>,
     /// Server ids over time.
     pub identity: Identity,
     /// Windows, outages, holes, client requests.
@@ -250,8 +252,8 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
     };
     let mut timeline = Timeline::build(ing, &timeline_cfg);
     warnings.extend(timeline.warnings.iter().cloned());
-    let (events, identity, found, attributions) = if cfg.timeline_only {
-        Default::default()
+    let after = if cfg.timeline_only {
+        AfterTimeline::default()
     } else {
         find_windows(&mut timeline, &settings)
     };
@@ -266,35 +268,48 @@ pub fn run(cfg: &Config) -> Result<Analysis> {
         settings,
         warnings,
         range: cfg.range,
-        events,
-        identity,
-        found,
-        attributions,
+        events: after.events,
+        span_events: after.span_events,
+        identity: after.identity,
+        found: after.found,
+        attributions: after.attributions,
         spool,
     })
 }
 
+/// What the stages after the timeline give.
+#[derive(Default)]
+struct AfterTimeline {
+    events: Vec<recognise::Event>,
+    span_events: Vec<recognise::spans::SpanEvent>,
+    identity: Identity,
+    found: windows::Found,
+    attributions: Vec<Attribution>,
+}
+
 /// The stages after the timeline: events, identity, windows, their causes.
-fn find_windows(
-    timeline: &mut Timeline,
-    settings: &[crate::settings::Setting],
-) -> (
-    Vec<recognise::Event>,
-    Identity,
-    windows::Found,
-    Vec<Attribution>,
-) {
+fn find_windows(timeline: &mut Timeline, settings: &[crate::settings::Setting]) -> AfterTimeline {
     let events = recognise::recognise(timeline);
     // What the recogniser found is in the events now.
     timeline.release_recognised();
     let identity = Identity::build(timeline, &events);
+    // A failed span's peer is a node through identity's address book.
+    let span_events = recognise::spans::span_events(timeline, &identity);
     let found = windows::find(timeline, &events, &identity);
     // Every request is in `found` now; only failures' error texts are read later.
     timeline.release_successful_requests();
     let timeline = &*timeline;
     let attributions = {
         let spans = attribute::traces::SpanIndex::build(timeline);
-        let ctx = attribute::Context::new(timeline, &events, &identity, &found, settings, &spans);
+        let ctx = attribute::Context::new(
+            timeline,
+            &events,
+            &identity,
+            &found,
+            settings,
+            &spans,
+            &span_events,
+        );
         // Windows are independent: attributed in parallel, collected in order.
         use rayon::prelude::*;
         found
@@ -303,5 +318,11 @@ fn find_windows(
             .map(|w| attribute::attribute(&ctx, w))
             .collect()
     };
-    (events, identity, found, attributions)
+    AfterTimeline {
+        events,
+        span_events,
+        identity,
+        found,
+        attributions,
+    }
 }

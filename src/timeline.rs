@@ -295,6 +295,12 @@ impl Timeline {
         (src, &src.records[r as usize])
     }
 
+    /// The span at (source index, row of its span table), with its table.
+    pub fn span(&self, (s, r): (u32, u32)) -> (&crate::record::SpanTable, &crate::record::SpanRow) {
+        let t = &self.sources[s as usize].spans;
+        (t, &t.rows[r as usize])
+    }
+
     /// The Milvus version from the first banner `Version:` line.
     pub fn milvus_version(&self) -> Option<String> {
         self.sources

@@ -1,23 +1,28 @@
-//! Trace exports: OTLP/JSON requests and Jaeger UI documents read without
-//! a panic; every span read has lower-case hex ids; and an OTLP request
-//! that is read gives as many spans (read or counted as broken) as
-//! serde_json finds span objects in it.
+//! Trace exports: OTLP/JSON requests, Jaeger UI documents and the stdout
+//! exporter's spans (Go JSON lines, C++ text blocks) read without a panic;
+//! every span read has lower-case hex ids (and a C++ block's ends no
+//! earlier than it starts); and an OTLP request that is read gives as many
+//! spans (read or counted as broken) as serde_json finds span objects in it.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use parsers::spans::{parse_jaeger, parse_otlp_line, Read};
+use parsers::spans::{
+    parse_go_stdout_span, parse_jaeger, parse_otlp_line, CppSpanBlock, Read, Span,
+};
 use serde_json::Value;
 
 fn check_ids(r: &Read) {
-    for s in &r.spans {
-        for id in [&s.trace_id, &s.span_id] {
-            assert!(!id.is_empty(), "{s:?}");
-            assert!(
-                id.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
-                "{s:?}"
-            );
-        }
+    r.spans.iter().for_each(check_span);
+}
+
+fn check_span(s: &Span) {
+    for id in [&s.trace_id, &s.span_id] {
+        assert!(!id.is_empty(), "{s:?}");
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{s:?}"
+        );
     }
 }
 
@@ -56,4 +61,26 @@ fuzz_target!(|data: &[u8]| {
         check_ids(&r);
     }
     let _ = parsers::spans::sniff(data);
+    // The stdout exporter's spans, as ingest reads them: a Go span a line,
+    // a C++ block a line at a time from its `{` to its `}`.
+    let mut block: Option<CppSpanBlock> = None;
+    for line in text.lines() {
+        if let Some(s) = parse_go_stdout_span(line) {
+            check_span(&s);
+        }
+        match block.as_mut() {
+            Some(b) if b.line(line) => {
+                if let Some(s) = block.take().and_then(CppSpanBlock::finish) {
+                    check_span(&s);
+                    assert!(s.end_ns >= s.start_ns, "{s:?}");
+                }
+            }
+            Some(_) => {}
+            None if line.trim_end() == "{" => block = Some(CppSpanBlock::default()),
+            None => {}
+        }
+    }
+    if let Some(s) = block.and_then(CppSpanBlock::finish) {
+        check_span(&s);
+    }
 });

@@ -13,7 +13,7 @@
 use serde_json::Value;
 
 /// Span kind, as OTLP names it (`SPAN_KIND_*`; Jaeger's `span.kind` tag).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum SpanKind {
     /// Not said.
     #[default]
@@ -374,6 +374,107 @@ pub fn parse_go_stdout_span(line: &str) -> Option<Span> {
     })
 }
 
+/// A span block that C++'s stdout exporter (opentelemetry-cpp's ostream
+/// exporter, which Milvus' segcore uses with `trace.exporter=stdout`)
+/// writes into the Milvus log, read a line at a time: from the lone `{`
+/// to the lone `}`, members `  name          : SegCoreSearch`
+/// (`trace_id`, `span_id`, `parent_span_id`, `start` and `duration` in ns,
+/// `description` = the status text, `span kind`, `status`), then
+/// tab-indented attributes (`\tkey: value`), events (`\t{` … `\t}`)
+/// and resources (`\tNodeID: 1`, `\tservice.name: segcore`).
+#[derive(Debug, Default)]
+pub struct CppSpanBlock {
+    span: Span,
+    duration_ns: Option<i64>,
+    /// The top-level member whose tab-indented lines follow.
+    section: String,
+    /// Inside an event: its name.
+    event: Option<String>,
+    attrs: Attrs,
+}
+
+impl CppSpanBlock {
+    /// Takes one line of the block after its `{`; true when it closed it.
+    pub fn line(&mut self, line: &str) -> bool {
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line == "}" {
+            return true;
+        }
+        if let Some(inner) = line.strip_prefix('\t') {
+            self.indented(inner);
+        } else if let Some((k, v)) = crate::otel::cpp_span_member(line) {
+            self.member(k, v.trim());
+        }
+        false
+    }
+
+    fn member(&mut self, key: &str, value: &str) {
+        let s = &mut self.span;
+        match key {
+            "name" => s.name = value.to_string(),
+            "trace_id" => s.trace_id = hex_str(value).unwrap_or_default(),
+            "span_id" => s.span_id = hex_str(value).unwrap_or_default(),
+            "parent_span_id" => {
+                s.parent_id = hex_str(value)
+                    .filter(|p| p.bytes().any(|b| b != b'0'))
+                    .unwrap_or_default()
+            }
+            "start" => s.start_ns = value.parse().unwrap_or(0),
+            "duration" => self.duration_ns = value.parse().ok(),
+            "description" => s.status_message = value.to_string(),
+            "span kind" => s.kind = SpanKind::parse(value),
+            "status" => s.status = StatusCode::parse(value),
+            _ => {}
+        }
+        self.section = key.to_string();
+    }
+
+    fn indented(&mut self, inner: &str) {
+        let inner = inner.trim_start_matches('\t');
+        match (self.section.as_str(), inner.trim()) {
+            ("events", "{") => self.event = Some(String::new()),
+            ("events", "}") => {
+                if let Some(name) = self.event.take().filter(|n| is_error_event(n)) {
+                    self.span.error_events.push((name, String::new()));
+                }
+            }
+            ("events", _) => {
+                if let (Some(ev), Some((k, v))) =
+                    (self.event.as_mut(), crate::otel::cpp_span_member(inner))
+                {
+                    if k == "name" {
+                        *ev = v.trim().to_string();
+                    }
+                }
+            }
+            ("attributes", kv) => {
+                if let Some((k, v)) = kv.split_once(": ") {
+                    self.attrs.take(k, v.to_string());
+                }
+            }
+            ("resources", kv) => match kv.split_once(": ") {
+                Some(("service.name", v)) => self.span.service = v.to_string(),
+                Some(("NodeID", v)) => self.span.node_id = v.parse().ok(),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// The span, once the block closed; `None` without ids or a start.
+    pub fn finish(self) -> Option<Span> {
+        let mut s = self.span;
+        if s.trace_id.is_empty() || s.span_id.is_empty() || s.start_ns == 0 {
+            return None;
+        }
+        s.end_ns = s.start_ns + self.duration_ns.unwrap_or(0).max(0);
+        s.peer_addr = self.attrs.peer_addr.1;
+        s.peer_port = self.attrs.peer_port.1;
+        s.grpc_code = self.attrs.grpc_code;
+        Some(s)
+    }
+}
+
 /// The JSON of Go's stdout trace exporter (its `SpanStub`).
 mod gostdout {
     use serde::Deserialize;
@@ -508,7 +609,7 @@ const PEER_PORT_KEYS: [&str; 4] = [
 ];
 
 /// What a span's attributes (tags) say about its peer and gRPC code.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Attrs {
     peer_addr: (usize, String),
     peer_port: (usize, Option<u16>),
@@ -856,6 +957,42 @@ mod tests {
         assert_eq!(s.end_ns - s.start_ns, 6_983);
         assert_eq!((s.service.as_str(), s.node_id), ("standalone", Some(1)));
         assert!(parse_go_stdout_span("{\"level\":\"info\"}").is_none());
+    }
+
+    /// A block as Milvus 2.3.5's segcore wrote it (captured with
+    /// `trace.exporter=stdout`), with an error status and a peer added.
+    #[test]
+    fn a_cpp_stdout_span_block_is_read_line_by_line() {
+        let block = "  name          : SegCoreSearch\n  trace_id      : 69569fe556486d231c6b144a8b71837a\n  span_id       : e26e16d49fc3aa5d\n  tracestate    : \n  parent_span_id: 231ba0581c49f920\n  start         : 1796187744448920704\n  duration      : 975345\n  description   : segment not found\n  span kind     : Internal\n  status        : Error\n  attributes    : \n\tnet.peer.name: 10.0.0.5\n\tnet.peer.port: 21123\n  events        : \n\t{\n\t  name          : obtained_segment_lock_mutex\n\t  timestamp     : 1796187744448933573\n\t  attributes    : \n\t}\n\t{\n\t  name          : search error\n\t  timestamp     : 1796187744448933600\n\t  attributes    : \n\t}\n  links         : \n  resources     : \n\ttelemetry.sdk.language: cpp\n\tNodeID: 1\n\tservice.name: segcore\n  instr-lib     : segcore-1.8.1\n}\n";
+        let mut b = CppSpanBlock::default();
+        let mut closed = false;
+        for l in block.lines() {
+            assert!(!closed, "a line after the close");
+            closed = b.line(l);
+        }
+        assert!(closed);
+        let s = b.finish().unwrap();
+        assert_eq!(s.name, "SegCoreSearch");
+        assert_eq!(s.trace_id, "69569fe556486d231c6b144a8b71837a");
+        assert_eq!(s.parent_id, "231ba0581c49f920");
+        assert_eq!(
+            (s.start_ns, s.end_ns - s.start_ns),
+            (1796187744448920704, 975345)
+        );
+        assert_eq!((s.kind, s.status), (SpanKind::Internal, StatusCode::Error));
+        assert_eq!(s.status_message, "segment not found");
+        assert_eq!((s.service.as_str(), s.node_id), ("segcore", Some(1)));
+        assert_eq!(
+            (s.peer_addr.as_str(), s.peer_port),
+            ("10.0.0.5", Some(21123))
+        );
+        assert_eq!(
+            s.error_events,
+            vec![("search error".to_string(), String::new())]
+        );
+        let mut empty = CppSpanBlock::default();
+        assert!(empty.line("}"));
+        assert!(empty.finish().is_none());
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod traces;
 
 use crate::identity::Identity;
 use crate::recognise::rules::{Origin, Signal};
+use crate::recognise::spans::SpanEvent;
 use crate::recognise::Event;
 use crate::settings::Setting;
 use crate::timeline::Timeline;
@@ -367,6 +368,8 @@ pub struct Context<'a> {
     pub bundle: BundleFacts,
     /// The spans of the trace exports, by trace id.
     pub spans: &'a traces::SpanIndex,
+    /// The failed spans, as events, in time order.
+    pub span_events: &'a [SpanEvent],
     /// With several bundles, the window's own (its sources' name prefix,
     /// with the `/`): a window sees only its bundle's lines and faults.
     own_bundle: Option<&'a str>,
@@ -436,6 +439,7 @@ impl<'a> Context<'a> {
         found: &'a crate::windows::Found,
         settings: &'a [Setting],
         spans: &'a traces::SpanIndex,
+        span_events: &'a [SpanEvent],
     ) -> Context<'a> {
         let version_2_2 = t.milvus_version().is_some_and(|v| v.contains("2.2."));
         Context {
@@ -448,6 +452,7 @@ impl<'a> Context<'a> {
             ttl_us: session_ttl_us(settings, version_2_2),
             bundle: BundleFacts::of(t, &found.faults),
             spans,
+            span_events,
             own_bundle: None,
             version_2_2,
         }
@@ -538,7 +543,8 @@ impl Context<'_> {
 pub fn attribute(ctx: &Context, w: &Window) -> Attribution {
     let ctx = &ctx.for_window(w);
     let chain = Chain::find(ctx, w);
-    let phases = phases::phases(ctx, w, &chain);
+    let mut phases = phases::phases(ctx, w, &chain);
+    traces::cite_spans(ctx, &mut phases);
     let (cause, reason, mut evidence, mut confidence) = decide(ctx, w, &chain, &phases);
     if ctx.requests.is_empty() {
         // Bounds from server logs only.

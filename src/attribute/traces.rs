@@ -1,16 +1,14 @@
 //! What the spans of a bundle's trace exports say about one window: how many
-//! started inside it, and its failed calls grouped by operation and peer,
-//! each with the node the call was meant for.
-//!
-//! The node a call was meant for is the expected id of a stale-liveness
-//! error text (`node not match[expectedNodeID=1]…`, `server ID mismatch`,
-//! `node offline[node=1]`: the recognition table's wordings), else the node
-//! that had registered the peer's address last before the call; unknown
-//! otherwise.
+//! started inside it; its failed calls grouped by operation and peer, each
+//! with the node the call was meant for (the span events of
+//! [`crate::recognise::spans`]); the internal calls whose latency changed
+//! most against the time before it; one failed request's span path. Also
+//! cites failed calls as the evidence of the phases they fall in.
 //!
 //! Must not know: how spans were read, how they are drawn.
 
 use super::Context;
+use crate::recognise::spans as span_events;
 use crate::record::{SpanRow, SpanTable};
 use crate::timeline::Timeline;
 use crate::windows::Window;
@@ -22,7 +20,8 @@ use std::collections::{BTreeMap, HashMap};
 pub struct ErrorSpans {
     /// The operation (`milvus.proto.query.QueryNode/LoadSegments`).
     pub operation: String,
-    /// `address:port` of the other end; empty when the span names none.
+    /// The `address:port` called (the calling side's peer; the serving
+    /// side's own address); empty when unknown.
     pub peer: String,
     /// The node the call was meant for, when known.
     pub peer_node: Option<u32>,
@@ -34,6 +33,8 @@ pub struct ErrorSpans {
     pub last: i64,
     /// The trace of the first.
     pub example_trace_id: String,
+    /// The first: (source, span row).
+    pub example_at: (u32, u32),
     /// `peer_node` comes from an error text, not from the address.
     pub named_by_text: bool,
 }
@@ -85,6 +86,39 @@ pub struct WindowTraces {
     /// The span path of the first failure the Proxy logged with a trace id
     /// that the trace exports hold.
     pub request_path: Option<RequestPath>,
+    /// The operations whose latency changed most inside the window against
+    /// the time before it, most changed first.
+    pub latency: Vec<LatencyChange>,
+}
+
+/// Latency percentiles of a set of spans, ms.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Percentiles {
+    /// How many spans.
+    pub count: u64,
+    /// Median.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+}
+
+/// One operation's latency before and inside a window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencyChange {
+    /// The operation.
+    pub operation: String,
+    /// The side that measured it: a call is measured on both ends (the
+    /// client's includes the network); work inside a process is `internal`.
+    pub kind: parsers::spans::SpanKind,
+    /// Spans that started in the same length of time before the window
+    /// (at least [`BEFORE_MIN_US`]).
+    pub before: Percentiles,
+    /// Spans that started inside the window.
+    pub inside: Percentiles,
+    /// `inside.p90_ms / before.p90_ms`.
+    pub p90_ratio: f64,
 }
 
 /// The spans of every trace, by trace id: built once, looked up per window.
@@ -116,22 +150,169 @@ impl SpanIndex {
 /// The spans of the window's bundle that started inside it.
 pub fn window_traces(ctx: &Context, w: &Window) -> WindowTraces {
     let mut out = WindowTraces::default();
-    let mut groups: BTreeMap<(String, String), ErrorSpans> = BTreeMap::new();
+    for (si, s) in ctx.t.sources.iter().enumerate() {
+        if !s.spans.rows.is_empty() && ctx.owns((si as u32, 0)) {
+            out.spans += in_range(&s.spans.rows, w.start, w.end).len() as u64;
+        }
+    }
+    out.error_spans = error_groups(ctx, w.start, w.end);
+    out.latency = latency_changes(ctx, w);
+    out.request_path = request_path(ctx, w);
+    out
+}
+
+/// The failed spans that started in `[from, to]`, by operation and peer,
+/// most first.
+fn error_groups(ctx: &Context, from: i64, to: i64) -> Vec<ErrorSpans> {
+    let mut groups: BTreeMap<(&str, String), ErrorSpans> = BTreeMap::new();
+    for e in span_events::between(ctx.span_events, from, to)
+        .iter()
+        .filter(|e| ctx.owns(e.at))
+    {
+        let (t, r) = ctx.t.span(e.at);
+        let operation = t.text(r.name);
+        let peer = e.called.clone();
+        let g = groups
+            .entry((operation, peer.clone()))
+            .or_insert_with(|| ErrorSpans {
+                operation: operation.to_string(),
+                peer,
+                peer_node: e.subject,
+                count: 0,
+                first: e.ts,
+                last: e.ts,
+                example_trace_id: SpanTable::trace_hex(r),
+                example_at: e.at,
+                named_by_text: e.named_by_text,
+            });
+        // Events come in time order: the first is the example.
+        g.count += 1;
+        g.last = e.ts;
+        // An error text that names the node expected outweighs the address:
+        // a group may start with a call cancelled before any answer.
+        if e.named_by_text && !g.named_by_text {
+            g.peer_node = e.subject;
+            g.named_by_text = true;
+        }
+        if g.peer_node.is_none() {
+            g.peer_node = e.subject;
+        }
+    }
+    let mut out: Vec<ErrorSpans> = groups.into_values().collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.first.cmp(&b.first)));
+    out
+}
+
+/// The shortest stretch before a window whose latency it is compared with.
+pub const BEFORE_MIN_US: i64 = 60_000_000;
+
+/// Fewest spans of an operation on each side for its latency to be compared.
+const LATENCY_MIN_SPANS: usize = 5;
+
+/// Most operations listed per window.
+const LATENCY_MAX_OPERATIONS: usize = 5;
+
+/// The operations whose p90 latency changed most (by ratio, either way)
+/// inside the window against the stretch before it.
+fn latency_changes(ctx: &Context, w: &Window) -> Vec<LatencyChange> {
+    let before_from = w.start - (w.end - w.start).max(BEFORE_MIN_US);
+    type Key = (u32, u32, parsers::spans::SpanKind);
+    let mut sides: BTreeMap<Key, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
     for (si, s) in ctx.t.sources.iter().enumerate() {
         if s.spans.rows.is_empty() || !ctx.owns((si as u32, 0)) {
             continue;
         }
-        let inside = in_range(&s.spans.rows, w.start, w.end);
-        out.spans += inside.len() as u64;
-        for r in inside.iter().filter(|r| r.status == StatusCode::Error) {
-            add_error(ctx, &s.spans, r, &mut groups);
+        for r in in_range(&s.spans.rows, before_from, w.end) {
+            let side = sides.entry((si as u32, r.name, r.kind)).or_default();
+            match r.start_us < w.start {
+                true => side.0.push(r.duration_ns),
+                false => side.1.push(r.duration_ns),
+            }
         }
     }
-    out.error_spans = groups.into_values().collect();
-    out.error_spans
-        .sort_by(|a, b| b.count.cmp(&a.count).then(a.first.cmp(&b.first)));
-    out.request_path = request_path(ctx, w);
+    let mut out: Vec<LatencyChange> = sides
+        .into_iter()
+        .filter(|(_, (b, i))| b.len() >= LATENCY_MIN_SPANS && i.len() >= LATENCY_MIN_SPANS)
+        .map(|((si, name, kind), (mut b, mut i))| {
+            let (before, inside) = (percentiles(&mut b), percentiles(&mut i));
+            LatencyChange {
+                operation: ctx.t.sources[si as usize].spans.text(name).to_string(),
+                kind,
+                before,
+                inside,
+                p90_ratio: ratio(inside.p90_ms, before.p90_ms),
+            }
+        })
+        .collect();
+    // Most changed first, a slowdown and a speed-up alike.
+    let change = |c: &LatencyChange| c.p90_ratio.ln().abs();
+    out.sort_by(|a, b| {
+        change(b)
+            .total_cmp(&change(a))
+            .then_with(|| a.operation.cmp(&b.operation))
+    });
+    out.truncate(LATENCY_MAX_OPERATIONS);
     out
+}
+
+/// `a / b`, rounded to 2 decimals; 1 when `b` is 0 and `a` too.
+fn ratio(a: f64, b: f64) -> f64 {
+    let r = match b > 0.0 {
+        true => a / b,
+        false if a > 0.0 => f64::INFINITY,
+        false => 1.0,
+    };
+    (r * 100.0).round() / 100.0
+}
+
+/// Nearest-rank percentiles of durations (ns), in ms rounded to 0.01.
+fn percentiles(ns: &mut [i64]) -> Percentiles {
+    ns.sort_unstable();
+    let at = |q: f64| {
+        // Nearest rank: the smallest value with at least q of them ≤ it.
+        let rank = ((q * ns.len() as f64).ceil() as usize).clamp(1, ns.len());
+        (ns[rank - 1] as f64 / 1e4).round() / 100.0
+    };
+    Percentiles {
+        count: ns.len() as u64,
+        p50_ms: at(0.5),
+        p90_ms: at(0.9),
+        p99_ms: at(0.99),
+    }
+}
+
+/// Most span evidences a phase gets (after its log lines).
+const PHASE_SPAN_EVIDENCE: usize = 2;
+
+/// Adds to each phase its most frequent failed internal calls as
+/// evidence: the first span of each, with its name and peer as text.
+pub fn cite_spans(ctx: &Context, phases: &mut [super::Phase]) {
+    for p in phases.iter_mut() {
+        for g in error_groups(ctx, p.start, p.end)
+            .iter()
+            .take(PHASE_SPAN_EVIDENCE)
+        {
+            p.evidence.push(span_evidence(ctx, g));
+        }
+    }
+}
+
+/// A group's first span, as evidence: the span record's source and line,
+/// its operation and peer as text.
+fn span_evidence(ctx: &Context, g: &ErrorSpans) -> super::Evidence {
+    let (t, r) = ctx.t.span(g.example_at);
+    let text = span_events::describe(t, r, &g.peer, g.peer_node);
+    let times = match g.count {
+        1 => "1 failed internal call".to_string(),
+        n => format!("{n} failed internal calls"),
+    };
+    super::Evidence {
+        source: ctx.t.sources[g.example_at.0 as usize].name.clone(),
+        line: r.line,
+        ts: r.start_us,
+        text,
+        note: format!("{times} of {} in this phase (trace export)", g.operation),
+    }
 }
 
 /// The span path of the window's first Proxy failure whose trace is held.
@@ -226,63 +407,6 @@ fn in_range(rows: &[SpanRow], from: i64, to: i64) -> &[SpanRow] {
     &rows[lo..hi.max(lo)]
 }
 
-fn add_error(
-    ctx: &Context,
-    t: &SpanTable,
-    r: &SpanRow,
-    groups: &mut BTreeMap<(String, String), ErrorSpans>,
-) {
-    let operation = t.text(r.name).to_string();
-    let peer = peer_text(t, r);
-    let expected = expected_node(t, r);
-    let g = groups
-        .entry((operation.clone(), peer.clone()))
-        .or_insert_with(|| ErrorSpans {
-            peer_node: expected.or_else(|| listening_at(ctx, &peer, r.start_us)),
-            operation,
-            peer,
-            count: 0,
-            first: r.start_us,
-            last: r.start_us,
-            example_trace_id: SpanTable::trace_hex(r),
-            named_by_text: expected.is_some(),
-        });
-    g.count += 1;
-    g.last = g.last.max(r.start_us);
-    if r.start_us < g.first {
-        g.first = r.start_us;
-        g.example_trace_id = SpanTable::trace_hex(r);
-    }
-    // An error text that names the node expected outweighs the address:
-    // a group may start with a call cancelled before any answer.
-    if let Some(id) = expected.filter(|_| !g.named_by_text) {
-        g.peer_node = Some(id);
-        g.named_by_text = true;
-    }
-}
-
-/// The node a stale-liveness error text of the span expects.
-fn expected_node(t: &SpanTable, r: &SpanRow) -> Option<u32> {
-    let texts = [t.text(r.status_message), t.text(r.error_event)];
-    texts
-        .iter()
-        .find_map(|x| crate::recognise::stale_in(x))
-        .map(|s| s.node)
-}
-
-/// The node that had registered `peer` last before `at`.
-fn listening_at(ctx: &Context, peer: &str, at: i64) -> Option<u32> {
-    if peer.is_empty() {
-        return None;
-    }
-    ctx.identity
-        .nodes
-        .iter()
-        .filter(|n| n.first_us <= at && n.addresses.values().any(|a| a == peer))
-        .max_by_key(|n| n.first_us)
-        .map(|n| n.id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,6 +431,25 @@ mod tests {
             grpc_code: None,
             error_event: 0,
         }
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank_in_ms() {
+        let mut ns: Vec<i64> = (1..=100).rev().map(|i| i * 1_000_000).collect();
+        let p = percentiles(&mut ns);
+        assert_eq!(
+            (p.count, p.p50_ms, p.p90_ms, p.p99_ms),
+            (100, 50.0, 90.0, 99.0)
+        );
+        let p = percentiles(&mut [1_234_567]);
+        assert_eq!((p.p50_ms, p.p99_ms), (1.23, 1.23));
+    }
+
+    #[test]
+    fn a_ratio_of_nothing_is_no_change() {
+        assert_eq!(ratio(0.0, 0.0), 1.0);
+        assert_eq!(ratio(3.0, 0.0), f64::INFINITY);
+        assert_eq!(ratio(1.0, 3.0), 0.33);
     }
 
     #[test]

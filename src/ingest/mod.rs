@@ -1028,8 +1028,10 @@ struct ChunkOut {
     requests: Vec<RequestRow>,
     /// Their error texts (indexes of this chunk).
     request_errors: Vec<Box<str>>,
-    /// Spans Go's stdout exporter wrote into the log, with their lines.
+    /// Spans the stdout exporters (Go, C++) wrote into the log, with their lines.
     spans: Vec<(u32, parsers::spans::Span)>,
+    /// The C++ span block being read: its `{` line, and what it said so far.
+    cpp_block: Option<(u32, parsers::spans::CppSpanBlock)>,
 }
 
 /// Converts a borrowed text of `full` into a span (or interns it when it is
@@ -1112,18 +1114,22 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
         }
         match parsers::parse_line(line, &mut out) {
             LineKind::Records => {
+                // A new record ends a C++ span block cut before its `}`.
+                flush_cpp_block(&mut c);
                 c.acct.lines_parsed += 1;
                 c.formats[out.records[0].grammar as usize] += 1;
                 for r in &out.records {
                     // Milvus' stdout exporter writes its spans into the log.
-                    if matches!(r.grammar, Grammar::OtelGoSpan | Grammar::OtelCppSpan) {
-                        c.acct.spans_total += 1;
-                    }
+                    // A C++ block counts once it closes as a span.
                     if r.grammar == Grammar::OtelGoSpan {
+                        c.acct.spans_total += 1;
                         let object = line.find('{').map_or(line, |i| &line[i..]);
                         if let Some(span) = parsers::spans::parse_go_stdout_span(object) {
                             c.spans.push((line_no, span));
                         }
+                    }
+                    if r.grammar == Grammar::OtelCppSpan {
+                        c.cpp_block = Some((line_no, Default::default()));
                     }
                     let (rec, text) =
                         convert(full, line_off, line_no, r, &out, &mut c, source_component);
@@ -1175,6 +1181,7 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
                         c.formats[g as usize] += 1;
                         if g == Grammar::OtelCppSpan {
                             extend_cpp_span(full, line, &mut c, idx);
+                            cpp_block_line(&mut c, line);
                         }
                     }
                     None if !first_chunk && c.records.is_empty() => c.leading.push(Leading {
@@ -1197,6 +1204,11 @@ fn parse_chunk(full: &str, (from, to): (usize, usize), spec: ChunkSpec) -> Chunk
         }
     }
     c.open = open.map(|(g, _)| g);
+    // A C++ span block the file ends inside (a log cut while written): the
+    // span as far as it was written. Chunks end before a line that starts a
+    // record, so a block continues in the next chunk only when it is longer
+    // than the boundary search (1 MiB); it is then read as far as this one.
+    flush_cpp_block(&mut c);
     recognise_chunk(full, &mut c);
     if !keep_text {
         compact_chunk(full, &mut c, event_messages);
@@ -1344,6 +1356,26 @@ fn copy_span(from: &View<'_>, arena: &mut String, s: Span) -> Span {
 
 /// A C++ span block's `start` and `name` members give its record a time and
 /// a message.
+/// Feeds a line of a C++ span block to its reader; the span goes into the
+/// chunk's spans when the block closes.
+fn cpp_block_line(c: &mut ChunkOut, line: &str) {
+    if c.cpp_block.as_mut().is_some_and(|(_, b)| b.line(line)) {
+        flush_cpp_block(c);
+    }
+}
+
+/// Ends the C++ span block being read: its span, as far as it was written,
+/// goes into the chunk's spans. A lone `{` … `}` without a span's ids (a
+/// JSON document's) is no span.
+fn flush_cpp_block(c: &mut ChunkOut) {
+    if let Some((at, b)) = c.cpp_block.take() {
+        if let Some(s) = b.finish() {
+            c.acct.spans_total += 1;
+            c.spans.push((at, s));
+        }
+    }
+}
+
 fn extend_cpp_span(full: &str, line: &str, c: &mut ChunkOut, idx: usize) {
     let Some((k, v)) = parsers::cpp_span_member(line) else {
         return;
@@ -1452,7 +1484,7 @@ fn reparse_joined(full: &str, c: &mut ChunkOut, component: Component) -> Option<
     let g = out.records[0].grammar;
     c.formats[g as usize] += fragments;
     for r in &out.records {
-        if matches!(r.grammar, Grammar::OtelGoSpan | Grammar::OtelCppSpan) {
+        if r.grammar == Grammar::OtelGoSpan {
             c.acct.spans_total += 1;
         }
         let (rec, text) = convert(full, line_off, line_no, r, &out, c, component);

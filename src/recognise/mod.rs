@@ -15,6 +15,7 @@
 //! Must not know: windows, phases, causes.
 
 pub mod rules;
+pub mod spans;
 
 use crate::component::Component;
 use crate::record::{Recognised, Record, View};

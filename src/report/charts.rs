@@ -293,6 +293,57 @@ fn event_marks(
     marks
 }
 
+/// Most rows of failed spans under the lanes (one per node the calls were
+/// meant for; the rest share the last).
+const MAX_SPAN_ROWS: usize = 6;
+
+/// One row of failed spans: its label, the marks (one per [`MARK_PX`] of
+/// time) and how many spans they stand for.
+struct SpanRow {
+    label: String,
+    marks: Vec<i64>,
+    count: usize,
+}
+
+/// The failed spans in `[from, to]`, a row per node the calls were meant
+/// for (unknown last), binned like event marks.
+fn span_rows(scene: &Scene, from: i64, to: i64) -> Vec<SpanRow> {
+    let bin = ((to - from) / (WIDTH as i64 / MARK_PX)).max(1);
+    let spans = scene.failed_spans_between(from, to);
+    // Known nodes by id, then the unknown ones.
+    let mut nodes: Vec<Option<u32>> = spans.iter().map(|m| m.node).collect();
+    nodes.sort_by_key(|n| (n.is_none(), *n));
+    nodes.dedup();
+    let others = nodes.len() > MAX_SPAN_ROWS;
+    let row_of = |n: Option<u32>| {
+        let i = nodes.iter().position(|x| *x == n).unwrap_or(0);
+        i.min(MAX_SPAN_ROWS - 1)
+    };
+    let mut rows: Vec<SpanRow> = nodes
+        .iter()
+        .take(MAX_SPAN_ROWS)
+        .enumerate()
+        .map(|(i, n)| SpanRow {
+            label: match (n, others && i == MAX_SPAN_ROWS - 1) {
+                (_, true) => "failed calls → other nodes".to_string(),
+                (Some(n), false) => format!("failed calls → node {n}"),
+                (None, false) => "failed calls → node unknown".to_string(),
+            },
+            marks: Vec::new(),
+            count: 0,
+        })
+        .collect();
+    for m in spans {
+        let row = &mut rows[row_of(m.node)];
+        row.count += 1;
+        let b = (m.ts - from) / bin;
+        if row.marks.last().is_none_or(|t| (t - from) / bin != b) {
+            row.marks.push(m.ts);
+        }
+    }
+    rows
+}
+
 /// The lanes with a line in `[from, to]`.
 fn lanes_in(lanes: &Lanes, from: i64, to: i64) -> Vec<usize> {
     (0..lanes.lanes.len())
@@ -522,7 +573,8 @@ pub fn timeline(
     title: &str,
 ) -> Result<String> {
     let shown = lanes_in(lanes, from, to);
-    let n = shown.len().max(1);
+    let spans = span_rows(scene, from, to);
+    let n = (shown.len() + spans.len()).max(1);
     let marks = event_marks(scene, lanes, &shown, from, to);
     let mut legend: Vec<(Swatch, String)> = MARK_ORDER
         .iter()
@@ -533,6 +585,11 @@ pub fn timeline(
             (Swatch::Mark(c, s), format!("{} ({count})", k.id()))
         })
         .collect();
+    if !spans.is_empty() {
+        let (c, s) = palette::failed_span();
+        let count: usize = spans.iter().map(|r| r.count).sum();
+        legend.push((Swatch::Mark(c, s), format!("failed span ({count})")));
+    }
     legend.push((
         Swatch::Fill(palette::DARK_GREY, 0.45),
         "process down".into(),
@@ -543,10 +600,13 @@ pub fn timeline(
     let centres: Vec<i64> = (0..n as i64).map(|i| i * U + U / 2).collect();
     let label_of = |y: &i64| {
         let row = n.saturating_sub(1 + (y.max(&0) / U) as usize);
-        shown
-            .get(row)
-            .map(|l| lanes.lanes[*l].label.clone())
-            .unwrap_or_default()
+        match shown.get(row) {
+            Some(l) => lanes.lanes[*l].label.clone(),
+            None => spans
+                .get(row - shown.len())
+                .map(|r| r.label.clone())
+                .unwrap_or_default(),
+        }
     };
     let frame = Frame {
         title: title.to_string(),
@@ -609,6 +669,12 @@ pub fn timeline(
                     .collect();
                 draw_marks(chart, pts, c, s)?;
             }
+        }
+        // Failed spans, under the lanes: a row per node they were meant for.
+        let (c, s) = palette::failed_span();
+        for (i, r) in spans.iter().enumerate() {
+            let y = y_of(shown.len() + i) + U / 2;
+            draw_marks(chart, r.marks.iter().map(|ts| (*ts, y)).collect(), c, s)?;
         }
         Ok(())
     })

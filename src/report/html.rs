@@ -136,8 +136,13 @@ pub fn render(s: &Report, charts: &Charts) -> String {
          (a standalone process writes several). The thin bar spans the lane's first to last line; a dashed link joins the \
          lane of a stopped process to the same component after the restart. Dark grey: the process was down; light grey \
          with an outline: a hole in a live process's log that others noticed (an idle process's quiet stretches are not drawn). Coloured bands: client-failure windows in their cause's colour. \
-         Marks: recognised events, one per kind per lane every few pixels (the legend counts them all).</figcaption></figure></section>",
-        charts.timeline
+         Marks: recognised events, one per kind per lane every few pixels (the legend counts them all).{}</figcaption></figure></section>",
+        charts.timeline,
+        if s.scene.as_ref().is_some_and(|x| !x.failed_spans.is_empty()) {
+            " Under the lanes: the failed spans of the trace exports, a row per node the calls were meant for."
+        } else {
+            ""
+        }
     );
     let caption = if charts.outcomes.client_log {
         "Every request of the client log, by the time it started: ok stacked on failed; windows shaded behind."
@@ -384,6 +389,7 @@ fn card(h: &mut String, w: &WindowFacts, phases_svg: &str, zoom_svg: &str) {
     phase_table(h, w);
     errors(h, w);
     error_spans(h, w);
+    latency(h, w);
     request_path(h, w);
     if !w.recommendations.is_empty() {
         h.push_str("<h4>Recommendations</h4>\n<ol class=\"recs\">\n");
@@ -500,6 +506,33 @@ fn error_spans(h: &mut String, w: &WindowFacts) {
             "<tr><td class=\"n\">{}</td><td colspan=\"5\">{} other operation and peer pairs (every one in <code>--json</code>)</td></tr>",
             rest.iter().map(|e| e.count).sum::<u64>(),
             rest.len()
+        );
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+/// The internal calls whose latency changed most, before vs inside.
+fn latency(h: &mut String, w: &WindowFacts) {
+    let rows = &w.traces.latency;
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h4>Internal-call latency (traces)</h4>\n<p>The operations whose p90 changed most, inside the window against the same length of time before it (at least a minute):</p>\n\
+         <table><thead><tr><th>operation</th><th>side</th><th class=\"n\">before: spans</th><th class=\"n\">p50 / p90 / p99 ms</th>\
+         <th class=\"n\">inside: spans</th><th class=\"n\">p50 / p90 / p99 ms</th><th class=\"n\">p90 inside ÷ before</th></tr></thead><tbody>\n",
+    );
+    for l in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(l.operation),
+            l.kind,
+            l.before.count,
+            super::percentiles_text(&l.before),
+            l.inside.count,
+            super::percentiles_text(&l.inside),
+            super::ratio_text(l.p90_ratio)
         );
     }
     h.push_str("</tbody></table>\n");

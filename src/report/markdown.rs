@@ -231,6 +231,23 @@ fn window(m: &mut String, w: &WindowFacts) {
         }
         m.push('\n');
     }
+    if !t.latency.is_empty() {
+        m.push_str("**Internal-call latency (traces)**: the operations whose p90 changed most, inside the window against the same length of time before it (at least a minute):\n\n| operation | side | before: spans | p50 / p90 / p99 ms | inside: spans | p50 / p90 / p99 ms | p90 inside ÷ before |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for l in &t.latency {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                code(l.operation, LINE_SHOWN),
+                l.kind,
+                l.before.count,
+                super::percentiles_text(&l.before),
+                l.inside.count,
+                super::percentiles_text(&l.inside),
+                super::ratio_text(l.p90_ratio)
+            );
+        }
+        m.push('\n');
+    }
     if let Some(p) = &t.request_path {
         let _ = writeln!(
             m,

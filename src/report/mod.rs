@@ -46,8 +46,25 @@ pub fn cut(s: &str, n: usize) -> String {
 
 pub use parsers::timestamp::rfc3339_ms;
 
+/// `p50 / p90 / p99` of a latency row, in ms.
+pub fn percentiles_text(p: &crate::attribute::traces::Percentiles) -> String {
+    format!("{} / {} / {}", p.p50_ms, p.p90_ms, p.p99_ms)
+}
+
+/// A latency ratio as a factor (`×0.02`, `×3.5`); `new` when the time
+/// before measured 0.
+pub fn ratio_text(r: Option<f64>) -> String {
+    r.map_or("new".to_string(), |r| format!("×{r}"))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ratios_read_as_factors() {
+        assert_eq!(super::ratio_text(Some(0.02)), "×0.02");
+        assert_eq!(super::ratio_text(None), "new");
+    }
+
     #[test]
     fn cuts_on_characters() {
         assert_eq!(super::cut("héllo", 2), "hé…");

@@ -417,6 +417,9 @@ pub struct WindowFacts<'a> {
 pub struct Traces<'a> {
     /// Failed spans by operation and peer, most first.
     pub error_spans: Vec<ErrorSpans<'a>>,
+    /// The internal calls whose latency changed most against the time
+    /// before the window, most changed first.
+    pub latency: Vec<Latency<'a>>,
     /// The span path of a request the Proxy logged as failed.
     pub request_path: Option<RequestPath<'a>>,
     /// Spans that started inside.
@@ -476,11 +479,29 @@ pub struct ErrorSpans<'a> {
     pub last: i64,
     /// The operation.
     pub operation: &'a str,
-    /// `address:port`, or null when the span names none.
+    /// The `address:port` called (a serving span's own), or null when
+    /// unknown.
     pub peer: Option<&'a str>,
     /// The node the call was meant for.
     #[serde(serialize_with = "opt_id")]
     pub peer_node: Option<u32>,
+}
+
+/// One operation's latency before and inside a window.
+#[derive(Serialize)]
+pub struct Latency<'a> {
+    /// Spans that started in the same length of time before the window
+    /// (at least a minute).
+    pub before: crate::attribute::traces::Percentiles,
+    /// Spans that started inside.
+    pub inside: crate::attribute::traces::Percentiles,
+    /// The side that measured it (`client`, `server`, `internal`, …).
+    pub kind: &'static str,
+    /// The operation.
+    pub operation: &'a str,
+    /// `inside.p90_ms / before.p90_ms`; null when the time before had none
+    /// slower than 0.
+    pub p90_ratio: Option<f64>,
 }
 
 impl<'a> Traces<'a> {
@@ -497,6 +518,17 @@ impl<'a> Traces<'a> {
                     operation: &e.operation,
                     peer: (!e.peer.is_empty()).then_some(e.peer.as_str()),
                     peer_node: e.peer_node,
+                })
+                .collect(),
+            latency: t
+                .latency
+                .iter()
+                .map(|l| Latency {
+                    before: l.before,
+                    inside: l.inside,
+                    kind: l.kind.name(),
+                    operation: &l.operation,
+                    p90_ratio: l.p90_ratio.is_finite().then_some(l.p90_ratio),
                 })
                 .collect(),
             request_path: t.request_path.as_ref().map(|p| RequestPath {
@@ -678,14 +710,17 @@ pub fn build(a: &Analysis, for_files: bool) -> Report<'_> {
     }
 }
 
-/// Count of recognised events per kind inside the range, every kind listed.
+/// Count of recognised events per kind inside the range, every kind listed
+/// (a failed span is a `grpc-error`).
 fn events(a: &Analysis) -> BTreeMap<&'static str, u64> {
     let mut counts: BTreeMap<&'static str, u64> = crate::recognise::EventKind::ALL
         .iter()
         .map(|k| (k.id(), 0))
         .collect();
-    for e in a.events.iter().filter(|e| a.in_range(e.ts)) {
-        *counts.entry(e.kind.id()).or_default() += 1;
+    let lines = a.events.iter().map(|e| (e.ts, e.kind));
+    let spans = a.span_events.iter().map(|e| (e.ts, e.kind));
+    for (_, kind) in lines.chain(spans).filter(|(ts, _)| a.in_range(*ts)) {
+        *counts.entry(kind.id()).or_default() += 1;
     }
     counts
 }

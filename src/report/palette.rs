@@ -87,6 +87,11 @@ pub enum Shape {
     Cross,
 }
 
+/// How a failed span is marked under the lanes: as the `grpc-error` it is.
+pub fn failed_span() -> (Rgb, Shape) {
+    event(EventKind::GrpcError)
+}
+
 /// How an event kind is marked on the timeline: colour and shape, so two
 /// kinds differ by shape even where colours merge in print.
 pub fn event(k: EventKind) -> (Rgb, Shape) {

@@ -24,6 +24,8 @@ pub struct Scene {
     pub runs: usize,
     /// Every recognised event, in time order.
     pub marks: Vec<Mark>,
+    /// Every failed span of the trace exports, in time order.
+    pub failed_spans: Vec<SpanMark>,
     /// Process-down stretches: the run that stopped and the one after.
     pub outages: Vec<Stretch>,
     /// Log holes of a live run that counted as faults.
@@ -43,6 +45,15 @@ pub struct Mark {
     pub incarnation: Option<u32>,
     /// The component that wrote the line.
     pub component: Component,
+}
+
+/// One failed span: when, and the node the call was meant for.
+#[derive(Clone, Copy, Debug)]
+pub struct SpanMark {
+    /// Start, UTC µs.
+    pub ts: i64,
+    /// The node the call was meant for, when known.
+    pub node: Option<u32>,
 }
 
 /// A stretch of time over the lanes of some runs.
@@ -79,6 +90,14 @@ impl Scene {
             lanes: Lanes::of(a),
             runs: a.timeline.incarnations.len(),
             marks,
+            failed_spans: a
+                .span_events
+                .iter()
+                .map(|e| SpanMark {
+                    ts: e.ts,
+                    node: e.subject,
+                })
+                .collect(),
             outages: faults
                 .outages
                 .iter()
@@ -103,6 +122,14 @@ impl Scene {
                 .collect(),
             outcomes: outcomes(a, from, to),
         }
+    }
+
+    /// The failed spans in `[from, to]`.
+    pub fn failed_spans_between(&self, from: i64, to: i64) -> &[SpanMark] {
+        let v = &self.failed_spans;
+        let lo = v.partition_point(|m| m.ts < from);
+        let hi = v.partition_point(|m| m.ts <= to).max(lo);
+        &v[lo..hi]
     }
 
     /// The marks in `[from, to]`.

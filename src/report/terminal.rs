@@ -108,6 +108,19 @@ fn write_windows(m: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
             let head = if k == 0 { "errors" } else { "" };
             writeln!(w, "  {head:<13} {n:>4} × {}", cut(text, TEXT_MAX))?;
         }
+        for (k, g) in win.traces.error_spans.iter().take(3).enumerate() {
+            let head = if k == 0 { "failed calls" } else { "" };
+            let node = g
+                .peer_node
+                .map_or(String::new(), |n| format!(" (node {n})"));
+            writeln!(
+                w,
+                "  {head:<13} {:>4} × {} → {}{node}",
+                g.count,
+                cut(g.operation, TEXT_MAX),
+                g.peer.unwrap_or("?")
+            )?;
+        }
         for (k, e) in at.evidence.iter().take(EVIDENCE_SHOWN).enumerate() {
             let head = if k == 0 { "evidence" } else { "" };
             writeln!(w, "  {head:<13} {}:{}  {}", e.source, e.line, e.note)?;

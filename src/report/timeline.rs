@@ -31,10 +31,21 @@ pub struct Selection {
 impl Selection {
     /// True when the record passes every filter.
     pub fn keeps(&self, t: &Timeline, r: &Record) -> bool {
-        (self.components.is_empty() || self.components.contains(&r.component))
-            && self.node.is_none_or(|n| t.node_of(r) == Some(n))
-            && self.since.is_none_or(|t| r.ts >= t)
-            && self.until.is_none_or(|t| r.ts <= t)
+        self.keeps_event(r.component, t.node_of(r), r.ts)
+    }
+
+    /// True when something of that component, emitter and time passes
+    /// every filter.
+    pub fn keeps_event(
+        &self,
+        component: crate::component::Component,
+        node: Option<u32>,
+        ts: i64,
+    ) -> bool {
+        (self.components.is_empty() || self.components.contains(&component))
+            && self.node.is_none_or(|n| node == Some(n))
+            && self.since.is_none_or(|t| ts >= t)
+            && self.until.is_none_or(|t| ts <= t)
     }
 }
 
