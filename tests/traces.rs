@@ -787,6 +787,18 @@ fn the_html_report_shows_the_traces_block() {
                 assert!(page.contains("One failed request inside Milvus"));
                 assert!(page.contains(id));
             }
+            // The latency rows, and the timeline's row of failed calls
+            // meant for the node of the most frequent group.
+            for l in w["traces"]["latency"].as_array().unwrap() {
+                assert!(page.contains("Internal-call latency (traces)"));
+                assert!(page.contains(l["operation"].as_str().unwrap()));
+            }
+            if let Some(n) = w["traces"]["error_spans"][0]["peer_node"].as_str() {
+                assert!(
+                    page.contains(&format!("failed calls → node {n}")),
+                    "no row of failed calls to node {n}"
+                );
+            }
         }
     }
 }
