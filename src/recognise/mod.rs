@@ -12,6 +12,10 @@
 //! *stale liveness* (work routed to a node id that is no longer the process
 //! answering, or an answer made from an old heartbeat).
 //!
+//! [`spans`] makes the failed spans of trace exports events of the same
+//! kinds (a failed call is a `grpc-error`), after identity has named the
+//! nodes behind their addresses.
+//!
 //! Must not know: windows, phases, causes.
 
 pub mod rules;
