@@ -1,7 +1,10 @@
 //! OpenTelemetry spans from the files operators attach: OTLP/JSON, one
 //! `ExportTraceServiceRequest` (`{"resourceSpans":[…]}`) per line, as the
 //! collector's file exporter writes it, and the JSON the Jaeger UI exports
-//! (`{"data":[{"traceID","spans":[…],"processes":{…}}]}`).
+//! (`{"data":[{"traceID","spans":[…],"processes":{…}}]}`); and the spans
+//! `trace.exporter=stdout` writes into the Milvus log: Go's stdout exporter
+//! a JSON object a line ([`parse_go_stdout_span`]), opentelemetry-cpp's
+//! ostream exporter (segcore) a text block ([`CppSpanBlock`]).
 //!
 //! This module reads what a span says (ids, name, kind, times, status,
 //! emitter, peer, error events); it knows nothing of nodes, windows or

@@ -1354,8 +1354,6 @@ fn copy_span(from: &View<'_>, arena: &mut String, s: Span) -> Span {
     }
 }
 
-/// A C++ span block's `start` and `name` members give its record a time and
-/// a message.
 /// Feeds a line of a C++ span block to its reader; the span goes into the
 /// chunk's spans when the block closes.
 fn cpp_block_line(c: &mut ChunkOut, line: &str) {
@@ -1376,6 +1374,8 @@ fn flush_cpp_block(c: &mut ChunkOut) {
     }
 }
 
+/// A C++ span block's `start` and `name` members give its record a time and
+/// a message.
 fn extend_cpp_span(full: &str, line: &str, c: &mut ChunkOut, idx: usize) {
     let Some((k, v)) = parsers::cpp_span_member(line) else {
         return;

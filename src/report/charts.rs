@@ -941,6 +941,37 @@ pub fn phases(w: &WindowFacts) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::scene::SpanMark;
+
+    #[test]
+    fn failed_spans_get_a_row_per_node_meant_the_rest_sharing_the_last() {
+        let mut scene = Scene::default();
+        // Nodes 1..=8 and an unknown one, a span each second; node 1 thrice
+        // in one bin.
+        for (i, node) in (1..=8).map(Some).chain([None]).enumerate() {
+            scene.failed_spans.push(SpanMark {
+                ts: i as i64 * 1_000_000,
+                node,
+            });
+        }
+        scene.failed_spans.splice(
+            0..0,
+            [SpanMark {
+                ts: 0,
+                node: Some(1),
+            }; 2],
+        );
+        let rows = span_rows(&scene, 0, 10_000_000);
+        let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels.len(), MAX_SPAN_ROWS);
+        assert_eq!(labels[0], "failed calls → node 1");
+        assert_eq!(labels[MAX_SPAN_ROWS - 1], "failed calls → other nodes");
+        assert_eq!(rows.iter().map(|r| r.count).sum::<usize>(), 11);
+        // Three spans in one bin: one mark standing for three.
+        assert_eq!((rows[0].count, rows[0].marks.len()), (3, 1));
+        // Nodes 6, 7, 8 and the unknown one share the last row.
+        assert_eq!(rows[MAX_SPAN_ROWS - 1].count, 4);
+    }
 
     #[test]
     fn ticks_fall_on_round_clock_times() {
