@@ -68,16 +68,17 @@ fuzz_target!(|data: &[u8]| {
         if let Some(s) = parse_go_stdout_span(line) {
             check_span(&s);
         }
-        match block.as_mut() {
-            Some(b) if b.line(line) => {
-                if let Some(s) = block.take().and_then(CppSpanBlock::finish) {
-                    check_span(&s);
-                    assert!(s.end_ns >= s.start_ns, "{s:?}");
-                }
+        if block.is_none() {
+            if line.trim_end() == "{" {
+                block = Some(CppSpanBlock::default());
             }
-            Some(_) => {}
-            None if line.trim_end() == "{" => block = Some(CppSpanBlock::default()),
-            None => {}
+            continue;
+        }
+        if block.as_mut().is_some_and(|b| b.line(line)) {
+            if let Some(s) = block.take().and_then(CppSpanBlock::finish) {
+                check_span(&s);
+                assert!(s.end_ns >= s.start_ns, "{s:?}");
+            }
         }
     }
     if let Some(s) = block.and_then(CppSpanBlock::finish) {

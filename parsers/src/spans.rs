@@ -470,7 +470,9 @@ impl CppSpanBlock {
         if s.trace_id.is_empty() || s.span_id.is_empty() || s.start_ns == 0 {
             return None;
         }
-        s.end_ns = s.start_ns + self.duration_ns.unwrap_or(0).max(0);
+        s.end_ns = s
+            .start_ns
+            .saturating_add(self.duration_ns.unwrap_or(0).max(0));
         s.peer_addr = self.attrs.peer_addr.1;
         s.peer_port = self.attrs.peer_port.1;
         s.grpc_code = self.attrs.grpc_code;
