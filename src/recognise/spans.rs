@@ -148,7 +148,7 @@ pub fn describe(t: &SpanTable, r: &SpanRow, called: &str, subject: Option<u32>) 
 
 /// The node a failed span's call (to `called`) was meant for, and whether
 /// its error text named it.
-pub fn meant_for(
+fn meant_for(
     identity: &Identity,
     t: &SpanTable,
     r: &SpanRow,
@@ -169,7 +169,7 @@ fn expected_node(t: &SpanTable, r: &SpanRow) -> Option<u32> {
 }
 
 /// The node that had registered `peer` last before `at`.
-pub fn listening_at(identity: &Identity, peer: &str, at: i64) -> Option<u32> {
+fn listening_at(identity: &Identity, peer: &str, at: i64) -> Option<u32> {
     if peer.is_empty() {
         return None;
     }
