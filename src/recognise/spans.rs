@@ -148,12 +148,7 @@ pub fn describe(t: &SpanTable, r: &SpanRow, called: &str, subject: Option<u32>) 
 
 /// The node a failed span's call (to `called`) was meant for, and whether
 /// its error text named it.
-fn meant_for(
-    identity: &Identity,
-    t: &SpanTable,
-    r: &SpanRow,
-    called: &str,
-) -> (Option<u32>, bool) {
+fn meant_for(identity: &Identity, t: &SpanTable, r: &SpanRow, called: &str) -> (Option<u32>, bool) {
     match expected_node(t, r) {
         Some(n) => (Some(n), true),
         None => (listening_at(identity, called, r.start_us), false),
