@@ -51,6 +51,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Print the merged timeline of every source.
     Timeline(TimelineArgs),
+    /// Run SQL over the records, events, spans, windows, phases and evidence of an incident.
+    Query(QueryArgs),
 }
 
 /// Arguments every command takes.
@@ -205,6 +207,57 @@ pub struct TimelineArgs {
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// `query` arguments.
+#[derive(Args, Debug)]
+#[command(after_help = QUERY_EXAMPLES)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    /// Common arguments: the bundles, then the SQL as the last argument.
+    pub common: CommonArgs,
+    /// List the tables, their columns and types (and rows) instead of running SQL.
+    #[arg(long)]
+    pub schema: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::query::output::QueryFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+const QUERY_EXAMPLES: &str = "\
+The last argument is the SQL (Polars SQL); the ones before it are bundles.
+Only the tables a statement names are built. --schema lists their columns.
+  records   a record of every source (a line, or a joined multi-line record),
+            as `timeline` writes it, with `grammar` and `trace_id`
+  events    a recognised event or a failed span, as `timeline --events`
+  spans     a span of the trace exports, as `timeline --spans`
+  windows   a client-failure window, as in `analyze --json`
+  phases    a phase of a window (`window` is the window's number)
+  evidence  a line cited for a window (`phase` null) or for one of its phases
+Times are UTC datetimes: compare them with TIMESTAMP '2026-11-26 04:15:20'
+or with a window's start and end.
+
+Examples:
+  milvus-postmortem query samples/kill-restart-1 \"SELECT kind, count(*) AS n FROM events GROUP BY kind ORDER BY n DESC\"
+  milvus-postmortem query samples/kill-restart-1 \"SELECT window, phase, cause, duration_s FROM phases\"
+  milvus-postmortem query samples/kill-restart-1 --schema";
+
+impl QueryArgs {
+    /// The SQL (the last positional argument), leaving the bundles in
+    /// `common`; with `--schema` every positional argument is a bundle.
+    pub fn split_sql(&mut self) -> Result<Option<String>> {
+        if self.schema {
+            return Ok(None);
+        }
+        if self.common.bundles.len() < 2 {
+            bail!("query takes one or more bundles and then the SQL: query BUNDLE... \"SELECT …\" (or --schema)");
+        }
+        let sql = self.common.bundles.pop().expect("two or more");
+        Ok(Some(sql.to_string_lossy().into_owned()))
+    }
 }
 
 /// Edit distance, for did-you-mean.

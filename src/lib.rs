@@ -20,6 +20,7 @@ pub mod discover;
 pub mod identity;
 pub mod ingest;
 pub mod pipeline;
+pub mod query;
 pub mod recognise;
 pub mod record;
 pub mod report;

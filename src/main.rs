@@ -4,7 +4,7 @@
 //! a closed stderr (`2>&-`, `2>&1 | grep -q`) loses the messages only.
 
 use clap::Parser;
-use milvus_postmortem::cli::{AnalyzeArgs, Cli, Command, Verbosity};
+use milvus_postmortem::cli::{AnalyzeArgs, Cli, Command, QueryArgs, Verbosity};
 use milvus_postmortem::pipeline::{self, Analysis};
 use milvus_postmortem::report::{self, model::Report, timeline::Format};
 use std::io::{BufWriter, Write};
@@ -182,6 +182,48 @@ fn write_reports(m: &Report, args: &AnalyzeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `query`: the SQL is checked, the tables it names are built, it runs and
+/// its result is written. Bad SQL is a bad argument (exit 2), before any
+/// input is read when Polars can tell from the text alone.
+fn query(mut args: QueryArgs) -> Result<(), Failure> {
+    use milvus_postmortem::query;
+    let io = |e: anyhow::Error| Failure(1, e);
+    let sql = args.split_sql().map_err(bad_args)?;
+    let named = match &sql {
+        Some(sql) => query::tables_named(sql).map_err(|e| bad_args(e.into()))?,
+        None => query::TABLES.to_vec(),
+    };
+    let what = if named.iter().any(|t| t.needs_analysis()) {
+        Load::Events
+    } else {
+        Load::Records
+    };
+    let (a, _) = load(&args.common, false, what)?;
+    tell_warnings(&a, args.common.verbosity());
+    if let Some(p) = &a.progress {
+        p.stage("running query");
+    }
+    let tables = query::build(&a, &named).map_err(io)?;
+    let mut result = match &sql {
+        Some(sql) => query::run(sql, &tables).map_err(|e| bad_args(e.into()))?,
+        None => query::schema(&tables).map_err(io)?,
+    };
+    drop(tables);
+    if let Some(p) = &a.progress {
+        p.finish();
+    }
+    let path = args.out.as_ref().map(|p| p.display().to_string());
+    let mut w = output(path.as_deref()).map_err(io)?;
+    query::output::write(&mut result, args.format, &mut w).map_err(io)?;
+    w.flush().map_err(|e| io(e.into()))?;
+    let doubt = doubtful(&a, 0);
+    release(a);
+    match doubt {
+        Some(f) => Err(f),
+        None => Ok(()),
+    }
+}
+
 fn run(cli: Cli) -> Result<(), Failure> {
     let io = |e: anyhow::Error| Failure(1, e);
     match cli.command {
@@ -219,6 +261,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 return Err(f);
             }
         }
+        Command::Query(args) => return query(args),
         Command::Timeline(args) => {
             // Filters are checked before any input is read.
             args.selection(Default::default()).map_err(bad_args)?;

@@ -9,6 +9,7 @@
 //! * `cli`: exit codes, help, determinism across thread counts;
 //! * `hostile`: special files, bombs, NUL runs, links, collisions, escapes,
 //!   closed stderr, and exit codes that never say "all clear" by mistake;
+//! * `query`: SQL over an incident, against the analysis and the exports;
 //! * `traces`: the spans of OTLP captures, and of a Jaeger export written from one;
 //! * `windows`: client-failure windows and root causes against the client log;
 //! * `schema`: `analyze --json` against `schema/analyze.schema.json`, and the
@@ -21,6 +22,7 @@ mod cli;
 mod corpus;
 mod hostile;
 mod ingest;
+mod query;
 mod report;
 mod schema;
 mod timeline;

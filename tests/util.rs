@@ -73,7 +73,10 @@ pub const ANNOTATIONS: [&str; 4] = ["README.txt", "ground_truth*", "expected.jso
 /// capture annotations ([`ANNOTATIONS`]).
 pub fn run(args: &[&str]) -> Output {
     let mut all: Vec<&str> = args.to_vec();
-    if matches!(args.first(), Some(&"analyze") | Some(&"timeline")) {
+    if matches!(
+        args.first(),
+        Some(&"analyze") | Some(&"timeline") | Some(&"query")
+    ) {
         for a in ANNOTATIONS {
             all.extend(["--exclude", a]);
         }

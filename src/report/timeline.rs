@@ -211,8 +211,30 @@ pub fn write_jsonl(t: &Timeline, sel: &Selection, w: &mut dyn Write) -> Result<(
 /// `ts_inferred`, `level`, `component`, `node`, `source`, `line`, `format`,
 /// `message`, `fields` (a JSON object as text).
 pub fn frame(t: &Timeline, sel: &Selection) -> Result<DataFrame> {
-    frame_of(t, selected(t, sel, ROWS_PER_BATCH).flatten())
+    frame_of(t, selected(t, sel, ROWS_PER_BATCH).flatten(), Shape::Export)
 }
+
+/// The selected records as the `query` command's `records` table: the
+/// export's columns with `format` named `grammar`, `level` null when the
+/// line has none, and a `trace_id` column
+/// (the record's `traceID` field: the Proxy's and QueryNode's request
+/// lines carry one) after `message`.
+pub fn query_frame(t: &Timeline, sel: &Selection) -> Result<DataFrame> {
+    frame_of(t, selected(t, sel, ROWS_PER_BATCH).flatten(), Shape::Query)
+}
+
+/// Which columns a records frame has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `timeline --format csv|parquet`.
+    Export,
+    /// `query`'s `records` table.
+    Query,
+}
+
+/// The field names a record's trace id goes by: Milvus's logs, then
+/// OpenTelemetry's and client logs' spellings.
+const TRACE_FIELDS: [&str; 3] = ["traceID", "trace_id", "traceId"];
 
 /// Rows per batch of the CSV and Parquet writers, and so per Parquet row
 /// group: the frame of a whole bundle is never built at once. Measured on a
@@ -233,7 +255,11 @@ fn batches<'a>(
         if !std::mem::take(&mut first) && rows.peek().is_none() {
             return None;
         }
-        Some(frame_of(t, rows.next().unwrap_or_default().into_iter()))
+        Some(frame_of(
+            t,
+            rows.next().unwrap_or_default().into_iter(),
+            Shape::Export,
+        ))
     })
 }
 
@@ -289,6 +315,7 @@ fn write_batched<B: Batched>(
 fn frame_of<'a>(
     t: &Timeline,
     records: impl Iterator<Item = (&'a Source, &'a Record, LineText)>,
+    shape: Shape,
 ) -> Result<DataFrame> {
     let (
         mut ts,
@@ -301,7 +328,9 @@ fn frame_of<'a>(
         mut format,
         mut message,
         mut fields,
+        mut trace,
     ) = (
+        Vec::new(),
         Vec::new(),
         Vec::new(),
         Vec::new(),
@@ -316,13 +345,23 @@ fn frame_of<'a>(
     for (s, r, text) in records {
         ts.push(r.ts);
         inferred.push(r.ts_inferred());
-        level.push(r.level.name());
+        // The export writes "" for a line without a level; the query's
+        // table has null, as the JSON Lines do.
+        level.push((shape == Shape::Export || r.level != parsers::Level::None).then(|| r.level.name()));
         comp.push(r.component.id());
         node.push(t.node_of(r).map(|n| n.to_string()));
         source.push(s.name.as_str());
         line.push(r.line);
         format.push(r.grammar.map(|g| g.name()));
         message.push(text.message);
+        if shape == Shape::Query {
+            trace.push(
+                TRACE_FIELDS
+                    .iter()
+                    .find_map(|k| text.fields.iter().find(|(n, _)| n == k))
+                    .map(|(_, v)| v.clone()),
+            );
+        }
         let f: serde_json::Map<String, serde_json::Value> = text
             .fields
             .into_iter()
@@ -332,7 +371,11 @@ fn frame_of<'a>(
     }
     let ts =
         Series::new("ts".into(), ts).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
-    let df = DataFrame::new_infer_height(vec![
+    let grammar = match shape {
+        Shape::Export => "format",
+        Shape::Query => "grammar",
+    };
+    let mut columns = vec![
         ts.into(),
         Column::new("ts_inferred".into(), inferred),
         Column::new("level".into(), level),
@@ -340,11 +383,14 @@ fn frame_of<'a>(
         Column::new("node".into(), node),
         Column::new("source".into(), source),
         Column::new("line".into(), line),
-        Column::new("format".into(), format),
+        Column::new(grammar.into(), format),
         Column::new("message".into(), message),
-        Column::new("fields".into(), fields),
-    ])?;
-    Ok(df)
+    ];
+    if shape == Shape::Query {
+        columns.push(Column::new("trace_id".into(), trace));
+    }
+    columns.push(Column::new("fields".into(), fields));
+    Ok(DataFrame::new_infer_height(columns)?)
 }
 
 /// Writes CSV, batch by batch.
