@@ -199,7 +199,12 @@ fn the_longest_phases_cite_what_the_analysis_cites() {
         for p in phases(w) {
             if longest.contains(&p["duration_s"].as_f64().unwrap()) {
                 for e in p["evidence"].as_array().unwrap() {
-                    want.push((i as u64 + 1, str_of(&p["id"]), str_of(&e["source"]), e["line"].as_u64().unwrap()));
+                    want.push((
+                        i as u64 + 1,
+                        str_of(&p["id"]),
+                        str_of(&e["source"]),
+                        e["line"].as_u64().unwrap(),
+                    ));
                 }
             }
         }
@@ -240,9 +245,14 @@ const FAILED_SPANS: &str = "SELECT operation, peer, count(*) AS failed FROM span
 fn failed_spans_per_operation_equal_the_span_export() {
     let b = sample("kill-restart-otlp-1");
     let spans = timeline_jsonl(&[&b], &["--spans"]);
-    let failed: Vec<Value> = spans.into_iter().filter(|s| s["status"] == "error").collect();
+    let failed: Vec<Value> = spans
+        .into_iter()
+        .filter(|s| s["status"] == "error")
+        .collect();
     assert!(!failed.is_empty());
-    let want = count_by(&failed, |s| format!("{} {}", str_of(&s["operation"]), s["peer"]));
+    let want = count_by(&failed, |s| {
+        format!("{} {}", str_of(&s["operation"]), s["peer"])
+    });
     let got: BTreeMap<String, u64> = query(&b, from_readme(FAILED_SPANS))
         .iter()
         .map(|r| {
@@ -269,7 +279,10 @@ fn records_carry_the_grammar_and_the_trace_id() {
         "SELECT count(*) AS n FROM records WHERE trace_id IS NOT NULL",
     );
     assert_eq!(got[0]["n"].as_u64(), Some(want as u64));
-    let grammars = query(&b, "SELECT grammar, count(*) AS n FROM records GROUP BY grammar");
+    let grammars = query(
+        &b,
+        "SELECT grammar, count(*) AS n FROM records GROUP BY grammar",
+    );
     let want = count_by(&records, |r| str_of(&r["format"]));
     let got: BTreeMap<String, u64> = grammars
         .iter()
@@ -336,14 +349,36 @@ fn schema_lists_every_table_and_its_columns() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let tables = count_by(&rows, |r| str_of(&r["table"]));
-    for t in ["records", "events", "spans", "windows", "phases", "evidence"] {
+    for t in [
+        "records", "events", "spans", "windows", "phases", "evidence",
+    ] {
         assert!(tables.contains_key(t), "{t} in {tables:?}");
     }
     let has = |t: &str, c: &str| rows.iter().any(|r| r["table"] == t && r["column"] == c);
-    for c in ["ts", "component", "node", "level", "source", "line", "message", "grammar", "trace_id"] {
+    for c in [
+        "ts",
+        "component",
+        "node",
+        "level",
+        "source",
+        "line",
+        "message",
+        "grammar",
+        "trace_id",
+    ] {
         assert!(has("records", c), "records.{c}");
     }
-    for c in ["ts", "kind", "rule", "component", "node", "subject", "source", "line", "message"] {
+    for c in [
+        "ts",
+        "kind",
+        "rule",
+        "component",
+        "node",
+        "subject",
+        "source",
+        "line",
+        "message",
+    ] {
         assert!(has("events", c), "events.{c}");
     }
     let ts = rows
@@ -373,7 +408,12 @@ fn formats_write_the_same_rows() {
     let bytes = std::fs::read(&pq).unwrap();
     assert_eq!(&bytes[..4], b"PAR1");
     let table = ok(&["query", &bs, "-q", sql]);
-    assert!(table.trim_end().ends_with(&format!("({} rows)", jsonl.len())), "{table}");
+    assert!(
+        table
+            .trim_end()
+            .ends_with(&format!("({} rows)", jsonl.len())),
+        "{table}"
+    );
 }
 
 #[test]

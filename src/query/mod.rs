@@ -65,7 +65,9 @@ impl Table {
     }
 
     fn from_name(s: &str) -> Option<Table> {
-        TABLES.into_iter().find(|t| t.name().eq_ignore_ascii_case(s))
+        TABLES
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(s))
     }
 
     /// True when the table needs windows, attribution or events (the whole
@@ -187,7 +189,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t, vec![Table::Events, Table::Windows]);
-        let t = tables_named("SELECT * FROM (SELECT * FROM RECORDS) WHERE level = 'error'").unwrap();
+        let t =
+            tables_named("SELECT * FROM (SELECT * FROM RECORDS) WHERE level = 'error'").unwrap();
         assert_eq!(t, vec![Table::Records]);
     }
 
@@ -217,7 +220,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.height(), 2);
-        let e = run("SELECT nope FROM events", &[(Table::Events, DataFrame::empty())]).unwrap_err();
+        let e = run(
+            "SELECT nope FROM events",
+            &[(Table::Events, DataFrame::empty())],
+        )
+        .unwrap_err();
         assert!(e.0.contains("nope"), "{e}");
     }
 }

@@ -66,7 +66,9 @@ fn json_value(v: AnyValue) -> serde_json::Value {
         AnyValue::Int16(n) => n.into(),
         AnyValue::Int32(n) => n.into(),
         AnyValue::Int64(n) => n.into(),
-        AnyValue::Float32(f) => serde_json::Number::from_f64(f64::from(f)).map_or(Value::Null, Value::Number),
+        AnyValue::Float32(f) => {
+            serde_json::Number::from_f64(f64::from(f)).map_or(Value::Null, Value::Number)
+        }
         AnyValue::Float64(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
         AnyValue::Datetime(t, u, _) | AnyValue::DatetimeOwned(t, u, _) => {
             rfc3339_ms(micros(t, u)).into()
@@ -93,7 +95,7 @@ fn write_jsonl(df: &mut DataFrame, w: &mut dyn Write) -> Result<()> {
     // Keys in the columns' order (a JSON map would sort them).
     let keys: Vec<String> = names
         .iter()
-        .map(|n| serde_json::to_string(n))
+        .map(serde_json::to_string)
         .collect::<Result<_, _>>()?;
     for i in 0..df.height() {
         w.write_all(b"{")?;
@@ -114,7 +116,8 @@ fn write_jsonl(df: &mut DataFrame, w: &mut dyn Write) -> Result<()> {
 const CELL_MAX: usize = 80;
 
 /// Writes the aligned table: a header, a rule, a row a line, and the row
-/// count. Numbers are right-aligned; line breaks in cells show as `⏎`.
+/// count. Numbers are right-aligned; line breaks in cells show as `⏎`,
+/// other control characters escaped.
 fn write_table(df: &mut DataFrame, w: &mut dyn Write) -> Result<()> {
     df.rechunk_mut();
     let names: Vec<String> = df
@@ -122,15 +125,20 @@ fn write_table(df: &mut DataFrame, w: &mut dyn Write) -> Result<()> {
         .iter()
         .map(|n| n.to_string())
         .collect();
-    let numeric: Vec<bool> = df.columns().iter().map(|c| c.dtype().is_primitive_numeric()).collect();
+    let numeric: Vec<bool> = df
+        .columns()
+        .iter()
+        .map(|c| c.dtype().is_primitive_numeric())
+        .collect();
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let row = df
             .columns()
             .iter()
             .map(|c| {
+                // Escaped before it is measured, so the columns stay aligned.
                 let t = text_value(c.get(i)?).replace(['\n', '\r'], "⏎");
-                Ok(crate::report::cut(&t, CELL_MAX))
+                Ok(crate::report::cut(&inert::terminal(&t), CELL_MAX))
             })
             .collect::<Result<Vec<_>>>()?;
         rows.push(row);
@@ -141,7 +149,6 @@ fn write_table(df: &mut DataFrame, w: &mut dyn Write) -> Result<()> {
             *wd = (*wd).max(cell.chars().count());
         }
     }
-    let w = &mut inert::Inert(w);
     let line = |cells: &[String]| -> String {
         let parts: Vec<String> = cells
             .iter()
@@ -190,9 +197,15 @@ mod tests {
         let mut out = Vec::new();
         write(&mut sample(), QueryFormat::Jsonl, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let rows: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(rows[0]["ts"], "2025-11-26T04:15:28.340Z");
-        assert!(text.starts_with(r#"{"ts":"#), "keys in column order: {text}");
+        assert!(
+            text.starts_with(r#"{"ts":"#),
+            "keys in column order: {text}"
+        );
         assert_eq!(rows[0]["kind"], "node-down");
         assert_eq!(rows[0]["n"], 12);
         assert_eq!(rows[1]["kind"], serde_json::Value::Null);

@@ -135,10 +135,7 @@ pub fn evidence(m: &Report) -> Result<DataFrame> {
             "window".into(),
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         ),
-        Column::new(
-            "phase".into(),
-            rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        ),
+        Column::new("phase".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
         times("ts", rows.iter().map(|r| r.2.ts).collect()),
         Column::new(
             "component".into(),

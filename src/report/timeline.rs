@@ -347,7 +347,9 @@ fn frame_of<'a>(
         inferred.push(r.ts_inferred());
         // The export writes "" for a line without a level; the query's
         // table has null, as the JSON Lines do.
-        level.push((shape == Shape::Export || r.level != parsers::Level::None).then(|| r.level.name()));
+        level.push(
+            (shape == Shape::Export || r.level != parsers::Level::None).then(|| r.level.name()),
+        );
         comp.push(r.component.id());
         node.push(t.node_of(r).map(|n| n.to_string()));
         source.push(s.name.as_str());
