@@ -53,6 +53,8 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Run SQL over the records, events, spans, windows, phases and evidence of an incident.
     Query(QueryArgs),
+    /// Compare two incidents, before and after tuning: windows, phases, success rate, settings.
+    Compare(CompareArgs),
 }
 
 /// Arguments every command takes.
@@ -257,6 +259,61 @@ impl QueryArgs {
         }
         let sql = self.common.bundles.pop().expect("two or more");
         Ok(Some(sql.to_string_lossy().into_owned()))
+    }
+}
+
+/// `compare` arguments.
+#[derive(Args, Debug)]
+#[command(after_help = COMPARE_EXAMPLES)]
+#[command(mut_arg("bundles", |a| a.required(false).value_name("BEFORE AFTER")))]
+pub struct CompareArgs {
+    #[command(flatten)]
+    /// Common arguments: the positional bundles are BEFORE and AFTER.
+    pub common: CommonArgs,
+    /// A bundle of the side before the change (repeatable; instead of BEFORE AFTER).
+    #[arg(long, value_name = "BUNDLE")]
+    pub before: Vec<PathBuf>,
+    /// A bundle of the side after the change (repeatable).
+    #[arg(long, value_name = "BUNDLE")]
+    pub after: Vec<PathBuf>,
+    /// Write the comparison as JSON to FILE (- for stdout).
+    #[arg(long, value_name = "FILE|-")]
+    pub json: Option<String>,
+    /// Write the comparison as one self-contained HTML file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write a Markdown summary for a ticket.
+    #[arg(long, value_name = "FILE")]
+    pub md: Option<PathBuf>,
+}
+
+const COMPARE_EXAMPLES: &str = "\
+Each side is analysed as its own incident; windows are paired by fault
+(kill, freeze, etcd, other) and order. Success rates count the client
+requests from 30 s before each fault to 30 s after the later side's
+recovery, the same stretch on both sides.
+
+Examples:
+  milvus-postmortem compare samples/kill-restart-ttl45-1 samples/kill-restart-1
+  milvus-postmortem compare --before day1/ --before day1-client/ --after day2/ --json -";
+
+impl CompareArgs {
+    /// The two sides' common arguments: `BEFORE AFTER`, or `--before`… and
+    /// `--after`….
+    pub fn sides(&self) -> Result<(CommonArgs, CommonArgs)> {
+        let given = &self.common.bundles;
+        let (b, a) = match (given.len(), self.before.is_empty(), self.after.is_empty()) {
+            (2, true, true) => (vec![given[0].clone()], vec![given[1].clone()]),
+            (0, false, false) => (self.before.clone(), self.after.clone()),
+            _ => {
+                bail!("compare takes BEFORE AFTER, or one or more --before and one or more --after")
+            }
+        };
+        let side = |bundles: Vec<PathBuf>| CommonArgs {
+            bundles,
+            ..self.common.clone()
+        };
+        Ok((side(b), side(a)))
     }
 }
 

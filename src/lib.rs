@@ -15,6 +15,7 @@
 
 pub mod attribute;
 pub mod cli;
+pub mod compare;
 pub mod component;
 pub mod discover;
 pub mod identity;

@@ -4,7 +4,7 @@
 //! a closed stderr (`2>&-`, `2>&1 | grep -q`) loses the messages only.
 
 use clap::Parser;
-use milvus_postmortem::cli::{AnalyzeArgs, Cli, Command, QueryArgs, Verbosity};
+use milvus_postmortem::cli::{AnalyzeArgs, Cli, Command, CompareArgs, QueryArgs, Verbosity};
 use milvus_postmortem::pipeline::{self, Analysis};
 use milvus_postmortem::report::{self, model::Report, timeline::Format};
 use std::io::{BufWriter, Write};
@@ -224,6 +224,48 @@ fn query(mut args: QueryArgs) -> Result<(), Failure> {
     }
 }
 
+/// `compare`: both sides analysed, one after the other, then compared and
+/// written.
+fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let io = |e: anyhow::Error| Failure(1, e);
+    let (before, after) = args.sides().map_err(bad_args)?;
+    let stdout_taken = args.json.as_deref() == Some("-");
+    let (b, _) = load(&before, false, Load::Windows)?;
+    tell_warnings(&b, before.verbosity());
+    if let Some(p) = &b.progress {
+        p.finish();
+    }
+    let (a, _) = load(&after, false, Load::Windows)?;
+    tell_warnings(&a, after.verbosity());
+    if let Some(p) = &a.progress {
+        p.finish();
+    }
+    let c = milvus_postmortem::compare::compare(&b, &a);
+    if let Some(p) = &args.md {
+        write_file(p, report::compare::markdown(&c).as_bytes()).map_err(io)?;
+    }
+    if let Some(p) = &args.html {
+        let html = report::compare::html(&c).map_err(io)?;
+        write_file(p, html.as_bytes()).map_err(io)?;
+    }
+    if let Some(p) = args.json.as_deref() {
+        let mut w = output(Some(p)).map_err(io)?;
+        serde_json::to_writer_pretty(&mut w, &c).map_err(|e| io(e.into()))?;
+        writeln!(w)
+            .and_then(|_| w.flush())
+            .map_err(|e| io(e.into()))?;
+    }
+    if !stdout_taken {
+        let mut w = output(None).map_err(io)?;
+        w.write_all(report::compare::terminal(&c).as_bytes())
+            .and_then(|_| w.flush())
+            .map_err(|e| io(e.into()))?;
+    }
+    release(b);
+    release(a);
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Failure> {
     let io = |e: anyhow::Error| Failure(1, e);
     match cli.command {
@@ -262,6 +304,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Query(args) => return query(args),
+        Command::Compare(args) => return compare(args),
         Command::Timeline(args) => {
             // Filters are checked before any input is read.
             args.selection(Default::default()).map_err(bad_args)?;

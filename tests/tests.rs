@@ -6,6 +6,7 @@
 //! * `ingest`: line accounting of every real bundle, annotations and archives;
 //! * `corpus`: every timestamped line of the public corpus comes out at its time;
 //! * `timeline`: merge order, incarnations, time zones, skews, filters, formats;
+//! * `compare`: before vs after, against each side's analysis and client log;
 //! * `cli`: exit codes, help, determinism across thread counts;
 //! * `hostile`: special files, bombs, NUL runs, links, collisions, escapes,
 //!   closed stderr, and exit codes that never say "all clear" by mistake;
@@ -19,6 +20,7 @@
 
 mod architecture;
 mod cli;
+mod compare;
 mod corpus;
 mod hostile;
 mod ingest;

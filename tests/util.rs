@@ -75,7 +75,7 @@ pub fn run(args: &[&str]) -> Output {
     let mut all: Vec<&str> = args.to_vec();
     if matches!(
         args.first(),
-        Some(&"analyze") | Some(&"timeline") | Some(&"query")
+        Some(&"analyze") | Some(&"timeline") | Some(&"query") | Some(&"compare")
     ) {
         for a in ANNOTATIONS {
             all.extend(["--exclude", a]);

@@ -938,6 +938,177 @@ pub fn phases(w: &WindowFacts) -> Result<String> {
     })
 }
 
+/// `compare`: both sides' phases of a pair of windows as two bars on one
+/// scale, seconds from each side's fault.
+pub fn compare_phases(p: &crate::compare::Pair) -> Result<String> {
+    let sides = [("before", p.before.as_ref()), ("after", p.after.as_ref())];
+    let end = sides
+        .iter()
+        .flat_map(|(_, s)| s.iter().flat_map(|s| &s.phases))
+        .map(|x| x.offset_s + x.duration_s)
+        .chain(
+            sides
+                .iter()
+                .flat_map(|(_, s)| s.iter().map(|s| s.duration_s)),
+        )
+        .fold(1.0f64, f64::max);
+    let mut legend: Vec<(Swatch, String)> = Vec::new();
+    for (_, s) in &sides {
+        for x in s.iter().flat_map(|s| &s.phases) {
+            let label = format!("{} ({})", x.id.id(), x.cause.id());
+            if !legend.iter().any(|(_, l)| *l == label) {
+                legend.push((Swatch::Fill(palette::cause(x.cause), 1.0), label));
+            }
+        }
+    }
+    let plot_h = 150;
+    let height = plot_h + legend_height(&legend) + 6;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (area, bottom) = root.split_vertically(plot_h);
+        let mut chart = ChartBuilder::on(&area)
+            .caption("Phases from the fault, both sides on one scale", (FONT, 16))
+            .margin(6)
+            .margin_right(18)
+            .x_label_area_size(40)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0f64..end * 1.04, 0f64..2f64)
+            .map_err(plot_err)?;
+        let row_label = |y: &f64| match *y {
+            y if (1.4..1.6).contains(&y) => "before".to_string(),
+            y if (0.4..0.6).contains(&y) => "after".to_string(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .light_line_style(WHITE)
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 12))
+            .y_labels(5)
+            .y_label_formatter(&row_label)
+            .x_label_formatter(&|x: &f64| format!("{x:.0} s"))
+            .x_desc("seconds from the fault")
+            .draw()
+            .map_err(plot_err)?;
+        for (row, (_, side)) in sides.iter().enumerate() {
+            let Some(side) = side else { continue };
+            let (lo, hi) = if row == 0 { (1.2, 1.8) } else { (0.2, 0.8) };
+            for x in &side.phases {
+                let (a, b) = (x.offset_s, x.offset_s + x.duration_s);
+                chart
+                    .draw_series([
+                        Rectangle::new([(a, lo), (b, hi)], rgb(palette::cause(x.cause)).filled()),
+                        Rectangle::new([(a, lo), (b, hi)], WHITE.stroke_width(1)),
+                    ])
+                    .map_err(plot_err)?;
+            }
+            let style = (FONT, 12)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            let last = side
+                .phases
+                .iter()
+                .map(|x| x.offset_s + x.duration_s)
+                .fold(0.0, f64::max);
+            chart
+                .draw_series([Text::new(
+                    format!(" window {:.1} s", side.duration_s),
+                    (last.min(end * 0.85), (lo + hi) / 2.0),
+                    style,
+                )])
+                .map_err(plot_err)?;
+        }
+        draw_legend(&bottom, &legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+/// `compare`: one side's requests per second over the pair's
+/// neighbourhood of the fault (ok and failed, stacked), the y scale `top`
+/// shared with the other side.
+pub fn compare_requests(
+    title: &str,
+    side: &crate::compare::WindowSide,
+    neighbourhood_s: f64,
+    top: u64,
+) -> Result<String> {
+    let pad = crate::compare::NEIGHBOURHOOD_PAD_US as f64 / 1e6;
+    let legend = vec![
+        (Swatch::Fill(palette::OK, 1.0), "ok".to_string()),
+        (Swatch::Fill(palette::FAILED, 1.0), "failed".to_string()),
+    ];
+    let (w, plot_h) = (WIDTH / 2, 230);
+    let height = plot_h + legend_height(&legend) + 6;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (area, bottom) = root.split_vertically(plot_h);
+        let top = (top.max(1) as f64 * 1.1).ceil();
+        let mut chart = ChartBuilder::on(&area)
+            .caption(title, (FONT, 14))
+            .margin(6)
+            .margin_right(12)
+            .x_label_area_size(36)
+            .y_label_area_size(50)
+            .build_cartesian_2d(-pad..neighbourhood_s - pad, 0f64..top)
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .light_line_style(WHITE)
+            .label_style((FONT, 11))
+            .axis_desc_style((FONT, 11))
+            .x_label_formatter(&|x: &f64| format!("{x:.0} s"))
+            .y_label_formatter(&|y: &f64| format!("{y:.0}"))
+            .x_desc("seconds from the fault")
+            .y_desc("requests per second")
+            .draw()
+            .map_err(plot_err)?;
+        let x0 = |sec: u32| f64::from(sec) - pad;
+        chart
+            .draw_series(side.per_second.iter().filter(|b| b.2 > 0).map(|(s, _, f)| {
+                Rectangle::new(
+                    [(x0(*s), 0.0), (x0(*s) + 1.0, *f as f64)],
+                    rgb(palette::FAILED).filled(),
+                )
+            }))
+            .map_err(plot_err)?;
+        chart
+            .draw_series(
+                side.per_second
+                    .iter()
+                    .filter(|b| b.1 > 0)
+                    .map(|(s, ok, f)| {
+                        Rectangle::new(
+                            [(x0(*s), *f as f64), (x0(*s) + 1.0, (*f + *ok) as f64)],
+                            rgb(palette::OK).filled(),
+                        )
+                    }),
+            )
+            .map_err(plot_err)?;
+        let (ws, we) = (
+            (side.start - side.fault_at) as f64 / 1e6,
+            (side.end - side.fault_at) as f64 / 1e6,
+        );
+        chart
+            .draw_series([Rectangle::new(
+                [(ws, 0.0), (we, top)],
+                rgb(palette::cause(side.cause)).mix(0.18).filled(),
+            )])
+            .map_err(plot_err)?;
+        draw_legend(&bottom, &legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,8 @@
 //!   [`charts`] drawn by plotters (also written alone by `--svg`) in the
 //!   colours of [`palette`];
 //! * [`markdown`]: the ticket-body summary (`analyze --md`);
+//! * [`compare`]: `compare`'s terminal text, Markdown and HTML, from its
+//!   [`crate::compare::Comparison`];
 //! * [`advice`]: the recommendations attribution computed, in words;
 //! * [`inert`]: log-derived text made harmless for each sink (terminal,
 //!   text, CSV).
@@ -25,6 +27,7 @@
 
 pub mod advice;
 pub mod charts;
+pub mod compare;
 pub mod events;
 pub mod html;
 pub mod inert;
