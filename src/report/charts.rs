@@ -973,12 +973,19 @@ pub fn compare_phases(p: &crate::compare::Pair) -> Result<String> {
             .margin(6)
             .margin_right(18)
             .x_label_area_size(40)
-            .y_label_area_size(90)
+            .y_label_area_size(110)
             .build_cartesian_2d(0f64..end * 1.04, 0f64..2f64)
             .map_err(plot_err)?;
+        // Each row is named with its window's length.
+        let named = |label: &str, s: Option<&crate::compare::WindowSide>| {
+            s.map_or(format!("{label}: none"), |s| {
+                format!("{label} {:.1} s", s.duration_s)
+            })
+        };
+        let (before_label, after_label) = (named("before", sides[0].1), named("after", sides[1].1));
         let row_label = |y: &f64| match *y {
-            y if (1.4..1.6).contains(&y) => "before".to_string(),
-            y if (0.4..0.6).contains(&y) => "after".to_string(),
+            y if (1.4..1.6).contains(&y) => before_label.clone(),
+            y if (0.4..0.6).contains(&y) => after_label.clone(),
             _ => String::new(),
         };
         chart
@@ -1006,22 +1013,6 @@ pub fn compare_phases(p: &crate::compare::Pair) -> Result<String> {
                     ])
                     .map_err(plot_err)?;
             }
-            let style = (FONT, 12)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Left, VPos::Center));
-            let last = side
-                .phases
-                .iter()
-                .map(|x| x.offset_s + x.duration_s)
-                .fold(0.0, f64::max);
-            chart
-                .draw_series([Text::new(
-                    format!(" window {:.1} s", side.duration_s),
-                    (last.min(end * 0.85), (lo + hi) / 2.0),
-                    style,
-                )])
-                .map_err(plot_err)?;
         }
         draw_legend(&bottom, &legend)?;
         root.present().map_err(plot_err)?;

@@ -15,7 +15,23 @@ fn secs(v: Option<f64>) -> String {
 }
 
 fn change(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:+.1} s"))
+    match v {
+        None => "—".into(),
+        // Under a twentieth of a second reads as no change, not "-0.0".
+        Some(v) if v.abs() < 0.05 => "0.0 s".into(),
+        Some(v) => format!("{v:+.1} s"),
+    }
+}
+
+/// Text with its `code` spans (the verdict's setting names) as `<code>`.
+fn esc_code(s: &str) -> String {
+    s.split('`')
+        .enumerate()
+        .map(|(i, part)| match i % 2 {
+            1 => format!("<code>{}</code>", esc(part)),
+            _ => esc(part),
+        })
+        .collect()
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -271,7 +287,7 @@ pub fn html(c: &Comparison) -> Result<String> {
     let _ = write!(
         h,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Before vs after — milvus-postmortem</title><style>{STYLE}</style></head><body>\n<h1>Before vs after</h1>\n<p class=\"verdict\">{}</p>\n",
-        esc(&c.verdict)
+        esc_code(&c.verdict)
     );
     h.push_str("<table><thead>");
     cells(
@@ -313,4 +329,22 @@ pub fn html(c: &Comparison) -> Result<String> {
         crate::compare::NEIGHBOURHOOD_PAD_US / 1_000_000
     );
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn code_spans_become_code_and_the_rest_is_escaped() {
+        assert_eq!(
+            super::esc_code("after `common.session.ttl` 45 s → 30 s <b>"),
+            "after <code>common.session.ttl</code> 45 s → 30 s &lt;b&gt;"
+        );
+    }
+
+    #[test]
+    fn small_changes_read_as_none() {
+        assert_eq!(super::change(Some(-0.014)), "0.0 s");
+        assert_eq!(super::change(Some(-9.926)), "-9.9 s");
+        assert_eq!(super::change(None), "—");
+    }
 }
