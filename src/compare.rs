@@ -283,9 +283,7 @@ fn count_around(a: &Analysis, s: &mut WindowSide, len_us: i64) {
     if a.found.requests.is_empty() {
         return;
     }
-    let (ok, failed) = a.found.outcomes_between(from, to);
-    s.around = Some((ok, failed));
-    s.success_rate = rate(ok, failed);
+    // One pass over the stretch gives the totals and the chart's seconds.
     let lo = a.found.requests.partition_point(|q| q.start < from);
     let mut bins: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     for q in a.found.requests[lo..].iter().take_while(|q| q.start <= to) {
@@ -298,6 +296,9 @@ fn count_around(a: &Analysis, s: &mut WindowSide, len_us: i64) {
             e.1 += 1;
         }
     }
+    let (ok, failed) = bins.values().fold((0, 0), |(o, f), (x, y)| (o + x, f + y));
+    s.around = Some((ok, failed));
+    s.success_rate = rate(ok, failed);
     s.per_second = bins.into_iter().map(|(k, (o, f))| (k, o, f)).collect();
 }
 

@@ -206,20 +206,6 @@ pub struct Found {
     pub requests: Vec<Request>,
 }
 
-impl Found {
-    /// Requests of the client log(s) that started in `[from, to]`: (ok,
-    /// failed). Both 0 when the bundle has no client log.
-    pub fn outcomes_between(&self, from: i64, to: i64) -> (u64, u64) {
-        let lo = self.requests.partition_point(|q| q.start < from);
-        let hi = self.requests.partition_point(|q| q.start <= to);
-        let ok = self.requests[lo..hi.max(lo)]
-            .iter()
-            .filter(|q| q.ok())
-            .count() as u64;
-        (ok, (hi.max(lo) - lo) as u64 - ok)
-    }
-}
-
 /// Finds the faults and the windows.
 pub fn find(t: &Timeline, events: &[Event], identity: &Identity) -> Found {
     // Independent: side by side.

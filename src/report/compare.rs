@@ -93,6 +93,28 @@ fn setting_row(s: &SettingChange) -> [String; 4] {
     ]
 }
 
+/// A pair's cells: fault, before, after, change, success before, after.
+fn pair_row(p: &Pair) -> [String; 6] {
+    [
+        p.fault.id().to_string(),
+        side_text(p.before.as_ref()),
+        side_text(p.after.as_ref()),
+        change(p.change_s),
+        pct(p.before.as_ref().and_then(|s| s.success_rate)),
+        pct(p.after.as_ref().and_then(|s| s.success_rate)),
+    ]
+}
+
+/// A phase change's cells: phase, before, after, change.
+fn phase_row(ph: &crate::compare::PhaseChange) -> [String; 4] {
+    [
+        ph.id.id().to_string(),
+        secs(ph.before_s),
+        secs(ph.after_s),
+        change(ph.change_s),
+    ]
+}
+
 /// The terminal summary.
 pub fn terminal(c: &Comparison) -> String {
     let mut o = String::new();
@@ -102,26 +124,15 @@ pub fn terminal(c: &Comparison) -> String {
         let _ = writeln!(o, "  {label:<36} {b:>14}  →  {a}");
     }
     for (i, p) in c.windows.iter().enumerate() {
+        let [fault, b, a, ch, sb, sa] = pair_row(p);
+        let n = i + 1;
         let _ = writeln!(
             o,
-            "\n  pair {} ({}): {} → {}  change {}  success {} → {}",
-            i + 1,
-            p.fault.id(),
-            side_text(p.before.as_ref()),
-            side_text(p.after.as_ref()),
-            change(p.change_s),
-            pct(p.before.as_ref().and_then(|s| s.success_rate)),
-            pct(p.after.as_ref().and_then(|s| s.success_rate)),
+            "\n  pair {n} ({fault}): {b} → {a}  change {ch}  success {sb} → {sa}"
         );
         for ph in &p.phase_changes {
-            let _ = writeln!(
-                o,
-                "    {:<14} {:>9} → {:<9} {}",
-                ph.id.id(),
-                secs(ph.before_s),
-                secs(ph.after_s),
-                change(ph.change_s)
-            );
+            let [id, b, a, ch] = phase_row(ph);
+            let _ = writeln!(o, "    {id:<14} {b:>9} → {a:<9} {ch}");
         }
     }
     if !c.settings_changed.is_empty() {
@@ -152,17 +163,7 @@ pub fn markdown(c: &Comparison) -> String {
         "\n### Windows\n\n| # | fault | before | after | change | success before | success after |\n|---:|---|---|---|---:|---:|---:|"
     );
     for (i, p) in c.windows.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            i + 1,
-            p.fault.id(),
-            side_text(p.before.as_ref()),
-            side_text(p.after.as_ref()),
-            change(p.change_s),
-            pct(p.before.as_ref().and_then(|s| s.success_rate)),
-            pct(p.after.as_ref().and_then(|s| s.success_rate)),
-        );
+        let _ = writeln!(o, "| {} | {} |", i + 1, pair_row(p).join(" | "));
     }
     for (i, p) in c.windows.iter().enumerate() {
         let _ = writeln!(
@@ -171,14 +172,7 @@ pub fn markdown(c: &Comparison) -> String {
             i + 1
         );
         for ph in &p.phase_changes {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} |",
-                ph.id.id(),
-                secs(ph.before_s),
-                secs(ph.after_s),
-                change(ph.change_s)
-            );
+            let _ = writeln!(o, "| {} |", phase_row(ph).join(" | "));
         }
     }
     if !c.settings_changed.is_empty() {
@@ -266,16 +260,7 @@ fn pair_html(h: &mut String, i: usize, p: &Pair) -> Result<()> {
     );
     h.push_str("</thead><tbody>\n");
     for ph in &p.phase_changes {
-        cells(
-            h,
-            "td",
-            &[
-                ph.id.id().into(),
-                secs(ph.before_s),
-                secs(ph.after_s),
-                change(ph.change_s),
-            ],
-        );
+        cells(h, "td", &phase_row(ph));
     }
     h.push_str("</tbody></table>\n");
     Ok(())
